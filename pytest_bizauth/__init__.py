@@ -1,0 +1,73 @@
+"""pytest-bizauth: fakes, tokens, a frozen clock and real clients for testing BizMail
+Delivery and Bill24 auth.
+
+Names are imported on first use, so loading the plugin costs next to nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .accounts import BizMailUser
+    from .client._base import IssuedTokens
+    from .client.bizmail import BizMailClient
+    from .clock import DEFAULT_START, Clock
+    from .errors import (
+        BizAuthError,
+        InvalidCredentialsError,
+        ProviderError,
+        RequestRejectedError,
+        TokenRejectedError,
+    )
+    from .providers._base import Call
+    from .providers.bizmail import FakeBizMail, StoredMail
+    from .tokens import BizMailTokens
+
+__all__ = [
+    "DEFAULT_START",
+    "BizAuthError",
+    "BizMailClient",
+    "BizMailTokens",
+    "BizMailUser",
+    "Call",
+    "Clock",
+    "FakeBizMail",
+    "InvalidCredentialsError",
+    "IssuedTokens",
+    "ProviderError",
+    "RequestRejectedError",
+    "StoredMail",
+    "TokenRejectedError",
+]
+
+_WHERE = {
+    "BizMailUser": ".accounts",
+    "IssuedTokens": ".client._base",
+    "BizMailClient": ".client.bizmail",
+    "DEFAULT_START": ".clock",
+    "Clock": ".clock",
+    "BizAuthError": ".errors",
+    "InvalidCredentialsError": ".errors",
+    "ProviderError": ".errors",
+    "RequestRejectedError": ".errors",
+    "TokenRejectedError": ".errors",
+    "Call": ".providers._base",
+    "FakeBizMail": ".providers.bizmail",
+    "StoredMail": ".providers.bizmail",
+    "BizMailTokens": ".tokens",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pytest_bizauth' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

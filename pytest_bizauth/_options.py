@@ -1,0 +1,177 @@
+"""The options a test sets with ``@pytest.mark.bizauth(...)`` or a project sets in ini.
+
+An option given by the closest marker wins; markers further out (class, module) fill
+in what it does not say; then the ini file; then the defaults.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from .clock import DEFAULT_START, parse_instant
+from .tokens import BIZMAIL_ACCESS_TTL, BIZMAIL_REFRESH_TTL, check_hmac_secret, positive_seconds
+
+if TYPE_CHECKING:
+    import datetime as _dt
+
+    import pytest
+
+__all__ = ["OPTIONS", "Settings", "resolve"]
+
+MARKER = "bizauth"
+
+
+def _bool(value: object, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, not {value!r}")
+
+
+def _seconds(value: object, name: str) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    return positive_seconds(value, what=name)
+
+
+def _leeway(value: object, name: str) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"{name} must be a number of seconds, 0 or more, not {value!r}")
+    return float(value)
+
+
+def _instant(value: object, name: str) -> _dt.datetime:
+    return parse_instant(value, what=name)  # type: ignore[arg-type]
+
+
+def _url(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ValueError(f"{name} must be an http(s) URL, not {value!r}")
+    return value.rstrip("/")
+
+
+def _secret(value: object, name: str) -> str:
+    return check_hmac_secret(value, what=name)
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    parse: Callable[[object, str], Any]
+    default: Any
+    help: str
+
+    @property
+    def ini(self) -> str:
+        return f"{MARKER}_{self.name}"
+
+
+OPTIONS: dict[str, Option] = {
+    option.name: option
+    for option in (
+        Option(
+            "start", _instant, DEFAULT_START, "the instant the frozen clock starts at (ISO 8601)"
+        ),
+        Option("leeway", _leeway, 60.0, "seconds before expiry at which the clients renew"),
+        Option(
+            "check_unmatched",
+            _bool,
+            True,
+            "fail a test whose requests to a fake matched no endpoint",
+        ),
+        Option("check_faults", _bool, True, "fail a test whose injected faults never fired"),
+        Option(
+            "access_ttl",
+            _seconds,
+            None,
+            "access-token lifetime in seconds for every fake (vendor default when unset)",
+        ),
+        Option(
+            "refresh_ttl",
+            _seconds,
+            None,
+            "refresh-token lifetime in seconds for every fake (vendor default when unset)",
+        ),
+        Option("single_use_refresh", _bool, False, "refresh tokens can be used once (every fake)"),
+        Option(
+            "bizmail_base_url", _url, "https://smtp-api.bizfly.vn", "where the BizMail fake listens"
+        ),
+        Option("bizmail_secret", _secret, None, "the HS256 secret BizMail tokens are signed with"),
+        Option(
+            "bizmail_access_ttl",
+            _seconds,
+            None,
+            f"BizMail access-token lifetime (default {BIZMAIL_ACCESS_TTL})",
+        ),
+        Option(
+            "bizmail_refresh_ttl",
+            _seconds,
+            None,
+            f"BizMail refresh-token lifetime (default {BIZMAIL_REFRESH_TTL})",
+        ),
+        Option(
+            "bizmail_single_use_refresh", _bool, None, "BizMail refresh tokens can be used once"
+        ),
+    )
+}
+
+
+class Settings:
+    """The resolved options of one test."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def vendor(self, prefix: str, name: str, fallback: Any) -> Any:
+        """A vendor's option (``bizmail_access_ttl``), else the shared one, else ``fallback``."""
+        for key in (f"{prefix}_{name}", name):
+            value = self._values.get(key)
+            if value is not None:
+                return value
+        return fallback
+
+
+def _unknown(name: str) -> str:
+    close = difflib.get_close_matches(name, OPTIONS, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return f"@pytest.mark.{MARKER}() has no option {name!r}.{hint} Options: {', '.join(OPTIONS)}"
+
+
+def resolve(item: pytest.Item, config: pytest.Config) -> Settings:
+    """Merge markers (closest first), ini and defaults, validating every value."""
+    raw: dict[str, tuple[object, str]] = {}
+    for marker in item.iter_markers(MARKER):
+        if marker.args:
+            raise ValueError(
+                f"@pytest.mark.{MARKER}() takes keyword options only, e.g. "
+                f"@pytest.mark.{MARKER}(access_ttl=60); got positional {marker.args!r}"
+            )
+        for name, value in marker.kwargs.items():
+            if name not in OPTIONS:
+                raise ValueError(_unknown(name))
+            raw.setdefault(name, (value, f"@pytest.mark.{MARKER}({name}=...)"))
+    values: dict[str, Any] = {}
+    for name, option in OPTIONS.items():
+        if name in raw:
+            value, where = raw[name]
+        else:
+            ini = config.getini(option.ini)
+            if not ini:
+                values[name] = option.default
+                continue
+            value, where = ini, f"ini option {option.ini}"
+        values[name] = option.parse(value, where)
+    return Settings(values)

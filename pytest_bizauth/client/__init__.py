@@ -1,0 +1,1 @@
+"""Thin, real clients for the vendors' auth APIs."""

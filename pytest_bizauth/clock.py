@@ -1,0 +1,227 @@
+"""The frozen clock: the one place that touches freezegun.
+
+Everything in pytest-bizauth reads the time through :func:`now`, at the moment it needs
+it, so freezing the clock governs the fakes, the token factories and the clients alike.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import TYPE_CHECKING, Any, Union
+
+from . import _jwt
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+__all__ = ["DEFAULT_START", "Clock", "now"]
+
+UTC = _dt.timezone.utc
+
+#: The instant a :class:`Clock` starts at unless told otherwise.
+DEFAULT_START = _dt.datetime(2025, 1, 1, tzinfo=UTC)
+
+Instant = Union[_dt.datetime, str]
+Seconds = Union[int, float, _dt.timedelta]
+
+
+def now() -> _dt.datetime:
+    """The current instant as an aware UTC datetime (frozen while a :class:`Clock` runs)."""
+    return _dt.datetime.now(UTC)
+
+
+def timestamp() -> float:
+    """The current instant in seconds since the epoch, read through :func:`now`."""
+    return now().timestamp()
+
+
+def parse_instant(value: Instant, *, what: str = "instant") -> _dt.datetime:
+    """An aware UTC datetime from a datetime or an ISO 8601 string with an offset."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            value = _dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"{what} {value!r} is not an ISO 8601 date-time; "
+                "write it like '2025-01-01T00:00:00Z' or '2025-01-01T07:00:00+07:00'"
+            ) from None
+    elif not isinstance(value, _dt.datetime):
+        raise TypeError(
+            f"{what} must be a datetime or an ISO 8601 string, not {type(value).__name__}"
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"{what} {value.isoformat()!r} has no time zone; give an aware datetime "
+            "(tzinfo=timezone.utc) or a string ending in 'Z' or '+HH:MM'"
+        )
+    return value.astimezone(UTC)
+
+
+def _seconds(value: Seconds, *, what: str) -> float:
+    if isinstance(value, _dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"{what} must be a number of seconds or a timedelta, not {type(value).__name__}"
+        )
+    return float(value)
+
+
+class _ModuleScanCache:
+    """Makes freezegun's per-start scan of ``sys.modules`` cheap.
+
+    freezegun looks through every loaded module for names bound to the real time
+    functions each time it starts, and recomputes ``dir()`` of each module to decide
+    whether its own cache is stale. We key that cache on the module object and the size
+    of its namespace instead, which changes whenever a module gains or loses a name, so a
+    module that imports ``time.time`` later is still found. The replacement is installed
+    only for the duration of our own ``start()`` call.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[int, int, list[tuple[str, Any]]]] = {}
+
+    def lookup(self, module: ModuleType) -> list[tuple[str, Any]]:
+        from freezegun import api
+
+        namespace = getattr(module, "__dict__", None)
+        size = len(namespace) if isinstance(namespace, dict) else -1
+        name = module.__name__
+        entry = self._entries.get(name)
+        if entry is not None and entry[0] == id(module) and entry[1] == size:
+            return entry[2]
+        attributes = [
+            (attr, value)
+            for attr, value in api._get_module_attributes(module)
+            if id(value) in api._real_time_object_ids
+        ]
+        self._entries[name] = (id(module), size, attributes)
+        return attributes
+
+
+_scan_cache = _ModuleScanCache()
+
+
+def _start_freezer(freezer: Any) -> Any:
+    from freezegun import api
+
+    original = api._get_cached_module_attributes
+    api._get_cached_module_attributes = _scan_cache.lookup
+    try:
+        return freezer.start()
+    finally:
+        api._get_cached_module_attributes = original
+
+
+class Clock:
+    """A frozen clock that the fakes, the token factories and the clients all read.
+
+    The clock does not tick: time moves only when a test moves it. ``time.time()``,
+    ``datetime.now()`` and ``datetime.utcnow()`` in the code under test see the frozen
+    instant too.
+
+    >>> clock = Clock("2025-01-01T00:00:00Z")
+    >>> with clock:
+    ...     clock.shift(90).isoformat()
+    '2025-01-01T00:01:30+00:00'
+    """
+
+    def __init__(self, start: Instant = DEFAULT_START) -> None:
+        self._instant = parse_instant(start, what="the clock's start")
+        self._freezer: Any = None
+        self._factory: Any = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether the clock is currently frozen (between :meth:`start` and :meth:`stop`)."""
+        return self._factory is not None
+
+    def start(self) -> Clock:
+        """Freeze time at the clock's instant. Use the clock as a context manager instead
+        where you can."""
+        if self._factory is not None:
+            raise RuntimeError("this Clock is already running; call stop() before start()")
+        from freezegun import freeze_time
+
+        self._freezer = freeze_time(self._instant, tick=False)
+        self._factory = _start_freezer(self._freezer)
+        return self
+
+    def stop(self) -> None:
+        """Let time run again. Stopping a clock that is not running does nothing."""
+        if self._factory is None:
+            return
+        self._instant = self.now()
+        freezer, self._freezer, self._factory = self._freezer, None, None
+        freezer.stop()
+
+    def __enter__(self) -> Clock:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def now(self) -> _dt.datetime:
+        """The frozen instant, as an aware UTC datetime."""
+        if self._factory is None:
+            return self._instant
+        return now()
+
+    def timestamp(self) -> float:
+        """The frozen instant in seconds since the epoch."""
+        return self.now().timestamp()
+
+    # -- moving --------------------------------------------------------------------------
+
+    def move_to(self, when: Instant) -> _dt.datetime:
+        """Jump to an instant (an aware datetime or an ISO 8601 string); back in time too."""
+        target = parse_instant(when, what="move_to()'s instant")
+        self._instant = target
+        if self._factory is not None:
+            self._factory.move_to(target)
+        return target
+
+    def shift(self, delta: Seconds) -> _dt.datetime:
+        """Move by ``delta`` seconds (or a timedelta); negative moves back."""
+        return self.move_to(self.now() + _dt.timedelta(seconds=_seconds(delta, what="shift()")))
+
+    def expiry_of(self, token: str) -> _dt.datetime:
+        """The ``exp`` claim of a JWT as an aware UTC datetime (the signature is not checked)."""
+        return _dt.datetime.fromtimestamp(_jwt.expiry(token), UTC)
+
+    def travel_past(self, token: str, by: Seconds = 1) -> _dt.datetime:
+        """Move to ``by`` seconds after the token's expiry (a token is expired from ``exp`` on)."""
+        step = _seconds(by, what="travel_past()'s by")
+        if step < 0:
+            raise ValueError(
+                "travel_past()'s by must be 0 or more seconds; use travel_to_just_before()"
+            )
+        return self.move_to(self.expiry_of(token) + _dt.timedelta(seconds=step))
+
+    def travel_to_just_before(self, token: str, seconds: Seconds = 1) -> _dt.datetime:
+        """Move to ``seconds`` before the token's expiry: it is still valid, barely."""
+        step = _seconds(seconds, what="travel_to_just_before()'s seconds")
+        if step <= 0:
+            raise ValueError(
+                "travel_to_just_before()'s seconds must be more than 0; use travel_past()"
+            )
+        return self.move_to(self.expiry_of(token) - _dt.timedelta(seconds=step))
+
+    def travel_to_refresh_window(self, token: str, leeway: Seconds) -> _dt.datetime:
+        """Move to the first instant at which a client with this ``leeway`` refreshes the
+        token: ``leeway`` seconds before its expiry."""
+        window = _seconds(leeway, what="travel_to_refresh_window()'s leeway")
+        if window < 0:
+            raise ValueError("travel_to_refresh_window()'s leeway must be 0 or more seconds")
+        return self.move_to(self.expiry_of(token) - _dt.timedelta(seconds=window))
+
+    def __repr__(self) -> str:
+        state = "frozen" if self.running else "stopped"
+        return f"Clock({self.now().isoformat()!r}, {state})"

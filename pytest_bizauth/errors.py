@@ -1,0 +1,69 @@
+"""One exception hierarchy for the clients and the fakes.
+
+Every error carries data (the provider's message, the HTTP status, the endpoint) and
+builds its text from it. None of them ever holds a password, a secret or a whole token.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BizAuthError",
+    "InvalidCredentialsError",
+    "ProviderError",
+    "RequestRejectedError",
+    "TokenRejectedError",
+]
+
+
+class BizAuthError(Exception):
+    """Base class of every error raised by pytest-bizauth's clients."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        endpoint: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.endpoint = endpoint
+        self.hint = hint
+
+    def __str__(self) -> str:
+        where = ""
+        if self.endpoint is not None and self.status is not None:
+            where = f" (HTTP {self.status} from {self.endpoint})"
+        elif self.endpoint is not None:
+            where = f" ({self.endpoint})"
+        elif self.status is not None:
+            where = f" (HTTP {self.status})"
+        text = f"{self.message}{where}"
+        return f"{text}. {self.hint}" if self.hint else text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, status={self.status!r}, "
+            f"endpoint={self.endpoint!r})"
+        )
+
+
+class InvalidCredentialsError(BizAuthError):
+    """The provider refused the username/password (or client id/secret) at login."""
+
+
+class TokenRejectedError(BizAuthError):
+    """A resource still answered 401 after the client refreshed its token and retried."""
+
+
+class RequestRejectedError(BizAuthError):
+    """The provider refused a well-authenticated request (a 4xx such as a validation error)."""
+
+
+class ProviderError(BizAuthError):
+    """The provider could not be used: 5xx, network failure, timeout, or an unexpected body.
+
+    ``status`` is ``None`` when no HTTP response arrived (connection error, timeout).
+    """

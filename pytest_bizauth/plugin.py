@@ -1,0 +1,117 @@
+"""pytest glue: options, the marker and the fixtures. Each fixture builds a public
+object, yields it, and checks or resets it afterwards."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ._options import MARKER, OPTIONS, Settings, resolve
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import responses
+
+    from .client.bizmail import BizMailClient
+    from .clock import Clock
+    from .providers._base import FakeProvider
+    from .providers.bizmail import FakeBizMail
+    from .tokens import BizMailTokens
+
+_SETTINGS = pytest.StashKey[Settings]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    for option in OPTIONS.values():
+        parser.addini(option.ini, f"pytest-bizauth: {option.help}", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(**options): configure pytest-bizauth's clock, fakes and clients for this "
+        f"test; options: {', '.join(OPTIONS)}. The closest marker wins for each option.",
+    )
+
+
+def _settings(request: pytest.FixtureRequest) -> Settings:
+    node: pytest.Item = request.node
+    settings = node.stash.get(_SETTINGS, None)
+    if settings is None:
+        try:
+            settings = resolve(node, request.config)
+        except (TypeError, ValueError) as exc:
+            pytest.fail(f"pytest-bizauth: {exc}", pytrace=False)
+        node.stash[_SETTINGS] = settings
+    return settings
+
+
+def _verify(fake: FakeProvider, settings: Settings) -> None:
+    try:
+        fake.verify(unmatched=settings["check_unmatched"], unused_faults=settings["check_faults"])
+    except AssertionError as exc:
+        raise AssertionError(
+            f"{exc}\n\n(pytest-bizauth checks this at teardown; switch it off for one test with "
+            f"@pytest.mark.{MARKER}(check_unmatched=False) or check_faults=False, or for the "
+            f"project with the ini options {MARKER}_check_unmatched or "
+            f"{MARKER}_check_faults = false)"
+        ) from None
+
+
+@pytest.fixture
+def bizauth_responses() -> Iterator[responses.RequestsMock]:
+    """The ``responses.RequestsMock`` every fake registers on; add your own routes to it."""
+    from .transport.responses import SharedRequestsMock
+
+    mock = SharedRequestsMock()
+    with mock:
+        yield mock
+
+
+@pytest.fixture
+def bizauth_clock(request: pytest.FixtureRequest) -> Iterator[Clock]:
+    """A frozen clock (no ticking) that the fakes, tokens and clients all read."""
+    from .clock import Clock
+
+    with Clock(_settings(request)["start"]) as clock:
+        yield clock
+
+
+@pytest.fixture
+def bizmail_mock(
+    request: pytest.FixtureRequest, bizauth_responses: responses.RequestsMock, bizauth_clock: Clock
+) -> Iterator[FakeBizMail]:
+    """A stateful BizMail Delivery fake with one default user at ``bizmail_mock.user``."""
+    from .providers.bizmail import FakeBizMail
+    from .tokens import BIZMAIL_ACCESS_TTL, BIZMAIL_REFRESH_TTL, DEFAULT_BIZMAIL_SECRET
+
+    settings = _settings(request)
+    fake = FakeBizMail(
+        base_url=settings["bizmail_base_url"],
+        secret=settings["bizmail_secret"] or DEFAULT_BIZMAIL_SECRET,
+        access_ttl=settings.vendor("bizmail", "access_ttl", BIZMAIL_ACCESS_TTL),
+        refresh_ttl=settings.vendor("bizmail", "refresh_ttl", BIZMAIL_REFRESH_TTL),
+        single_use_refresh=settings.vendor("bizmail", "single_use_refresh", False),
+    )
+    bizauth_responses.mount(fake)  # type: ignore[attr-defined]
+    yield fake
+    _verify(fake, settings)
+
+
+@pytest.fixture
+def bizmail_tokens(bizmail_mock: FakeBizMail) -> BizMailTokens:
+    """Mints tokens that ``bizmail_mock`` accepts (same secret, user and lifetimes)."""
+    return bizmail_mock.tokens
+
+
+@pytest.fixture
+def bizmail_client(request: pytest.FixtureRequest, bizmail_mock: FakeBizMail) -> BizMailClient:
+    """A real ``BizMailClient`` pointed at ``bizmail_mock`` with its default user."""
+    from .client.bizmail import BizMailClient
+
+    user = bizmail_mock.user
+    return BizMailClient(
+        bizmail_mock.base_url, user.username, user.password, leeway=_settings(request)["leeway"]
+    )

@@ -1,0 +1,1 @@
+"""How a fake is reached: translations between a transport and the fakes' rules."""
