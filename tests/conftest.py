@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pytest_bizauth.clock import Clock
+
+EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH_TS = int(EPOCH.timestamp())
+DAY = 86_400
+NINETY_DAYS = 90 * DAY
+
+# Options every pytester run gets, so the inner run sees only what a test asks for.
+QUIET_PLUGINS = ("-p", "no:randomly", "-p", "no:pytest-responses", "-p", "no:freezer")
+
+
+@pytest.fixture
+def frozen() -> Clock:
+    """A clock frozen at EPOCH, for tests of the rules that do not go through fixtures."""
+    with Clock(EPOCH) as clock:
+        yield clock

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pytest_bizauth.providers._request import FakeRequest
+
+HAND_BUILT_BOUNDARY = "---011000010111000001101001"
+
+
+def json_request(path: str, fields: Any, **headers: str) -> FakeRequest:
+    return FakeRequest.build(
+        "POST", path, {"Content-Type": "application/json", **headers}, json.dumps(fields)
+    )
+
+
+def urlencoded_request(path: str, body: str, **headers: str) -> FakeRequest:
+    return FakeRequest.build(
+        "POST", path, {"Content-Type": "application/x-www-form-urlencoded", **headers}, body
+    )
+
+
+def hand_built_multipart(fields: dict[str, str]) -> bytes:
+    """A body built by hand the way the vendor's own code samples build it."""
+    body = ""
+    for name, value in fields.items():
+        body += (
+            f"--{HAND_BUILT_BOUNDARY}\r\nContent-Disposition: form-data; "
+            f'name="{name}"\r\n\r\n{value}\r\n'
+        )
+    return (body + f"--{HAND_BUILT_BOUNDARY}--\r\n").encode()
+
+
+def multipart_request(path: str, fields: dict[str, str], **headers: str) -> FakeRequest:
+    content_type = f"multipart/form-data; boundary={HAND_BUILT_BOUNDARY}"
+    return FakeRequest.build(
+        "POST", path, {"Content-Type": content_type, **headers}, hand_built_multipart(fields)
+    )

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+
+from pytest_bizauth import DEFAULT_START, BizMailTokens, Clock
+from pytest_bizauth.clock import now
+
+from .conftest import DAY, EPOCH, EPOCH_TS
+
+
+def test_the_default_start_is_documented():
+    assert DEFAULT_START == EPOCH
+    assert Clock().now() == EPOCH
+
+
+def test_every_way_of_reading_time_sees_the_frozen_instant(frozen):
+    assert now() == EPOCH
+    assert time.time() == EPOCH_TS
+    assert dt.datetime.now(dt.timezone.utc) == EPOCH
+    assert dt.datetime.now() == EPOCH.replace(tzinfo=None)
+    assert dt.datetime.utcnow() == EPOCH.replace(tzinfo=None)
+
+
+def test_the_clock_does_not_tick(frozen):
+    before = now()
+    time.sleep(0.01)
+    assert now() == before
+
+
+def test_threads_see_the_frozen_instant(frozen):
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(now()))
+    thread.start()
+    thread.join()
+    assert seen == [EPOCH]
+
+
+def test_shift_and_move_to(frozen):
+    assert frozen.shift(90) == EPOCH + dt.timedelta(seconds=90)
+    assert frozen.shift(dt.timedelta(days=-1)) == EPOCH + dt.timedelta(seconds=90 - DAY)
+    assert frozen.move_to("2030-06-01T07:00:00+07:00") == dt.datetime(2030, 6, 1, tzinfo=dt.timezone.utc)
+    assert frozen.move_to("2030-06-01T00:00:00Z") == now()
+    assert time.time() == now().timestamp()
+
+
+@pytest.mark.parametrize("value,error,message", [
+    ("2030-06-01T00:00:00", ValueError, "has no time zone"),
+    (dt.datetime(2030, 1, 1), ValueError, "has no time zone"),
+    ("tomorrow", ValueError, "is not an ISO 8601 date-time"),
+    (12345, TypeError, "must be a datetime or an ISO 8601 string"),
+])
+def test_move_to_refuses_ambiguous_instants(frozen, value, error, message):
+    with pytest.raises(error, match=message):
+        frozen.move_to(value)
+
+
+@pytest.mark.parametrize("value", ["10", None, True])
+def test_shift_refuses_what_is_not_seconds(frozen, value):
+    with pytest.raises(TypeError, match="number of seconds or a timedelta"):
+        frozen.shift(value)
+
+
+def test_token_verbs_move_relative_to_exp(frozen):
+    token = BizMailTokens().access()
+    expiry = EPOCH + dt.timedelta(days=1)
+    assert frozen.expiry_of(token) == expiry
+    assert frozen.travel_past(token) == expiry + dt.timedelta(seconds=1)
+    assert frozen.travel_past(token, by=0) == expiry
+    assert frozen.travel_to_just_before(token) == expiry - dt.timedelta(seconds=1)
+    assert frozen.travel_to_just_before(token, seconds=30) == expiry - dt.timedelta(seconds=30)
+    assert frozen.travel_to_refresh_window(token, leeway=60) == expiry - dt.timedelta(seconds=60)
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda c, t: c.travel_past(t, by=-1), "0 or more"),
+    (lambda c, t: c.travel_to_just_before(t, seconds=0), "more than 0"),
+    (lambda c, t: c.travel_to_refresh_window(t, leeway=-5), "0 or more"),
+    (lambda c, t: c.travel_past("opaque"), "is not a JWT"),
+])
+def test_token_verbs_explain_misuse(frozen, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(frozen, BizMailTokens().access())
+
+
+def test_a_token_error_never_shows_the_whole_token(frozen):
+    secret_looking = "abcdefghijklmnopqrstuvwxyz-0123456789"
+    with pytest.raises(ValueError) as error:
+        frozen.travel_past(secret_looking)
+    assert secret_looking not in str(error.value)
+
+
+def test_start_twice_is_an_error_and_stop_is_idempotent():
+    clock = Clock(EPOCH)
+    with clock:
+        with pytest.raises(RuntimeError, match="already running"):
+            clock.start()
+    clock.stop()
+    assert not clock.running
+    assert now() != EPOCH
+
+
+def test_a_stopped_clock_remembers_where_it_was_moved():
+    clock = Clock(EPOCH)
+    clock.shift(10)
+    with clock:
+        assert now() == EPOCH + dt.timedelta(seconds=10)
+    assert "stopped" in repr(clock)
+
+
+def test_a_module_that_imported_time_later_is_frozen_too(tmp_path, monkeypatch):
+    """The start-up scan is cached, but a module that gains a time name is rescanned."""
+    module_file = tmp_path / "late_time_user.py"
+    module_file.write_text("import time\n\ndef read():\n    return clock()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import late_time_user
+
+    with Clock(EPOCH):
+        pass  # the module is now cached as holding no time function
+    late_time_user.clock = time.time
+    with Clock(EPOCH):
+        assert late_time_user.read() == EPOCH_TS
+    assert late_time_user.read() != EPOCH_TS
