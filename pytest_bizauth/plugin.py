@@ -43,8 +43,11 @@ def _settings(request: pytest.FixtureRequest) -> Settings:
         try:
             settings = resolve(node, request.config)
         except (TypeError, ValueError) as exc:
-            pytest.fail(f"pytest-bizauth: {exc}", pytrace=False)
-        node.stash[_SETTINGS] = settings
+            problem = str(exc)
+        else:
+            node.stash[_SETTINGS] = settings
+            return settings
+        pytest.fail(f"pytest-bizauth: {problem}", pytrace=False)
     return settings
 
 

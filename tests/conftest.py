@@ -12,7 +12,9 @@ DAY = 86_400
 NINETY_DAYS = 90 * DAY
 
 # Options every pytester run gets, so the inner run sees only what a test asks for.
-QUIET_PLUGINS = ("-p", "no:randomly", "-p", "no:pytest-responses", "-p", "no:freezer")
+QUIET_PLUGINS = (
+    "-p", "no:randomly", "-p", "no:pytest-responses", "-p", "no:freezer", "-p", "no:hypothesispytest",
+)
 
 
 @pytest.fixture

@@ -1,0 +1,253 @@
+"""The plugin as users meet it: loaded by its entry point in a project with no conftest."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import QUIET_PLUGINS
+
+
+def run(pytester, *args):
+    return pytester.runpytest("-W", "error", "--strict-markers", *QUIET_PLUGINS, *args)
+
+
+def test_the_entry_point_alone_loads_the_fixtures(pytester):
+    pytester.makepyfile("""
+        from pytest_bizauth import BizMailClient, Clock, FakeBizMail, BizMailTokens
+
+        def test_fixtures(bizmail_mock, bizmail_tokens, bizmail_client, bizauth_clock,
+                          bizauth_responses):
+            assert isinstance(bizmail_mock, FakeBizMail)
+            assert isinstance(bizmail_tokens, BizMailTokens)
+            assert isinstance(bizmail_client, BizMailClient)
+            assert isinstance(bizauth_clock, Clock)
+            assert bizmail_mock.base_url == "https://smtp-api.bizfly.vn"
+            assert bizmail_client.access_token()
+    """)
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_the_plugin_can_be_switched_off(pytester):
+    pytester.makepyfile("def test_x(bizmail_mock): pass")
+    result = run(pytester, "-p", "no:bizauth")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'bizmail_mock' not found*"])
+
+
+def test_the_marker_is_registered_with_its_options(pytester):
+    result = run(pytester, "--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.bizauth(**options)*start, leeway*"])
+
+
+def test_nothing_leaks_from_one_test_to_the_next(pytester):
+    pytester.makepyfile("""
+        import time
+        import pytest
+
+        def test_a(bizmail_mock, bizmail_client, bizauth_clock):
+            bizmail_client.access_token()
+            bizmail_mock.add_user("extra@example.com", "pw")
+            bizauth_clock.shift(10**6)
+
+        def test_b(bizmail_mock, bizauth_clock):
+            assert bizmail_mock.calls == []
+            assert list(bizmail_mock.users) == ["bizauth-user@example.com"]
+            assert bizauth_clock.now().isoformat() == "2025-01-01T00:00:00+00:00"
+
+        def test_c():
+            assert time.time() > 1_700_000_000 + 10**7  # real time again
+    """)
+    run(pytester, "-p", "no:randomly").assert_outcomes(passed=3)
+
+
+def test_marker_options_with_the_closest_winning_per_option(pytester):
+    pytester.makepyfile("""
+        import pytest
+
+        pytestmark = pytest.mark.bizauth(start="2030-01-01T00:00:00Z", access_ttl=600)
+
+        @pytest.mark.bizauth(bizmail_refresh_ttl=1200)
+        class TestGroup:
+            @pytest.mark.bizauth(access_ttl=300, bizmail_single_use_refresh=True)
+            def test_closest(self, bizmail_mock, bizmail_tokens, bizauth_clock):
+                assert bizauth_clock.now().year == 2030
+                assert bizmail_tokens.access_ttl == 300
+                assert bizmail_tokens.refresh_ttl == 1200
+                assert bizmail_mock.single_use_refresh is True
+
+            def test_class_level(self, bizmail_tokens):
+                assert bizmail_tokens.access_ttl == 600
+                assert bizmail_tokens.refresh_ttl == 1200
+
+        @pytest.mark.bizauth(bizmail_access_ttl=42, access_ttl=7)
+        def test_vendor_option_beats_shared(bizmail_tokens):
+            assert bizmail_tokens.access_ttl == 42
+    """)
+    run(pytester).assert_outcomes(passed=3)
+
+
+def test_ini_options_set_project_defaults(pytester):
+    pytester.makeini("""
+        [pytest]
+        bizauth_start = 2031-05-05T05:05:05+00:00
+        bizauth_bizmail_access_ttl = 900
+        bizauth_leeway = 30
+        bizauth_bizmail_single_use_refresh = true
+    """)
+    pytester.makepyfile("""
+        import pytest
+
+        def test_ini(bizmail_mock, bizmail_client, bizauth_clock):
+            assert bizauth_clock.now().isoformat() == "2031-05-05T05:05:05+00:00"
+            assert bizmail_mock.tokens.access_ttl == 900
+            assert bizmail_client.leeway == 30
+            assert bizmail_mock.single_use_refresh
+
+        @pytest.mark.bizauth(bizmail_access_ttl=100)
+        def test_marker_beats_ini(bizmail_mock):
+            assert bizmail_mock.tokens.access_ttl == 100
+    """)
+    run(pytester).assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize("marker,message", [
+    ("access_tl=5", "*has no option 'access_tl'. Did you mean 'access_ttl'?*"),
+    ("'2025'", "*takes keyword options only*"),
+    ("access_ttl=-1", "*access_ttl=...) must be more than 0 seconds*"),
+    ("start='yesterday'", "*is not an ISO 8601 date-time*"),
+    ("bizmail_secret='short'", "*at least 32 bytes*"),
+    ("single_use_refresh='maybe'", "*must be true or false*"),
+])
+def test_bad_marker_options_fail_clearly(pytester, marker, message):
+    pytester.makepyfile(f"""
+        import pytest
+
+        @pytest.mark.bizauth({marker})
+        def test_x(bizmail_mock):
+            pass
+    """)
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"pytest-bizauth: {message}"])
+    assert "During handling" not in result.stdout.str()
+
+
+def test_a_bad_ini_value_names_the_option(pytester):
+    pytester.makeini("[pytest]\nbizauth_leeway = soon\n")
+    pytester.makepyfile("def test_x(bizmail_client): pass")
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*ini option bizauth_leeway must be a number of seconds*"])
+
+
+def test_an_unmatched_request_fails_the_test_at_teardown(pytester):
+    pytester.makepyfile("""
+        import pytest
+        import requests
+
+        def test_typo(bizmail_mock):
+            with pytest.raises(requests.ConnectionError, match="has no endpoint GET /api/1.0/nope"):
+                requests.get(bizmail_mock.base_url + "/api/1.0/nope", timeout=1)
+
+        @pytest.mark.bizauth(check_unmatched=False)
+        def test_switched_off(bizmail_mock):
+            with pytest.raises(requests.ConnectionError):
+                requests.get(bizmail_mock.base_url + "/api/1.0/nope", timeout=1)
+    """)
+    result = run(pytester)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines([
+        "*ERROR at teardown of test_typo*",
+        "*1 request(s) to the BizMail fake at https://smtp-api.bizfly.vn matched no endpoint:",
+        "*- GET /api/1.0/nope",
+        "*POST /api/1.0/auth/token",
+        "*@pytest.mark.bizauth(check_unmatched=False)*",
+    ])
+
+
+def test_an_unfired_fault_fails_the_test_at_teardown(pytester):
+    pytester.makeini("[pytest]\nbizauth_check_faults = false\n")
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.bizauth(check_faults=True)
+        def test_never_fired(bizmail_mock):
+            bizmail_mock.fail_next("refresh", 503)
+
+        def test_off_in_ini(bizmail_mock):
+            bizmail_mock.fail_next("refresh", 503)
+    """)
+    result = run(pytester)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*never fired*", "*- refresh: HTTP 503*"])
+
+
+def test_a_failing_test_reports_its_call_log(pytester):
+    pytester.makepyfile("""
+        def test_expect_refresh(bizmail_client, bizmail_mock):
+            bizmail_client.access_token()
+            bizmail_mock.assert_refreshed(times=1)
+    """)
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*expected the BizMail fake to have refreshed once, but it refreshed 0 times.*",
+        "*1. 2025-01-01T00:00:00Z POST /api/1.0/auth/token -> 200",
+    ])
+
+
+def test_own_routes_beside_the_fakes(pytester):
+    pytester.makepyfile("""
+        import pytest
+        import requests
+
+        def test_mixed(bizauth_responses, bizmail_client, bizmail_mock):
+            bizauth_responses.get("https://api.example.com/status", json={"ok": True})
+            assert requests.get("https://api.example.com/status", timeout=1).json() == {"ok": True}
+            assert bizmail_client.access_token()
+            with pytest.raises(requests.ConnectionError, match="Connection refused by Responses"):
+                requests.get("https://elsewhere.example.com/", timeout=1)
+
+        def test_override_an_endpoint(bizauth_responses, bizmail_client, bizmail_mock):
+            bizauth_responses.post(bizmail_mock.base_url + "/api/1.0/auth/token",
+                                   status=503, body="down")
+            with pytest.raises(Exception, match="not JSON"):
+                bizmail_client.access_token()
+            assert bizmail_mock.calls == []
+    """)
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_with_responses_activate(pytester):
+    pytester.makepyfile("""
+        import requests
+        import responses
+
+        @responses.activate
+        def test_decorated(bizmail_client, bizmail_mock):
+            responses.add(responses.GET, "https://api.example.com/x", json={"n": 1})
+            assert requests.get("https://api.example.com/x", timeout=1).json() == {"n": 1}
+            bizmail_client.send_mail(from_email="a@x.io", to="b@x.io", subject="s", text="t")
+            bizmail_mock.assert_logged_in(times=1)
+
+        def test_with_block(bizmail_client):
+            with responses.RequestsMock() as own:
+                own.add_passthru(bizmail_client.base_url)
+                own.add(responses.GET, "https://api.example.com/y", body="y")
+                assert requests.get("https://api.example.com/y", timeout=1).text == "y"
+    """)
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_with_pytest_responses(pytester):
+    pytester.makepyfile("""
+        import requests
+        import responses
+
+        def test_autouse_default_mock(bizmail_client, bizmail_mock):
+            responses.add(responses.GET, "https://api.example.com/x", json={"n": 2})
+            assert requests.get("https://api.example.com/x", timeout=1).json() == {"n": 2}
+            assert bizmail_client.access_token()
+    """)
+    result = pytester.runpytest("-W", "error", "-p", "no:randomly", "-p", "no:hypothesispytest")
+    result.assert_outcomes(passed=1)
