@@ -21,7 +21,8 @@ if TYPE_CHECKING:
         RequestRejectedError,
         TokenRejectedError,
     )
-    from .providers._base import Call
+    from .providers._base import Call, Reply
+    from .providers._request import FakeRequest
     from .providers.bizmail import FakeBizMail, StoredMail
     from .tokens import BizMailTokens
 
@@ -34,9 +35,11 @@ __all__ = [
     "Call",
     "Clock",
     "FakeBizMail",
+    "FakeRequest",
     "InvalidCredentialsError",
     "IssuedTokens",
     "ProviderError",
+    "Reply",
     "RequestRejectedError",
     "StoredMail",
     "TokenRejectedError",
@@ -54,6 +57,8 @@ _WHERE = {
     "RequestRejectedError": ".errors",
     "TokenRejectedError": ".errors",
     "Call": ".providers._base",
+    "Reply": ".providers._base",
+    "FakeRequest": ".providers._request",
     "FakeBizMail": ".providers.bizmail",
     "StoredMail": ".providers.bizmail",
     "BizMailTokens": ".tokens",

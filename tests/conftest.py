@@ -4,7 +4,14 @@ import datetime as dt
 
 import pytest
 
+import pytest_bizauth
 from pytest_bizauth.clock import Clock
+
+# pytester's in-process runs forget modules first imported inside them; importing every
+# public name here keeps one copy of each class for the outer and the inner runs.
+for _name in pytest_bizauth.__all__:
+    getattr(pytest_bizauth, _name)
+import pytest_bizauth.transport.responses  # noqa: E402
 
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 EPOCH_TS = int(EPOCH.timestamp())
@@ -13,7 +20,14 @@ NINETY_DAYS = 90 * DAY
 
 # Options every pytester run gets, so the inner run sees only what a test asks for.
 QUIET_PLUGINS = (
-    "-p", "no:randomly", "-p", "no:pytest-responses", "-p", "no:freezer", "-p", "no:hypothesispytest",
+    "-p",
+    "no:randomly",
+    "-p",
+    "no:pytest-responses",
+    "-p",
+    "no:freezer",
+    "-p",
+    "no:hypothesispytest",
 )
 
 

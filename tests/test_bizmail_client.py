@@ -124,8 +124,12 @@ def test_an_expired_token_is_renewed_before_sending(bizmail_client, bizmail_mock
 def test_the_auth_works_with_any_session(bizmail_client, bizmail_mock):
     response = requests.post(
         bizmail_mock.base_url + "/api/1.0/mail/store",
-        files={"from": (None, "a@x.io"), "to": (None, "b@x.io"), "subject": (None, "s"),
-               "text": (None, "t")},
+        files={
+            "from": (None, "a@x.io"),
+            "to": (None, "b@x.io"),
+            "subject": (None, "s"),
+            "text": (None, "t"),
+        },
         auth=bizmail_client.auth,
         timeout=5,
     )
@@ -134,16 +138,29 @@ def test_the_auth_works_with_any_session(bizmail_client, bizmail_mock):
 
 def test_mail_fields_and_attachments_arrive(bizmail_client, bizmail_mock):
     bizmail_client.send_mail(
-        from_email="a@example.com", from_name="A", to=["b@example.com", "c@example.com"],
-        cc="d@example.com", bcc=["e@example.com"], reply_to="r@example.com", subject="S",
-        html="<b>hi</b>", attachments=[("a.txt", b"abc"), ("b.csv", b"1,2", "text/csv")],
+        from_email="a@example.com",
+        from_name="A",
+        to=["b@example.com", "c@example.com"],
+        cc="d@example.com",
+        bcc=["e@example.com"],
+        reply_to="r@example.com",
+        subject="S",
+        html="<b>hi</b>",
+        attachments=[("a.txt", b"abc"), ("b.csv", b"1,2", "text/csv")],
     )
     mail = bizmail_mock.mails[0]
     assert mail.fields["to"] == ["b@example.com", "c@example.com"]
     assert (mail["from_name"], mail["cc"], mail["bcc"], mail["reply_to"], mail["html"]) == (
-        "A", "d@example.com", "e@example.com", "r@example.com", "<b>hi</b>")
+        "A",
+        "d@example.com",
+        "e@example.com",
+        "r@example.com",
+        "<b>hi</b>",
+    )
     assert [(a.filename, a.content, a.content_type) for a in mail.attachments] == [
-        ("a.txt", b"abc", None), ("b.csv", b"1,2", "text/csv")]
+        ("a.txt", b"abc", None),
+        ("b.csv", b"1,2", "text/csv"),
+    ]
 
 
 def test_a_validation_error_is_request_rejected(bizmail_client):
@@ -159,6 +176,7 @@ def test_send_mail_needs_a_body(bizmail_client):
 
 # -- what real servers do -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("error", ["timeout", "connection"])
 def test_network_failures_are_provider_errors(bizmail_client, bizmail_mock, error):
     bizmail_mock.fail_next("token", error=error)
@@ -171,7 +189,9 @@ def test_network_failures_are_provider_errors(bizmail_client, bizmail_mock, erro
 
 def test_a_500_carries_the_providers_message(bizmail_client, bizmail_mock):
     bizmail_mock.fail_next("token", 500)
-    with pytest.raises(ProviderError, match=r"^Internal server error \(HTTP 500 from /api/1.0/auth/token\)$"):
+    with pytest.raises(
+        ProviderError, match=r"^Internal server error \(HTTP 500 from /api/1.0/auth/token\)$"
+    ):
         bizmail_client.access_token()
 
 
@@ -186,15 +206,33 @@ def test_a_refresh_that_fails_with_5xx_is_an_error_not_a_relogin(
     bizmail_mock.assert_logged_in(times=1)
 
 
-@pytest.mark.parametrize("status,body,content_type,message", [
-    (502, b"<html><body>Bad Gateway</body></html>", "text/html", r"not JSON \(text/html"),
-    (200, b'{"success": true, "access_', "application/json", "not JSON"),
-    (200, b"[]", "application/json", "not an object"),
-    (200, b'{"success": true, "expires_in": 86400}', "application/json", "without an access token"),
-    (200, b'{"access_token": "x", "refresh_token": "y"}', "application/json", "positive 'expires_in'"),
-    (200, b'{"access_token": "x", "refresh_token": 5, "expires_in": 9}', "application/json",
-     "not a string"),
-], ids=["html-502", "truncated", "array", "no-token", "no-expiry", "bad-refresh"])
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "message"),
+    [
+        (502, b"<html><body>Bad Gateway</body></html>", "text/html", r"not JSON \(text/html"),
+        (200, b'{"success": true, "access_', "application/json", "not JSON"),
+        (200, b"[]", "application/json", "not an object"),
+        (
+            200,
+            b'{"success": true, "expires_in": 86400}',
+            "application/json",
+            "without an access token",
+        ),
+        (
+            200,
+            b'{"access_token": "x", "refresh_token": "y"}',
+            "application/json",
+            "positive 'expires_in'",
+        ),
+        (
+            200,
+            b'{"access_token": "x", "refresh_token": 5, "expires_in": 9}',
+            "application/json",
+            "not a string",
+        ),
+    ],
+    ids=["html-502", "truncated", "array", "no-token", "no-expiry", "bad-refresh"],
+)
 def test_unexpected_bodies_are_provider_errors(
     bizmail_client, bizauth_responses, status, body, content_type, message
 ):
@@ -230,7 +268,9 @@ def test_threads_crossing_expiry_refresh_once(bizmail_client, bizmail_mock, biza
 def test_on_token_sees_each_new_token_set(bizmail_mock, bizauth_clock):
     seen = []
     user = bizmail_mock.user
-    client = BizMailClient(bizmail_mock.base_url, user.username, user.password, on_token=seen.append)
+    client = BizMailClient(
+        bizmail_mock.base_url, user.username, user.password, on_token=seen.append
+    )
     token = client.access_token()
     bizauth_clock.travel_past(token)
     client.access_token()
@@ -256,13 +296,16 @@ def test_nothing_secret_in_repr(bizmail_client, bizmail_mock):
     assert "renews at 2025-01-01T23:59:00Z" in text
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"base_url": "smtp-api.bizfly.vn"}, "http"),
-    ({"username": ""}, "non-empty username"),
-    ({"password": ""}, "non-empty password"),
-    ({"leeway": -1}, "leeway"),
-    ({"on_token": "print"}, "on_token"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"base_url": "smtp-api.bizfly.vn"}, "http"),
+        ({"username": ""}, "non-empty username"),
+        ({"password": ""}, "non-empty password"),
+        ({"leeway": -1}, "leeway"),
+        ({"on_token": "print"}, "on_token"),
+    ],
+)
 def test_bad_construction_is_explained(kwargs, message):
     arguments = {"base_url": "https://smtp-api.bizfly.vn", "username": "u", "password": "p"}
     arguments.update(kwargs)

@@ -23,8 +23,10 @@ def fake(frozen):
 def login(fake, username=None, password=None):
     user = fake.user
     return fake.handle(
-        json_request(TOKEN_PATH, {"username": username or user.username,
-                                  "password": password or user.password})
+        json_request(
+            TOKEN_PATH,
+            {"username": username or user.username, "password": password or user.password},
+        )
     )
 
 
@@ -33,8 +35,11 @@ def refresh(fake, token):
 
 
 def store(fake, token, fields=None):
-    fields = fields if fields is not None else {
-        "from": "a@example.com", "to": "b@example.com", "subject": "Hi", "text": "Hello"}
+    fields = (
+        fields
+        if fields is not None
+        else {"from": "a@example.com", "to": "b@example.com", "subject": "Hi", "text": "Hello"}
+    )
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
     return fake.handle(multipart_request(MAIL_PATH, fields, **headers))
 
@@ -45,65 +50,106 @@ def body_text(reply):
 
 # -- /api/1.0/auth/token ------------------------------------------------------------------
 
+
 def test_login_answers_the_documented_body_in_the_documented_order(fake):
     reply = login(fake)
     assert reply.status == 200
-    assert list(reply.body) == ["success", "access_token", "refresh_token", "token_type",
-                                "expires_in"]
+    assert list(reply.body) == [
+        "success",
+        "access_token",
+        "refresh_token",
+        "token_type",
+        "expires_in",
+    ]
     assert reply.body["success"] is True
     assert reply.body["token_type"] == "Bearer"
     assert reply.body["expires_in"] == 86400
     assert reply.all_headers()["Content-Type"] == "application/json"
 
 
-@pytest.mark.parametrize("build", [
-    lambda u, p: json_request(TOKEN_PATH, {"username": u, "password": p}),
-    lambda u, p: urlencoded_request(TOKEN_PATH, f"username={u}&password={p}"),
-    lambda u, p: multipart_request(TOKEN_PATH, {"username": u, "password": p}),
-], ids=["json", "urlencoded", "hand-built-multipart"])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda u, p: json_request(TOKEN_PATH, {"username": u, "password": p}),
+        lambda u, p: urlencoded_request(TOKEN_PATH, f"username={u}&password={p}"),
+        lambda u, p: multipart_request(TOKEN_PATH, {"username": u, "password": p}),
+    ],
+    ids=["json", "urlencoded", "hand-built-multipart"],
+)
 def test_login_accepts_every_content_type(fake, build):
     reply = fake.handle(build(fake.user.username, fake.user.password))
     assert reply.status == 200
 
 
-@pytest.mark.parametrize("fields", [
-    {}, {"username": "bizauth-user@example.com"}, {"password": "x"},
-    {"username": "", "password": "x"}, {"username": "u", "password": ""},
-    {"username": 5, "password": "x"}, {"username": None, "password": "x"},
-], ids=repr)
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"username": "bizauth-user@example.com"},
+        {"password": "x"},
+        {"username": "", "password": "x"},
+        {"username": "u", "password": ""},
+        {"username": 5, "password": "x"},
+        {"username": None, "password": "x"},
+    ],
+    ids=repr,
+)
 def test_login_without_both_fields_is_the_documented_400(fake, fields):
     reply = fake.handle(json_request(TOKEN_PATH, fields))
     assert (reply.status, body_text(reply)) == (
-        400, '{"success":false,"message":"username and password are required"}')
+        400,
+        '{"success":false,"message":"username and password are required"}',
+    )
 
 
-@pytest.mark.parametrize("body,content_type", [
-    (b"{not json", "application/json"),
-    (b"[1, 2]", "application/json"),
-    (b"\xff\xfe", "application/json"),
-    (b"username=a", "text/plain"),
-    (b"garbage", "multipart/form-data; boundary=xyz"),
-    (b"--xyz\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nu\r\n", "multipart/form-data; boundary=xyz"),
-    (b"", "multipart/form-data"),
-], ids=["bad-json", "json-array", "not-utf8", "unknown-type", "no-parts", "truncated", "no-boundary"])
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b"[1, 2]", "application/json"),
+        (b"\xff\xfe", "application/json"),
+        (b"username=a", "text/plain"),
+        (b"garbage", "multipart/form-data; boundary=xyz"),
+        (
+            b'--xyz\r\nContent-Disposition: form-data; name="username"\r\n\r\nu\r\n',
+            "multipart/form-data; boundary=xyz",
+        ),
+        (b"", "multipart/form-data"),
+    ],
+    ids=[
+        "bad-json",
+        "json-array",
+        "not-utf8",
+        "unknown-type",
+        "no-parts",
+        "truncated",
+        "no-boundary",
+    ],
+)
 def test_an_unparseable_body_is_treated_as_missing_fields(fake, body, content_type):
     reply = fake.handle(FakeRequest.build("POST", TOKEN_PATH, {"Content-Type": content_type}, body))
     assert reply.status == 400
     assert reply.body == {"success": False, "message": "username and password are required"}
 
 
-@pytest.mark.parametrize("username,password", [
-    ("bizauth-user@example.com", "wrong"), ("nobody@example.com", "correct-horse-battery")])
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("bizauth-user@example.com", "wrong"), ("nobody@example.com", "correct-horse-battery")],
+)
 def test_wrong_credentials_are_the_documented_401(fake, username, password):
     reply = login(fake, username, password)
     assert (reply.status, body_text(reply)) == (
-        401, '{"success":false,"message":"Invalid credentials"}')
+        401,
+        '{"success":false,"message":"Invalid credentials"}',
+    )
 
 
 def test_tokens_carry_the_documented_header_and_claims_in_order(fake):
     body = login(fake).body
-    for token, kind, lifetime in ((body["access_token"], "access", DAY),
-                                  (body["refresh_token"], "refresh", NINETY_DAYS)):
+    for token, kind, lifetime in (
+        (body["access_token"], "access", DAY),
+        (body["refresh_token"], "refresh", NINETY_DAYS),
+    ):
         header_segment, payload_segment, _ = token.split(".")
         assert jwt.utils.base64url_decode(header_segment) == b'{"alg":"HS256","typ":"JWT"}'
         claims = json.loads(jwt.utils.base64url_decode(payload_segment))
@@ -125,18 +171,24 @@ def test_the_lifetimes_follow_the_clock(frozen):
     fake = FakeBizMail(access_ttl=60, refresh_ttl=120)
     body = login(fake).body
     assert body["expires_in"] == 60
-    assert jwt.decode(body["refresh_token"], options={"verify_signature": False})["exp"] == EPOCH_TS + 120
+    assert (
+        jwt.decode(body["refresh_token"], options={"verify_signature": False})["exp"]
+        == EPOCH_TS + 120
+    )
 
 
 def test_an_injected_500_answers_the_documented_body(fake):
     fake.fail_next("token")
     reply = login(fake)
     assert (reply.status, body_text(reply)) == (
-        500, '{"success":false,"message":"Internal server error"}')
+        500,
+        '{"success":false,"message":"Internal server error"}',
+    )
     assert login(fake).status == 200
 
 
 # -- /api/1.0/auth/refresh ----------------------------------------------------------------
+
 
 def test_refresh_rotates_the_pair(fake, frozen):
     first = login(fake).body
@@ -160,7 +212,9 @@ def test_the_old_refresh_token_stays_valid_by_default(fake, frozen):
 def test_refresh_without_a_token_is_the_documented_400(fake, fields):
     reply = fake.handle(json_request(REFRESH_PATH, fields))
     assert (reply.status, body_text(reply)) == (
-        400, '{"success":false,"message":"refresh_token is required"}')
+        400,
+        '{"success":false,"message":"refresh_token is required"}',
+    )
 
 
 def test_refresh_token_is_valid_until_one_second_before_exp(fake, frozen):
@@ -175,21 +229,29 @@ def test_an_expired_refresh_token_is_the_documented_401(fake, frozen, past):
     frozen.travel_past(token, by=past)
     reply = refresh(fake, token)
     assert (reply.status, body_text(reply)) == (
-        401, '{"success":false,"message":"Refresh token expired"}')
+        401,
+        '{"success":false,"message":"Refresh token expired"}',
+    )
 
 
-@pytest.mark.parametrize("make", [
-    lambda f, t: f.tokens.tampered(t),
-    lambda f, t: "not-a-jwt",
-    lambda f, t: login(f).body["access_token"],
-    lambda f, t: f.tokens.signed_with("another-secret-of-at-least-32-bytes!!", "refresh"),
-    lambda f, t: f.tokens.expired_access(),
-], ids=["tampered", "not-a-jwt", "access-token", "other-secret", "expired-access-token"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda f, t: f.tokens.tampered(t),
+        lambda f, t: "not-a-jwt",
+        lambda f, t: login(f).body["access_token"],
+        lambda f, t: f.tokens.signed_with("another-secret-of-at-least-32-bytes!!", "refresh"),
+        lambda f, t: f.tokens.expired_access(),
+    ],
+    ids=["tampered", "not-a-jwt", "access-token", "other-secret", "expired-access-token"],
+)
 def test_a_bad_refresh_token_is_the_documented_401(fake, make):
     token = login(fake).body["refresh_token"]
     reply = refresh(fake, make(fake, token))
     assert (reply.status, body_text(reply)) == (
-        401, '{"success":false,"message":"Invalid refresh token"}')
+        401,
+        '{"success":false,"message":"Invalid refresh token"}',
+    )
 
 
 def test_a_removed_users_refresh_token_gets_user_not_found(fake):
@@ -224,6 +286,7 @@ def test_single_use_still_works_at_one_frozen_instant(frozen):
 
 
 # -- /api/1.0/mail/store ------------------------------------------------------------------
+
 
 def test_a_mail_is_stored_with_a_valid_access_token(fake):
     reply = store(fake, login(fake).body["access_token"])
@@ -283,19 +346,34 @@ def test_attachments_over_20_mb_are_refused(fake):
     token = login(fake).body["access_token"]
     boundary = "b0undary"
     big = b"x" * (20 * 1024 * 1024 + 1)
-    body = b"".join([
-        *(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-          for k, v in {"from": "a@x.io", "to": "b@x.io", "subject": "s", "text": "t"}.items()),
-        f'--{boundary}\r\nContent-Disposition: form-data; name="attachments[]"; '
-        f'filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode(),
-        big, f"\r\n--{boundary}--\r\n".encode(),
-    ])
+    fields = {"from": "a@x.io", "to": "b@x.io", "subject": "s", "text": "t"}
+    body = b"".join(
+        [
+            *(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'.encode()
+                + f"{v}\r\n".encode()
+                for k, v in fields.items()
+            ),
+            f'--{boundary}\r\nContent-Disposition: form-data; name="attachments[]"; '
+            f'filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode(),
+            big,
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )
     request = FakeRequest.build(
-        "POST", MAIL_PATH,
-        {"Content-Type": f"multipart/form-data; boundary={boundary}",
-         "Authorization": f"Bearer {token}"}, body)
+        "POST",
+        MAIL_PATH,
+        {
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Authorization": f"Bearer {token}",
+        },
+        body,
+    )
     reply = fake.handle(request)
-    assert (reply.status, reply.body) == (400, {"success": False, "message": "Attachments too large"})
+    assert (reply.status, reply.body) == (
+        400,
+        {"success": False, "message": "Attachments too large"},
+    )
 
 
 def test_a_removed_users_access_token_is_refused(fake):
@@ -306,18 +384,26 @@ def test_a_removed_users_access_token_is_refused(fake):
 
 # -- accounts, routes, call log -----------------------------------------------------------
 
+
 def test_added_users_log_in_and_carry_their_ids(fake):
-    user = fake.add_user("ops@example.com", "pw-1", user_id="a" * 24,
-                         domain_uuid="12345678-1234-5678-1234-567812345678")
+    user = fake.add_user(
+        "ops@example.com",
+        "pw-1",
+        user_id="a" * 24,
+        domain_uuid="12345678-1234-5678-1234-567812345678",
+    )
     body = login(fake, "ops@example.com", "pw-1").body
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})
     assert (claims["user_id"], claims["domain_uuid"]) == (user.user_id, user.domain_uuid)
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"user_id": "XYZ"}, "24 lower-case hexadecimal"),
-    ({"domain_uuid": "nope"}, "is not a UUID"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"user_id": "XYZ"}, "24 lower-case hexadecimal"),
+        ({"domain_uuid": "nope"}, "is not a UUID"),
+    ],
+)
 def test_bad_account_ids_are_refused_clearly(fake, kwargs, message):
     with pytest.raises(ValueError, match=message):
         fake.add_user("x@example.com", "pw", **kwargs)
@@ -375,12 +461,15 @@ def test_endpoints_are_named_by_name_or_path(fake, endpoint):
     assert [login(fake).status for _ in range(3)] == [503, 503, 200]
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"endpoint": "nope"}, "has no endpoint 'nope'; use one of: 'token'"),
-    ({"endpoint": "token", "status": 42}, "HTTP status code"),
-    ({"endpoint": "token", "times": 0}, "times must be"),
-    ({"endpoint": "token", "error": "dns"}, "error must be one of"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"endpoint": "nope"}, "has no endpoint 'nope'; use one of: 'token'"),
+        ({"endpoint": "token", "status": 42}, "HTTP status code"),
+        ({"endpoint": "token", "times": 0}, "times must be"),
+        ({"endpoint": "token", "error": "dns"}, "error must be one of"),
+    ],
+)
 def test_fault_injection_refuses_bad_input(fake, kwargs, message):
     with pytest.raises(ValueError, match=message):
         fake.fail_next(**kwargs)

@@ -42,17 +42,22 @@ def test_threads_see_the_frozen_instant(frozen):
 def test_shift_and_move_to(frozen):
     assert frozen.shift(90) == EPOCH + dt.timedelta(seconds=90)
     assert frozen.shift(dt.timedelta(days=-1)) == EPOCH + dt.timedelta(seconds=90 - DAY)
-    assert frozen.move_to("2030-06-01T07:00:00+07:00") == dt.datetime(2030, 6, 1, tzinfo=dt.timezone.utc)
+    assert frozen.move_to("2030-06-01T07:00:00+07:00") == dt.datetime(
+        2030, 6, 1, tzinfo=dt.timezone.utc
+    )
     assert frozen.move_to("2030-06-01T00:00:00Z") == now()
     assert time.time() == now().timestamp()
 
 
-@pytest.mark.parametrize("value,error,message", [
-    ("2030-06-01T00:00:00", ValueError, "has no time zone"),
-    (dt.datetime(2030, 1, 1), ValueError, "has no time zone"),
-    ("tomorrow", ValueError, "is not an ISO 8601 date-time"),
-    (12345, TypeError, "must be a datetime or an ISO 8601 string"),
-])
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        ("2030-06-01T00:00:00", ValueError, "has no time zone"),
+        (dt.datetime(2030, 1, 1), ValueError, "has no time zone"),
+        ("tomorrow", ValueError, "is not an ISO 8601 date-time"),
+        (12345, TypeError, "must be a datetime or an ISO 8601 string"),
+    ],
+)
 def test_move_to_refuses_ambiguous_instants(frozen, value, error, message):
     with pytest.raises(error, match=message):
         frozen.move_to(value)
@@ -75,12 +80,15 @@ def test_token_verbs_move_relative_to_exp(frozen):
     assert frozen.travel_to_refresh_window(token, leeway=60) == expiry - dt.timedelta(seconds=60)
 
 
-@pytest.mark.parametrize("call,message", [
-    (lambda c, t: c.travel_past(t, by=-1), "0 or more"),
-    (lambda c, t: c.travel_to_just_before(t, seconds=0), "more than 0"),
-    (lambda c, t: c.travel_to_refresh_window(t, leeway=-5), "0 or more"),
-    (lambda c, t: c.travel_past("opaque"), "is not a JWT"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c, t: c.travel_past(t, by=-1), "0 or more"),
+        (lambda c, t: c.travel_to_just_before(t, seconds=0), "more than 0"),
+        (lambda c, t: c.travel_to_refresh_window(t, leeway=-5), "0 or more"),
+        (lambda c, t: c.travel_past("opaque"), "is not a JWT"),
+    ],
+)
 def test_token_verbs_explain_misuse(frozen, call, message):
     with pytest.raises(ValueError, match=message):
         call(frozen, BizMailTokens().access())
@@ -95,9 +103,8 @@ def test_a_token_error_never_shows_the_whole_token(frozen):
 
 def test_start_twice_is_an_error_and_stop_is_idempotent():
     clock = Clock(EPOCH)
-    with clock:
-        with pytest.raises(RuntimeError, match="already running"):
-            clock.start()
+    with clock, pytest.raises(RuntimeError, match="already running"):
+        clock.start()
     clock.stop()
     assert not clock.running
     assert now() != EPOCH

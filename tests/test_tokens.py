@@ -24,8 +24,9 @@ def test_access_and_refresh_lifetimes(tokens):
 
 
 def test_any_user_and_instant(tokens):
-    token = tokens.access(username="x@y.z", user_id="b" * 24, domain_uuid="d",
-                          issued_at="2024-01-01T00:00:00Z")
+    token = tokens.access(
+        username="x@y.z", user_id="b" * 24, domain_uuid="d", issued_at="2024-01-01T00:00:00Z"
+    )
     claims = claims_of(token)
     assert claims["username"] == "x@y.z"
     assert claims["user_id"] == "b" * 24
@@ -51,8 +52,10 @@ def test_expired_variants(tokens):
 def test_tampered_and_foreign_tokens_fail_verification(tokens):
     token = tokens.access()
     assert tokens.decode(token)["type"] == "access"
-    for bad in (tokens.tampered(token),
-                tokens.signed_with("a-completely-different-secret-32-bytes")):
+    for bad in (
+        tokens.tampered(token),
+        tokens.signed_with("a-completely-different-secret-32-bytes"),
+    ):
         with pytest.raises(jwt.InvalidSignatureError):
             tokens.decode(bad)
 
@@ -69,12 +72,15 @@ def test_same_instant_same_token(tokens, frozen):
     assert tokens.access() != BizMailTokens().access(issued_at=EPOCH_TS)
 
 
-@pytest.mark.parametrize("kwargs,error,message", [
-    ({"secret": "short"}, ValueError, "at least 32 bytes"),
-    ({"secret": b"x" * 40}, TypeError, "must be a string"),
-    ({"access_ttl": 0}, ValueError, "more than 0"),
-    ({"refresh_ttl": 1.5}, TypeError, "whole number of seconds"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"secret": "short"}, ValueError, "at least 32 bytes"),
+        ({"secret": b"x" * 40}, TypeError, "must be a string"),
+        ({"access_ttl": 0}, ValueError, "more than 0"),
+        ({"refresh_ttl": 1.5}, TypeError, "whole number of seconds"),
+    ],
+)
 def test_bad_configuration_is_explained(kwargs, error, message):
     with pytest.raises(error, match=message):
         BizMailTokens(**kwargs)

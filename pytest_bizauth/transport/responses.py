@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import requests
 import responses
 from requests.adapters import HTTPAdapter
-from urllib3.response import HTTPHeaderDict
 from responses.registries import FirstMatchRegistry
+from urllib3.response import HTTPHeaderDict
 
 from ..providers._request import FakeRequest
 

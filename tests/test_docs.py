@@ -1,0 +1,77 @@
+"""Every code example in README.md and docs/ runs here, so the docs cannot rot.
+
+A Python block that defines tests runs as a test module of its own, in a project with no
+conftest; an ``ini`` block just before it becomes that project's ini file. Any other
+Python block is executed as a script.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+from .conftest import QUIET_PLUGINS
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FENCE = re.compile(r"^```(\w*)\s*$")
+
+
+def blocks(page: Path):
+    """(line, language, code, ini) for every fenced block of a page."""
+    found, language, start, lines, last_ini = [], None, 0, [], None
+    for number, line in enumerate(page.read_text().splitlines(), 1):
+        fence = FENCE.match(line)
+        if fence and language is None:
+            language, start, lines = fence.group(1) or "text", number, []
+        elif line.strip() == "```" and language is not None:
+            code = "\n".join(lines) + "\n"
+            found.append((start, language, code, last_ini))
+            last_ini = code if language == "ini" else None
+            language = None
+        elif language is not None:
+            lines.append(line)
+    assert language is None, f"{page.name}: a code block opened at line {start} never closes"
+    return found
+
+
+EXAMPLES = [
+    pytest.param(code, ini, id=f"{page.relative_to(ROOT)}:{line}")
+    for page in PAGES
+    for line, language, code, ini in blocks(page)
+    if language == "python"
+]
+
+
+def test_every_page_has_an_example_or_a_reason():
+    without = [p.name for p in PAGES if not any(lang == "python" for _, lang, _, _ in blocks(p))]
+    assert without == ["fidelity.md", "install.md", "reference.md"]
+
+
+def test_every_page_is_linked_from_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    assert [p.name for p in PAGES[1:] if f"(docs/{p.name})" not in readme] == []
+
+
+@pytest.mark.parametrize(("code", "ini"), EXAMPLES)
+def test_example(pytester, code, ini):
+    if "def test_" not in code:
+        exec(compile(code, "<docs example>", "exec"), {"__name__": "docs_example"})
+        return
+    if ini:
+        pytester.makeini(ini)
+    pytester.makepyfile(code)
+    result = pytester.runpytest("-W", "error", "--strict-markers", *QUIET_PLUGINS)
+    outcomes = result.parseoutcomes()
+    assert result.ret == 0, result.stdout.str()
+    assert outcomes.get("passed", 0) >= 1
+
+
+@pytest.mark.parametrize("module", ["pytest_bizauth.clock", "pytest_bizauth.client.bizmail"])
+def test_docstring_examples(module):
+    failures, tried = doctest.testmod(importlib.import_module(module))
+    assert (failures, tried > 0) == (0, True)
