@@ -17,7 +17,7 @@ import requests
 import responses
 from requests.adapters import HTTPAdapter
 from responses.registries import FirstMatchRegistry
-from urllib3.response import HTTPHeaderDict
+from urllib3._collections import HTTPHeaderDict
 
 from ..providers._request import FakeRequest
 
