@@ -6,12 +6,7 @@ in what it does not say; then the ini file; then the defaults.
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
-
-from .clock import DEFAULT_START, parse_instant
-from .tokens import BIZMAIL_ACCESS_TTL, BIZMAIL_REFRESH_TTL, check_hmac_secret, positive_seconds
 
 if TYPE_CHECKING:
     import datetime as _dt
@@ -34,6 +29,8 @@ def _bool(value: object, name: str) -> bool:
 
 
 def _seconds(value: object, name: str) -> int:
+    from .tokens import positive_seconds
+
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     return positive_seconds(value, what=name)
@@ -51,6 +48,8 @@ def _leeway(value: object, name: str) -> float:
 
 
 def _instant(value: object, name: str) -> _dt.datetime:
+    from .clock import parse_instant
+
     return parse_instant(value, what=name)  # type: ignore[arg-type]
 
 
@@ -61,15 +60,18 @@ def _url(value: object, name: str) -> str:
 
 
 def _secret(value: object, name: str) -> str:
+    from .tokens import check_hmac_secret
+
     return check_hmac_secret(value, what=name)
 
 
-@dataclass(frozen=True)
 class Option:
-    name: str
-    parse: Callable[[object, str], Any]
-    default: Any
-    help: str
+    __slots__ = ("default", "help", "name", "parse")
+
+    def __init__(
+        self, name: str, parse: Callable[[object, str], Any], default: Any, help: str
+    ) -> None:
+        self.name, self.parse, self.default, self.help = name, parse, default, help
 
     @property
     def ini(self) -> str:
@@ -79,9 +81,7 @@ class Option:
 OPTIONS: dict[str, Option] = {
     option.name: option
     for option in (
-        Option(
-            "start", _instant, DEFAULT_START, "the instant the frozen clock starts at (ISO 8601)"
-        ),
+        Option("start", _instant, None, "the instant bizauth_clock starts at (ISO 8601)"),
         Option("leeway", _leeway, 60.0, "seconds before expiry at which the clients renew"),
         Option(
             "check_unmatched",
@@ -111,13 +111,13 @@ OPTIONS: dict[str, Option] = {
             "bizmail_access_ttl",
             _seconds,
             None,
-            f"BizMail access-token lifetime (default {BIZMAIL_ACCESS_TTL})",
+            "BizMail access-token lifetime (default 86400)",
         ),
         Option(
             "bizmail_refresh_ttl",
             _seconds,
             None,
-            f"BizMail refresh-token lifetime (default {BIZMAIL_REFRESH_TTL})",
+            "BizMail refresh-token lifetime (default 7776000)",
         ),
         Option(
             "bizmail_single_use_refresh", _bool, None, "BizMail refresh tokens can be used once"
@@ -145,6 +145,8 @@ class Settings:
 
 
 def _unknown(name: str) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, OPTIONS, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     return f"@pytest.mark.{MARKER}() has no option {name!r}.{hint} Options: {', '.join(OPTIONS)}"

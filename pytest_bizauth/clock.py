@@ -7,12 +7,11 @@ it, so freezing the clock governs the fakes, the token factories and the clients
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Union
+import sys
+from types import SimpleNamespace
+from typing import Any, Union
 
 from . import _jwt
-
-if TYPE_CHECKING:
-    from types import ModuleType
 
 __all__ = ["DEFAULT_START", "Clock", "now"]
 
@@ -24,9 +23,17 @@ DEFAULT_START = _dt.datetime(2025, 1, 1, tzinfo=UTC)
 Instant = Union[_dt.datetime, str]
 Seconds = Union[int, float, _dt.timedelta]
 
+# Running clocks, innermost last. While one is also freezegun's innermost freeze, now()
+# answers from it directly instead of through freezegun's (slower) fake datetime.
+_running: list[Clock] = []
+
 
 def now() -> _dt.datetime:
     """The current instant as an aware UTC datetime (frozen while a :class:`Clock` runs)."""
+    if _running:
+        clock = _running[-1]
+        if clock._governs_time():
+            return clock._instant
     return _dt.datetime.now(UTC)
 
 
@@ -70,50 +77,72 @@ def _seconds(value: Seconds, *, what: str) -> float:
     return float(value)
 
 
-class _ModuleScanCache:
-    """Makes freezegun's per-start scan of ``sys.modules`` cheap.
+class _ModuleScan:
+    """Makes freezegun's start cheap without changing what it does.
 
-    freezegun looks through every loaded module for names bound to the real time
-    functions each time it starts, and recomputes ``dir()`` of each module to decide
-    whether its own cache is stale. We key that cache on the module object and the size
-    of its namespace instead, which changes whenever a module gains or loses a name, so a
-    module that imports ``time.time`` later is still found. The replacement is installed
-    only for the duration of our own ``start()`` call.
+    On every start freezegun walks all of ``sys.modules`` looking for names bound to the
+    real time functions (``from time import time``), to point them at its fakes. Nearly
+    every module holds none, and a module's namespace rarely changes between tests. We
+    remember the modules that held none, keyed by the module object and the size of its
+    namespace, and show freezegun's walk only the others: those that hold a time
+    function, and those that are new or have gained or lost names since. Like freezegun's
+    own cache, this does not notice an existing name rebound to a time function.
     """
 
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[int, int, list[tuple[str, Any]]]] = {}
+        self._seen: dict[str, tuple[int, int, bool]] = {}
+        self._last: tuple[list[Any], list[int], dict[str, Any]] = ([], [], {})
 
-    def lookup(self, module: ModuleType) -> list[tuple[str, Any]]:
-        from freezegun import api
+    def candidates(self, real_ids: set[int]) -> dict[str, Any]:
+        modules = list(sys.modules.values())
+        try:
+            sizes = [len(module.__dict__) for module in modules]
+        except (AttributeError, TypeError):
+            sizes = []
+        last_modules, last_sizes, last_found = self._last
+        if sizes and sizes == last_sizes and modules == last_modules:
+            return last_found  # the common case: nothing imported, no name added
+        found = self._walk(real_ids)
+        self._last = (modules, sizes, found)
+        return found
 
-        namespace = getattr(module, "__dict__", None)
-        size = len(namespace) if isinstance(namespace, dict) else -1
-        name = module.__name__
-        entry = self._entries.get(name)
-        if entry is not None and entry[0] == id(module) and entry[1] == size:
-            return entry[2]
-        attributes = [
-            (attr, value)
-            for attr, value in api._get_module_attributes(module)
-            if id(value) in api._real_time_object_ids
-        ]
-        self._entries[name] = (id(module), size, attributes)
-        return attributes
+    def _walk(self, real_ids: set[int]) -> dict[str, Any]:
+        seen = self._seen
+        found: dict[str, Any] = {}
+        for name, module in list(sys.modules.items()):
+            try:
+                size = len(module.__dict__)
+            except (AttributeError, TypeError):
+                found[name] = module
+                continue
+            known = seen.get(name)
+            if known is not None and known[0] == id(module) and known[1] == size:
+                if known[2]:
+                    found[name] = module
+                continue
+            holds = any(id(value) in real_ids for value in list(module.__dict__.values()))
+            seen[name] = (id(module), size, holds)
+            if holds:
+                found[name] = module
+        return found
 
 
-_scan_cache = _ModuleScanCache()
+_scan = _ModuleScan()
 
 
 def _start_freezer(freezer: Any) -> Any:
     from freezegun import api
 
-    original = api._get_cached_module_attributes
-    api._get_cached_module_attributes = _scan_cache.lookup
+    walked: Any = api  # freezegun reads sys.modules through its module global "sys"
+    walked.sys = SimpleNamespace(modules=_scan.candidates(api._real_time_object_ids))
     try:
-        return freezer.start()
+        factory = freezer.start()
     finally:
-        api._get_cached_module_attributes = original
+        walked.sys = sys
+    # What was loaded before the start is known; only modules imported while frozen
+    # need their fakes swapped back at stop.
+    freezer.modules_at_start = set(sys.modules)
+    return factory
 
 
 class Clock:
@@ -133,6 +162,7 @@ class Clock:
         self._instant = parse_instant(start, what="the clock's start")
         self._freezer: Any = None
         self._factory: Any = None
+        self._freezes: list[Any] = []
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -146,17 +176,19 @@ class Clock:
         where you can."""
         if self._factory is not None:
             raise RuntimeError("this Clock is already running; call stop() before start()")
-        from freezegun import freeze_time
+        from freezegun import api, freeze_time
 
         self._freezer = freeze_time(self._instant, tick=False)
         self._factory = _start_freezer(self._freezer)
+        self._freezes = api.freeze_factories
+        _running.append(self)
         return self
 
     def stop(self) -> None:
         """Let time run again. Stopping a clock that is not running does nothing."""
         if self._factory is None:
             return
-        self._instant = self.now()
+        _running.remove(self)
         freezer, self._freezer, self._factory = self._freezer, None, None
         freezer.stop()
 
@@ -170,9 +202,12 @@ class Clock:
 
     def now(self) -> _dt.datetime:
         """The frozen instant, as an aware UTC datetime."""
-        if self._factory is None:
-            return self._instant
-        return now()
+        return self._instant
+
+    def _governs_time(self) -> bool:
+        """Whether this clock's freeze is the innermost one (a ``freeze_time`` started
+        inside it would govern instead)."""
+        return bool(self._freezes) and self._freezes[-1] is self._factory
 
     def timestamp(self) -> float:
         """The frozen instant in seconds since the epoch."""

@@ -78,13 +78,14 @@ def bizauth_clock(request: pytest.FixtureRequest) -> Iterator[Clock]:
     """A frozen clock (no ticking) that the fakes, tokens and clients all read."""
     from .clock import Clock
 
-    with Clock(_settings(request)["start"]) as clock:
+    start = _settings(request)["start"]
+    with Clock() if start is None else Clock(start) as clock:
         yield clock
 
 
 @pytest.fixture
 def bizmail_mock(
-    request: pytest.FixtureRequest, bizauth_responses: responses.RequestsMock, bizauth_clock: Clock
+    request: pytest.FixtureRequest, bizauth_responses: responses.RequestsMock
 ) -> Iterator[FakeBizMail]:
     """A stateful BizMail Delivery fake with one default user at ``bizmail_mock.user``."""
     from .providers.bizmail import FakeBizMail

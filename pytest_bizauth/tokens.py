@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import json
 from typing import TYPE_CHECKING, Any, Union
 
 from . import _jwt
@@ -54,6 +56,19 @@ def check_hmac_secret(secret: object, *, what: str = "secret") -> str:
             f"(it has {len(secret.encode())}); pyjwt warns about shorter keys"
         )
     return secret
+
+
+def _sign_hs256_uncached(claims: dict[str, Any], key: str) -> str:
+    import jwt
+
+    return jwt.encode(claims, key, algorithm="HS256")
+
+
+@functools.lru_cache(maxsize=1024)
+def _sign_hs256(payload: str, key: str) -> str:
+    """Signing is deterministic: at one frozen instant every test mints the same tokens,
+    so each is signed once per process."""
+    return _sign_hs256_uncached(json.loads(payload), key)
 
 
 class BizMailTokens:
@@ -119,10 +134,12 @@ class BizMailTokens:
 
     def encode(self, claims: Mapping[str, Any], *, secret: str | None = None) -> str:
         """Sign any claims as the vendor does (HS256, ``{"alg": "HS256", "typ": "JWT"}``)."""
-        import jwt
-
         key = self._secret if secret is None else check_hmac_secret(secret)
-        return jwt.encode(dict(claims), key, algorithm="HS256")
+        try:
+            payload = json.dumps(dict(claims), separators=(",", ":"))
+        except TypeError:  # a claim JSON cannot hold; let pyjwt say which
+            return _sign_hs256_uncached(dict(claims), key)
+        return _sign_hs256(payload, key)
 
     def access(self, **options: Any) -> str:
         """An access token; takes the keyword options of :meth:`claims` and ``secret``."""

@@ -288,7 +288,7 @@ def test_forget_tokens_logs_in_again(bizmail_client, bizmail_mock):
     bizmail_mock.assert_logged_in(times=2)
 
 
-def test_nothing_secret_in_repr(bizmail_client, bizmail_mock):
+def test_nothing_secret_in_repr(bizmail_client, bizmail_mock, bizauth_clock):
     token = bizmail_client.access_token()
     text = repr(bizmail_client) + repr(bizmail_client.auth)
     assert bizmail_mock.user.password not in text

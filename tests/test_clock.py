@@ -131,3 +131,21 @@ def test_a_module_that_imported_time_later_is_frozen_too(tmp_path, monkeypatch):
     with Clock(EPOCH):
         assert late_time_user.read() == EPOCH_TS
     assert late_time_user.read() != EPOCH_TS
+
+
+def test_a_freeze_started_inside_the_clock_governs_while_it_runs(frozen):
+    from freezegun import freeze_time
+
+    with freeze_time("2040-01-01T00:00:00Z"):
+        assert now().year == 2040
+    assert now() == EPOCH
+    assert now().__class__.__name__ == "datetime"  # a real datetime, not freezegun's fake
+
+
+def test_without_a_clock_the_fakes_read_real_time():
+    from pytest_bizauth import FakeBizMail
+
+    fake = FakeBizMail()
+    before = time.time()
+    claims = fake.tokens.decode(fake.tokens.access())
+    assert before - 1 <= claims["iat"] <= time.time()

@@ -189,7 +189,7 @@ def test_an_unfired_fault_fails_the_test_at_teardown(pytester):
 
 def test_a_failing_test_reports_its_call_log(pytester):
     pytester.makepyfile("""
-        def test_expect_refresh(bizmail_client, bizmail_mock):
+        def test_expect_refresh(bizmail_client, bizmail_mock, bizauth_clock):
             bizmail_client.access_token()
             bizmail_mock.assert_refreshed(times=1)
     """)

@@ -138,6 +138,7 @@ class FakeRequest:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = field(default=b"", repr=False)
     query: str = ""
+    _parsed: list[Form | None] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def build(
