@@ -10,8 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .accounts import BizMailUser
+    from .accounts import Bill24Merchant, Bill24User, BizMailUser
     from .client._base import IssuedTokens
+    from .client.bill24 import Bill24Client
     from .client.bizmail import BizMailClient
     from .clock import DEFAULT_START, Clock
     from .errors import (
@@ -21,19 +22,26 @@ if TYPE_CHECKING:
         RequestRejectedError,
         TokenRejectedError,
     )
+    from .keys import SigningKey
     from .providers._base import Call, Reply
     from .providers._request import FakeRequest
+    from .providers.bill24 import FakeBill24, Transaction
     from .providers.bizmail import FakeBizMail, StoredMail
-    from .tokens import BizMailTokens
+    from .tokens import Bill24Tokens, BizMailTokens
 
 __all__ = [
     "DEFAULT_START",
+    "Bill24Client",
+    "Bill24Merchant",
+    "Bill24Tokens",
+    "Bill24User",
     "BizAuthError",
     "BizMailClient",
     "BizMailTokens",
     "BizMailUser",
     "Call",
     "Clock",
+    "FakeBill24",
     "FakeBizMail",
     "FakeRequest",
     "InvalidCredentialsError",
@@ -41,12 +49,21 @@ __all__ = [
     "ProviderError",
     "Reply",
     "RequestRejectedError",
+    "SigningKey",
     "StoredMail",
     "TokenRejectedError",
+    "Transaction",
 ]
 
 _WHERE = {
     "BizMailUser": ".accounts",
+    "Bill24User": ".accounts",
+    "Bill24Merchant": ".accounts",
+    "Bill24Client": ".client.bill24",
+    "SigningKey": ".keys",
+    "FakeBill24": ".providers.bill24",
+    "Transaction": ".providers.bill24",
+    "Bill24Tokens": ".tokens",
     "IssuedTokens": ".client._base",
     "BizMailClient": ".client.bizmail",
     "DEFAULT_START": ".clock",

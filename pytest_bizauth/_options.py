@@ -59,6 +59,30 @@ def _url(value: object, name: str) -> str:
     return value.rstrip("/")
 
 
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a non-empty string, not {value!r}")
+    return value.strip()
+
+
+def _client_error(value: object, name: str) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 400 <= value <= 499:
+        raise ValueError(f"{name} must be a 4xx HTTP status, not {value!r}")
+    return value
+
+
+def _pem_path(value: object, name: str) -> Any:
+    from pathlib import Path
+
+    from .keys import load_signing_key
+
+    if not isinstance(value, (str, Path)) or not Path(value).is_file():
+        raise ValueError(f"{name} must be the path of a PEM file with an RSA key, not {value!r}")
+    return load_signing_key(str(Path(value).resolve()))
+
+
 def _secret(value: object, name: str) -> str:
     from .tokens import check_hmac_secret
 
@@ -121,6 +145,39 @@ OPTIONS: dict[str, Option] = {
         ),
         Option(
             "bizmail_single_use_refresh", _bool, None, "BizMail refresh tokens can be used once"
+        ),
+        Option(
+            "bill24_base_url",
+            _url,
+            "https://merchantapi-demo.bill24.io",
+            "where the Bill24 fake listens",
+        ),
+        Option("bill24_issuer", _text, "http://dc.oone.bz:40011", "the iss of Bill24 tokens"),
+        Option("bill24_access_ttl", _seconds, None, "Bill24 access-token lifetime (default 21600)"),
+        Option(
+            "bill24_refresh_ttl",
+            _seconds,
+            None,
+            "Bill24 refresh-token lifetime (default 2592000, invented)",
+        ),
+        Option("bill24_single_use_refresh", _bool, None, "Bill24 refresh tokens can be used once"),
+        Option(
+            "bill24_error_status",
+            _client_error,
+            401,
+            "the status of Bill24's (undocumented) authorize errors",
+        ),
+        Option(
+            "bill24_schema_spelling",
+            _bool,
+            False,
+            "answer 'passwordNeverExprie' as the seed's schema spells it",
+        ),
+        Option(
+            "bill24_signing_key",
+            _pem_path,
+            None,
+            "a PEM file with the RSA key Bill24 tokens are signed with",
         ),
     )
 }

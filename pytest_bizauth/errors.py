@@ -25,12 +25,14 @@ class BizAuthError(Exception):
         status: int | None = None,
         endpoint: str | None = None,
         hint: str | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.endpoint = endpoint
         self.hint = hint
+        self.code = code
 
     def __str__(self) -> str:
         where = ""

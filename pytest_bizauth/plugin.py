@@ -14,11 +14,13 @@ if TYPE_CHECKING:
 
     import responses
 
+    from .client.bill24 import Bill24Client
     from .client.bizmail import BizMailClient
     from .clock import Clock
     from .providers._base import FakeProvider
+    from .providers.bill24 import FakeBill24
     from .providers.bizmail import FakeBizMail
-    from .tokens import BizMailTokens
+    from .tokens import Bill24Tokens, BizMailTokens
 
 _SETTINGS = pytest.StashKey[Settings]()
 
@@ -118,4 +120,50 @@ def bizmail_client(request: pytest.FixtureRequest, bizmail_mock: FakeBizMail) ->
     user = bizmail_mock.user
     return BizMailClient(
         bizmail_mock.base_url, user.username, user.password, leeway=_settings(request)["leeway"]
+    )
+
+
+@pytest.fixture
+def bill24_mock(
+    request: pytest.FixtureRequest, bizauth_responses: responses.RequestsMock
+) -> Iterator[FakeBill24]:
+    """A stateful Bill24 fake with a portal user at ``.user`` and a merchant at ``.merchant``."""
+    from .providers.bill24 import FakeBill24
+    from .tokens import BILL24_ACCESS_TTL, BILL24_REFRESH_TTL
+
+    settings = _settings(request)
+    fake = FakeBill24(
+        base_url=settings["bill24_base_url"],
+        signing_key=settings["bill24_signing_key"],
+        issuer=settings["bill24_issuer"],
+        access_ttl=settings.vendor("bill24", "access_ttl", BILL24_ACCESS_TTL),
+        refresh_ttl=settings.vendor("bill24", "refresh_ttl", BILL24_REFRESH_TTL),
+        single_use_refresh=settings.vendor("bill24", "single_use_refresh", False),
+        error_status=settings["bill24_error_status"],
+        schema_spelling=settings["bill24_schema_spelling"],
+    )
+    bizauth_responses.mount(fake)  # type: ignore[attr-defined]
+    yield fake
+    _verify(fake, settings)
+
+
+@pytest.fixture
+def bill24_tokens(bill24_mock: FakeBill24) -> Bill24Tokens:
+    """Mints tokens that ``bill24_mock`` accepts (same key, issuer, accounts, lifetime)."""
+    return bill24_mock.tokens
+
+
+@pytest.fixture
+def bill24_client(request: pytest.FixtureRequest, bill24_mock: FakeBill24) -> Bill24Client:
+    """A real ``Bill24Client`` pointed at ``bill24_mock`` as its default portal user."""
+    from .client.bill24 import Bill24Client
+
+    user = bill24_mock.user
+    return Bill24Client.for_portal_user(
+        bill24_mock.base_url,
+        user.email,
+        user.password,
+        user.client_id,
+        user.secret,
+        leeway=_settings(request)["leeway"],
     )

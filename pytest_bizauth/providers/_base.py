@@ -54,12 +54,15 @@ def redact(value: Any, key: str = "") -> Any:
 @dataclass(frozen=True)
 class Reply:
     """A fake's answer. ``body`` is JSON-encoded unless it is ``bytes`` (sent as is) or
-    ``None`` (an empty body). ``fault`` asks the transport for a network failure instead."""
+    ``None`` (an empty body). ``fault`` asks the transport for a network failure instead.
+    ``kind`` names the auth event when the route alone does not tell (a refresh sent to
+    a login route)."""
 
     status: int
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
     fault: str | None = None
+    kind: str | None = None
 
     def content(self) -> bytes:
         if self.body is None:
@@ -207,7 +210,7 @@ class FakeProvider:
         return Call(
             endpoint=route.path,
             method=route.method,
-            kind=route.kind,
+            kind=reply.kind or route.kind,
             request=redact(fields),
             status=None if reply.fault else reply.status,
             response=redact(reply.body) if not isinstance(reply.body, bytes) else reply.body,

@@ -1,0 +1,112 @@
+"""RSA signing keys for Bill24's RS256 tokens, published the way IdentityServer does.
+
+Making a key costs tens of milliseconds, so the default key is made once per process,
+the first time a Bill24 fake needs it, and shared.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import functools
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+
+__all__ = ["SigningKey", "default_signing_key", "load_signing_key"]
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _b64url_uint(value: int) -> str:
+    return _b64url(value.to_bytes((value.bit_length() + 7) // 8 or 1, "big"))
+
+
+class SigningKey:
+    """An RSA private key with the self-signed certificate IdentityServer would publish:
+    ``kid`` is the certificate's SHA-1 thumbprint in upper-case hex followed by "RS256",
+    ``x5t`` the same thumbprint base64url-encoded."""
+
+    def __init__(self, private_key: RSAPrivateKey) -> None:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+        from cryptography.x509.oid import NameOID
+
+        if not isinstance(private_key, RSAPrivateKey):
+            raise TypeError(f"a Bill24 signing key must be an RSA private key, not {private_key!r}")
+        self.private_key = private_key
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pytest-bizauth Bill24 signing")])
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(private_key.public_key())
+            .serial_number(1)
+            .not_valid_before(_dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc))
+            .not_valid_after(_dt.datetime(2099, 12, 31, tzinfo=_dt.timezone.utc))
+            .sign(private_key, hashes.SHA256())
+        )
+        self.certificate_der = certificate.public_bytes(serialization.Encoding.DER)
+        thumbprint = hashlib.sha1(self.certificate_der).digest()
+        self.kid = thumbprint.hex().upper() + "RS256"
+        self.x5t = _b64url(thumbprint)
+
+    @classmethod
+    def generate(cls, bits: int = 2048) -> SigningKey:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        return cls(rsa.generate_private_key(public_exponent=65537, key_size=bits))
+
+    @classmethod
+    def from_pem(cls, pem: str | bytes, password: bytes | None = None) -> SigningKey:
+        """Load your own RSA private key (PEM)."""
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        data = pem.encode() if isinstance(pem, str) else pem
+        try:
+            key = load_pem_private_key(data, password=password)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"could not load the PEM private key: {exc}") from None
+        return cls(key)  # type: ignore[arg-type]
+
+    @property
+    def public_key(self) -> RSAPublicKey:
+        return self.private_key.public_key()
+
+    def jwk(self) -> dict[str, Any]:
+        """The public key as IdentityServer lists it in its JWKS."""
+        numbers = self.public_key.public_numbers()
+        return {
+            "kty": "RSA",
+            "use": "sig",
+            "kid": self.kid,
+            "x5t": self.x5t,
+            "e": _b64url_uint(numbers.e),
+            "n": _b64url_uint(numbers.n),
+            "x5c": [base64.b64encode(self.certificate_der).decode()],
+            "alg": "RS256",
+        }
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [self.jwk()]}
+
+    def __repr__(self) -> str:
+        return f"SigningKey(kid={self.kid!r})"
+
+
+@functools.lru_cache(maxsize=1)
+def default_signing_key() -> SigningKey:
+    """The key every Bill24 fake signs with unless given another: made once per process."""
+    return SigningKey.generate()
+
+
+@functools.lru_cache(maxsize=8)
+def load_signing_key(path: str) -> SigningKey:
+    """A key from a PEM file, loaded once per process."""
+    with open(path, "rb") as handle:
+        return SigningKey.from_pem(handle.read())
