@@ -7,7 +7,6 @@ the first time a Bill24 fake needs it, and shared.
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import functools
 import hashlib
 from typing import TYPE_CHECKING, Any
@@ -27,32 +26,23 @@ def _b64url_uint(value: int) -> str:
 
 
 class SigningKey:
-    """An RSA private key with the self-signed certificate IdentityServer would publish:
-    ``kid`` is the certificate's SHA-1 thumbprint in upper-case hex followed by "RS256",
-    ``x5t`` the same thumbprint base64url-encoded."""
+    """An RSA private key named the way IdentityServer names its keys: ``kid`` is a SHA-1
+    thumbprint in upper-case hex followed by "RS256", ``x5t`` the same thumbprint
+    base64url-encoded. IdentityServer takes the thumbprint of its certificate; the fakes
+    have no certificate (building one under a frozen clock is not possible), so the
+    thumbprint is of the public key's DER encoding."""
 
     def __init__(self, private_key: RSAPrivateKey) -> None:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-        from cryptography.x509.oid import NameOID
 
         if not isinstance(private_key, RSAPrivateKey):
             raise TypeError(f"a Bill24 signing key must be an RSA private key, not {private_key!r}")
         self.private_key = private_key
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pytest-bizauth Bill24 signing")])
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(private_key.public_key())
-            .serial_number(1)
-            .not_valid_before(_dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc))
-            .not_valid_after(_dt.datetime(2099, 12, 31, tzinfo=_dt.timezone.utc))
-            .sign(private_key, hashes.SHA256())
+        public_der = private_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-        self.certificate_der = certificate.public_bytes(serialization.Encoding.DER)
-        thumbprint = hashlib.sha1(self.certificate_der).digest()
+        thumbprint = hashlib.sha1(public_der).digest()
         self.kid = thumbprint.hex().upper() + "RS256"
         self.x5t = _b64url(thumbprint)
 
@@ -88,7 +78,6 @@ class SigningKey:
             "x5t": self.x5t,
             "e": _b64url_uint(numbers.e),
             "n": _b64url_uint(numbers.n),
-            "x5c": [base64.b64encode(self.certificate_der).decode()],
             "alg": "RS256",
         }
 

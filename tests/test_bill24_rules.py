@@ -1,0 +1,439 @@
+"""FakeBill24's rules, called directly: no HTTP involved."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import jwt
+import pytest
+
+from pytest_bizauth import Bill24Tokens, FakeBill24, SigningKey
+from pytest_bizauth.providers._request import FakeRequest
+from pytest_bizauth.providers.bill24 import (
+    INIT_PATH,
+    JWKS_PATH,
+    MERCHANT_PATH,
+    PORTAL_PATH,
+    VERIFY_PATH,
+)
+from pytest_bizauth.tokens import parse_bill24_expire_time
+
+from .conftest import DAY, EPOCH_TS
+from .helpers import json_request
+
+SIX_HOURS = 21_600
+SEED_PORTAL_KEYS = [
+    "issuer",
+    "token",
+    "refreshToken",
+    "tokenExpireTime",
+    "userId",
+    "email",
+    "fullname",
+    "permissions",
+    "isNeedChangePassword",
+    "passwordNeverExpire",
+    "passwordExpireIn",
+    "isPasswordExpire",
+]
+PORTAL_CLAIMS = [
+    "nbf",
+    "exp",
+    "iss",
+    "aud",
+    "client_id",
+    "sub",
+    "auth_time",
+    "idp",
+    "role",
+    "email",
+    "username",
+    "iat",
+    "scope",
+    "amr",
+]
+MERCHANT_CLAIMS = [
+    "nbf",
+    "exp",
+    "iss",
+    "aud",
+    "client_id",
+    "sub",
+    "auth_time",
+    "idp",
+    "merchant_token",
+    "email",
+    "username",
+    "iat",
+    "scope",
+    "amr",
+]
+TRANSACTION = {
+    "identity_code": "INV-1",
+    "currency": "KHR",
+    "amount": 10000,
+    "cancel_url": "",
+    "redirect_url": "https://shop.example.com/done",
+    "channel_code": "",
+    "customers": [{"amount": 10000}],
+    "purpose_of_transaction": "13",
+}
+
+
+@pytest.fixture(scope="module")
+def other_key():
+    return SigningKey.generate()
+
+
+@pytest.fixture
+def fake(frozen):
+    return FakeBill24()
+
+
+def portal(fake, **fields):
+    user = fake.user
+    body = {
+        "email": user.email,
+        "password": user.password,
+        "clientId": user.client_id,
+        "secret": user.secret,
+        "refreshToken": "",
+    }
+    body.update(fields)
+    return fake.handle(json_request(PORTAL_PATH, body))
+
+
+def merchant(fake, **fields):
+    m = fake.merchant
+    body = {"token": m.token, "clientId": m.client_id, "secret": m.secret, "refreshToken": ""}
+    body.update(fields)
+    return fake.handle(json_request(MERCHANT_PATH, body))
+
+
+def b64json(segment):
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+def resource(fake, path, token, header="Authorization", fields=None):
+    headers = {} if token is None else {header: f"Bearer {token}"}
+    return fake.handle(json_request(path, TRANSACTION if fields is None else fields, **headers))
+
+
+# -- the portal route ---------------------------------------------------------------------
+
+
+def test_the_portal_answer_follows_the_seed_field_for_field(fake):
+    reply = portal(fake)
+    assert reply.status == 200
+    assert list(reply.body) == SEED_PORTAL_KEYS
+    body = reply.body
+    assert body["issuer"] == "http://dc.oone.bz:40011"
+    assert body["permissions"] is None
+    assert body["passwordExpireIn"] == 2147483647
+    assert (
+        body["isNeedChangePassword"],
+        body["passwordNeverExpire"],
+        body["isPasswordExpire"],
+    ) == (False, False, False)
+    assert (body["userId"], body["email"]) == (fake.user.user_id, fake.user.email)
+
+
+def test_the_schema_spelling_is_an_option(frozen):
+    assert "passwordNeverExprie" in portal(FakeBill24(schema_spelling=True)).body
+
+
+def test_the_access_token_header_and_claims(fake):
+    token = portal(fake).body["token"]
+    header_segment, payload_segment, _ = token.split(".")
+    header = b64json(header_segment)
+    assert list(header) == ["alg", "kid", "typ", "x5t"]
+    assert header["alg"] == "RS256" and header["typ"] == "at+jwt"
+    assert header["kid"] == fake.tokens.key.kid
+    assert len(header["kid"]) == 45 and header["kid"].endswith("RS256")
+    assert header["kid"][:40] == header["kid"][:40].upper()
+    assert base64.urlsafe_b64decode(header["x5t"] + "=").hex().upper() == header["kid"][:40]
+    claims = b64json(payload_segment)
+    assert list(claims) == PORTAL_CLAIMS
+    assert claims["exp"] - claims["nbf"] == SIX_HOURS
+    assert claims["nbf"] == claims["iat"] == claims["auth_time"] == EPOCH_TS
+    assert claims["idp"] == "local" and claims["amr"] == ["password"]
+    assert claims["scope"][-1] == "offline_access"
+    assert isinstance(claims["aud"], list)
+    assert claims["sub"] == fake.user.user_id
+
+
+def test_token_expire_time_is_exp_in_ict_with_seven_digits(fake, frozen):
+    frozen.shift(0.9110603)
+    body = portal(fake).body
+    exp = jwt.decode(body["token"], options={"verify_signature": False})["exp"]
+    assert body["tokenExpireTime"] == "2025-01-01T13:00:00.9110600+07:00"
+    assert int(parse_bill24_expire_time(body["tokenExpireTime"]).timestamp()) == exp
+
+
+def test_refresh_tokens_are_64_hex_and_rotate(fake, frozen):
+    first = portal(fake).body["refreshToken"]
+    assert len(first) == 64 and first == first.upper()
+    int(first, 16)
+    frozen.shift(60)
+    second = portal(fake, email="", password="", refreshToken=first.lower()).body
+    assert second["refreshToken"] != first
+    assert portal(fake, email="", password="", refreshToken=first).status == 200
+
+
+def test_single_use_refresh_tokens(frozen):
+    fake = FakeBill24(single_use_refresh=True)
+    first = portal(fake).body["refreshToken"]
+    assert portal(fake, refreshToken=first).status == 200
+    reply = portal(fake, refreshToken=first)
+    assert (reply.status, reply.body["message"]) == (401, "Invalid refresh token")
+
+
+def test_a_refresh_token_expires_after_thirty_days_by_default(fake, frozen):
+    token = portal(fake).body["refreshToken"]
+    frozen.shift(30 * DAY - 1)
+    assert portal(fake, refreshToken=token).status == 200
+    frozen.shift(1)
+    reply = portal(fake, refreshToken=token)
+    assert reply.body == {
+        "code": 401,
+        "message": "Refresh token expired",
+        "message_kh": "Refresh token expired",
+        "data": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "message"),
+    [
+        ({"password": "wrong"}, 401, "Invalid email or password"),
+        ({"email": "nobody@example.com"}, 401, "Invalid email or password"),
+        ({"secret": "wrong"}, 401, "Invalid client"),
+        ({"clientId": "unknown"}, 401, "Invalid client"),
+        (
+            {"clientId": "bizauth_merchant_client", "secret": "merchant-client-secret"},
+            401,
+            "Invalid email or password",
+        ),
+        ({"email": ""}, 400, "email and password are required"),
+        ({"password": None}, 400, "email and password are required"),
+        ({"clientId": ""}, 400, "clientId and secret are required"),
+        ({"secret": 5}, 400, "clientId and secret are required"),
+        ({"refreshToken": "F" * 64}, 401, "Invalid refresh token"),
+    ],
+    ids=repr,
+)
+def test_portal_errors_use_the_invented_envelope(fake, fields, status, message):
+    reply = portal(fake, **fields)
+    assert reply.status == status
+    assert reply.body == {"code": status, "message": message, "message_kh": message, "data": None}
+
+
+@pytest.mark.parametrize("body", [b"{oops", b"[]", b"\xff"])
+def test_unparseable_bodies_are_400(fake, body):
+    request = FakeRequest.build("POST", PORTAL_PATH, {"Content-Type": "application/json"}, body)
+    reply = fake.handle(request)
+    assert (reply.status, reply.body["message"]) == (400, "Invalid request body")
+
+
+def test_the_error_status_is_configurable(frozen):
+    assert portal(FakeBill24(error_status=403), password="wrong").status == 403
+    with pytest.raises(ValueError, match="4xx"):
+        FakeBill24(error_status=500)
+
+
+def test_a_refresh_token_is_bound_to_its_client(fake):
+    token = portal(fake).body["refreshToken"]
+    fake.add_client("other", "other-secret")
+    reply = portal(fake, clientId="other", secret="other-secret", refreshToken=token)
+    assert reply.body["message"] == "Invalid refresh token"
+
+
+def test_a_removed_user_cannot_refresh_or_log_in(fake):
+    token = portal(fake).body["refreshToken"]
+    fake.remove_user(fake.user.email)
+    assert portal(fake, refreshToken=token).body["message"] == "Invalid refresh token"
+    assert portal(fake).status == 401
+
+
+# -- the merchant route -------------------------------------------------------------------
+
+
+def test_the_merchant_answer_is_the_envelope(fake):
+    reply = merchant(fake)
+    assert reply.status == 200
+    assert list(reply.body) == ["code", "message", "data"]
+    assert (reply.body["code"], reply.body["message"]) == (200, "")
+    assert list(reply.body["data"]) == ["issuer", "token", "refreshToken", "tokenExpireTime"]
+
+
+def test_merchant_claims(fake):
+    claims = b64json(merchant(fake).body["data"]["token"].split(".")[1])
+    assert list(claims) == MERCHANT_CLAIMS
+    assert claims["amr"] == ["merchant_token"]
+    assert claims["merchant_token"] == fake.merchant.token
+    assert (claims["email"], claims["username"]) == ("", "API Integration")
+    assert "role" not in claims
+
+
+def test_refresh_through_either_route(fake, frozen):
+    token = merchant(fake).body["data"]["refreshToken"]
+    frozen.shift(1)
+    reply = merchant(fake, token="", refreshToken=token)
+    assert reply.status == 200
+    fake.assert_refreshed(times=1)
+    fake.assert_logged_in(times=1)
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "message"),
+    [
+        ({"token": "00000000-0000-0000-0000-000000000000"}, 401, "Invalid merchant token"),
+        ({"token": "not-a-uuid"}, 401, "Invalid merchant token"),
+        ({"token": ""}, 400, "token is required"),
+        ({"secret": "nope"}, 401, "Invalid client"),
+    ],
+    ids=repr,
+)
+def test_merchant_errors(fake, fields, status, message):
+    reply = merchant(fake, **fields)
+    assert (reply.status, reply.body["message"]) == (status, message)
+
+
+def test_merchant_tokens_compare_case_insensitively(fake):
+    assert merchant(fake, token=fake.merchant.token.upper()).status == 200
+
+
+# -- protected endpoints ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", ["Authorization", "token"])
+def test_init_takes_the_bearer_in_either_header(fake, header):
+    reply = resource(fake, INIT_PATH, portal(fake).body["token"], header)
+    assert reply.status == 200
+    assert reply.body["code"] == "SUCCESS"
+    assert reply.body["message"] == "Transaction init successful"
+    assert reply.body["message_kh"] == "បង្កើតប្រតិបត្តិការជោគជ័យ"
+    assert reply.body["data"]["identity_code"] == "INV-1"
+
+
+def test_verify_finds_what_init_created(fake):
+    token = portal(fake).body["token"]
+    tran_id = resource(fake, INIT_PATH, token).body["data"]["tran_id"]
+    for query in (
+        {"tran_id": tran_id},
+        {"identity_code": "INV-1"},
+        {"purpose_of_transaction": "13", "tran_id": ""},
+    ):
+        reply = resource(fake, VERIFY_PATH, token, fields=query)
+        assert (reply.body["code"], reply.body["message"]) == ("SUCCESS", "Transaction found")
+        assert reply.body["data"]["tran_id"] == tran_id
+    missing = resource(fake, VERIFY_PATH, token, fields={"tran_id": "NOPE"})
+    assert (missing.status, missing.body["code"], missing.body["data"]) == (
+        200,
+        "ERR_NOT_FOUND",
+        None,
+    )
+
+
+@pytest.mark.parametrize("missing", ["identity_code", "currency", "amount", "customers"])
+def test_missing_fields_are_business_errors_with_200(fake, missing):
+    fields = {k: v for k, v in TRANSACTION.items() if k != missing}
+    reply = resource(fake, INIT_PATH, portal(fake).body["token"], fields=fields)
+    assert reply.status == 200
+    assert reply.body["code"] == "ERR_MISSED_FIELD"
+    assert missing in reply.body["message"]
+    assert reply.body["data"] is None
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda f, t: None,
+        lambda f, t: "not.a.jwt",
+        lambda f, t: f.tokens.tampered(t),
+        lambda f, t: f.tokens.expired_access(),
+        lambda f, t: "OTHER-KEY",
+        lambda f, t: portal(f).body["refreshToken"],
+        lambda f, t: f.tokens.access(issued_at=EPOCH_TS + 60),
+    ],
+    ids=["missing", "malformed", "tampered", "expired", "other-key", "refresh-token", "not-yet"],
+)
+def test_a_bad_bearer_is_an_empty_401_with_www_authenticate(fake, make, other_key):
+    token = portal(fake).body["token"]
+    bad = make(fake, token)
+    if bad == "OTHER-KEY":
+        bad = fake.tokens.signed_with(other_key)
+    for path in (INIT_PATH, VERIFY_PATH):
+        reply = resource(fake, path, bad)
+        assert (reply.status, reply.content()) == (401, b"")
+        assert reply.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_an_access_token_is_valid_until_exp(fake, frozen):
+    token = portal(fake).body["token"]
+    frozen.travel_to_just_before(token)
+    assert resource(fake, INIT_PATH, token).status == 200
+    frozen.travel_past(token, by=0)
+    assert resource(fake, INIT_PATH, token).status == 401
+
+
+# -- keys, discovery, factory --------------------------------------------------------------
+
+
+def test_jwks_verifies_the_issued_tokens(fake):
+    token = portal(fake).body["token"]
+    jwks = jwt.PyJWKSet.from_dict(fake.handle(FakeRequest.build("GET", JWKS_PATH)).body)
+    key = jwks[jwt.get_unverified_header(token)["kid"]]
+    claims = jwt.decode(
+        token,
+        key.key,
+        algorithms=["RS256"],
+        audience="bank_api",
+        options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
+    )
+    assert claims["email"] == fake.user.email
+
+
+def test_discovery_points_at_the_jwks(fake):
+    document = fake.handle(FakeRequest.build("GET", "/.well-known/openid-configuration")).body
+    assert document["jwks_uri"] == "https://merchantapi-demo.bill24.io" + JWKS_PATH
+    assert document["issuer"] == fake.tokens.issuer
+
+
+def test_the_factory_mints_what_the_fake_mints(fake):
+    body = portal(fake).body
+    assert body["token"] == fake.tokens.access()
+    assert body["tokenExpireTime"] == fake.tokens.expire_time(body["token"])
+    assert fake.tokens.merchant_access() == merchant(fake).body["data"]["token"]
+
+
+def test_own_keys_and_lifetimes(frozen, other_key):
+    fake = FakeBill24(signing_key=other_key, access_ttl=600, issuer="https://id.example.com")
+    claims = Bill24Tokens(other_key).decode(portal(fake).body["token"])
+    assert claims["exp"] - claims["nbf"] == 600
+    assert claims["iss"] == "https://id.example.com"
+    assert claims["aud"][-1] == "https://id.example.com/resources"
+    with pytest.raises(jwt.InvalidSignatureError):
+        Bill24Tokens().decode(portal(fake).body["token"])
+
+
+def test_keys_load_from_pem_and_refuse_garbage(other_key):
+    from cryptography.hazmat.primitives import serialization
+
+    key = other_key
+    pem = key.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    assert SigningKey.from_pem(pem).kid == key.kid
+    with pytest.raises(ValueError, match="could not load the PEM"):
+        SigningKey.from_pem(b"not a key")
+
+
+def test_the_call_log_hides_secrets_and_tokens(fake):
+    body = merchant(fake).body["data"]
+    log = repr(fake.calls) + fake.format_calls()
+    for secret in (fake.merchant.secret, fake.merchant.token, body["token"], body["refreshToken"]):
+        assert secret not in log
+    assert fake.merchant.token not in repr(fake.merchant)
+    assert fake.user.password not in repr(fake.user)
