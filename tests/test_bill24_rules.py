@@ -148,16 +148,19 @@ def test_the_access_token_header_and_claims(fake):
     header_segment, payload_segment, _ = token.split(".")
     header = b64json(header_segment)
     assert list(header) == ["alg", "kid", "typ", "x5t"]
-    assert header["alg"] == "RS256" and header["typ"] == "at+jwt"
+    assert header["alg"] == "RS256"
+    assert header["typ"] == "at+jwt"
     assert header["kid"] == fake.tokens.key.kid
-    assert len(header["kid"]) == 45 and header["kid"].endswith("RS256")
+    assert len(header["kid"]) == 45
+    assert header["kid"].endswith("RS256")
     assert header["kid"][:40] == header["kid"][:40].upper()
     assert base64.urlsafe_b64decode(header["x5t"] + "=").hex().upper() == header["kid"][:40]
     claims = b64json(payload_segment)
     assert list(claims) == PORTAL_CLAIMS
     assert claims["exp"] - claims["nbf"] == SIX_HOURS
     assert claims["nbf"] == claims["iat"] == claims["auth_time"] == EPOCH_TS
-    assert claims["idp"] == "local" and claims["amr"] == ["password"]
+    assert claims["idp"] == "local"
+    assert claims["amr"] == ["password"]
     assert claims["scope"][-1] == "offline_access"
     assert isinstance(claims["aud"], list)
     assert claims["sub"] == fake.user.user_id
@@ -173,7 +176,8 @@ def test_token_expire_time_is_exp_in_ict_with_seven_digits(fake, frozen):
 
 def test_refresh_tokens_are_64_hex_and_rotate(fake, frozen):
     first = portal(fake).body["refreshToken"]
-    assert len(first) == 64 and first == first.upper()
+    assert len(first) == 64
+    assert first == first.upper()
     int(first, 16)
     frozen.shift(60)
     second = portal(fake, email="", password="", refreshToken=first.lower()).body

@@ -253,3 +253,44 @@ def test_with_pytest_responses(pytester):
     """)
     result = pytester.runpytest("-W", "error", "-p", "no:randomly", "-p", "no:hypothesispytest")
     result.assert_outcomes(passed=1)
+
+
+def test_bill24_options_from_marker_and_ini(pytester):
+    from cryptography.hazmat.primitives import serialization
+
+    from pytest_bizauth import SigningKey
+
+    key = SigningKey.generate()
+    pem = key.private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    pytester.path.joinpath("signing.pem").write_bytes(pem)
+    pytester.makeini(f"""
+        [pytest]
+        bizauth_bill24_signing_key = {pytester.path / "signing.pem"}
+        bizauth_bill24_issuer = https://id.example.com
+    """)
+    pytester.makepyfile(f"""
+        import pytest
+
+        @pytest.mark.bizauth(access_ttl=900, bill24_refresh_ttl=60, bill24_single_use_refresh=True,
+                             bill24_schema_spelling=True, bill24_error_status=403)
+        def test_options(bill24_mock, bill24_tokens, bizmail_tokens):
+            assert bill24_tokens.key.kid == {key.kid!r}
+            assert bill24_tokens.issuer == "https://id.example.com"
+            assert bill24_tokens.access_ttl == 900
+            assert bizmail_tokens.access_ttl == 900
+            assert bill24_mock.refresh_ttl == 60
+            assert bill24_mock.single_use_refresh
+            assert bill24_mock.schema_spelling
+            assert bill24_mock.error_status == 403
+
+        @pytest.mark.bizauth(bill24_error_status=500)
+        def test_bad_status(bill24_mock):
+            pass
+    """)
+    result = run(pytester)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*bill24_error_status=...) must be a 4xx HTTP status*"])
