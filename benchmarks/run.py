@@ -42,6 +42,7 @@ SUITES = {
         "                      json={'username': 'u', 'password': 'p'}, timeout=5)\n"
     ),
     "bizmail_login": "def test_it(i, bizmail_client):\n    bizmail_client.access_token()\n",
+    "bill24_login": "def test_it(i, bill24_client):\n    bill24_client.access_token()\n",
     "bizauth_clock": "def test_it(i, bizauth_clock):\n    pass\n",
     "freezer": "def test_it(i, freezer):\n    pass\n",
 }
@@ -108,6 +109,7 @@ def main() -> None:
             ("bare_no_plugin", ("-p", "no:bizauth")),
             ("static_route", ()),
             ("bizmail_login", ()),
+            ("bill24_login", ()),
             ("bizauth_clock", ()),
             ("freezer", ()),
         ]
@@ -142,6 +144,11 @@ def main() -> None:
     print(
         f"4. cached access_token(): {subject:.0f} ns/call, {subject / floor:.1f}x a bare "
         f"attribute-returning method ({floor:.0f} ns)"
+    )
+    print(
+        f"5. Bill24 login / BizMail login: "
+        f"{best['bill24_login'] / best['bizmail_login']:.2f}x whole suite, "
+        f"{per_test['bill24_login'] / per_test['bizmail_login']:.2f}x net   target <= 1.5x"
     )
 
 
