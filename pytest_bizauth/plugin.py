@@ -3,7 +3,7 @@ object, yields it, and checks or resets it afterwards."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .tokens import Bill24Tokens, BizMailTokens
 
 _SETTINGS = pytest.StashKey[Settings]()
+FakeProviderT = TypeVar("FakeProviderT", bound="FakeProvider")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,6 +52,15 @@ def _settings(request: pytest.FixtureRequest) -> Settings:
             return settings
         pytest.fail(f"pytest-bizauth: {problem}", pytrace=False)
     return settings
+
+
+def _serve(
+    fake: FakeProviderT, mock: responses.RequestsMock, settings: Settings
+) -> Iterator[FakeProviderT]:
+    """Mount a fake on the shared mock, hand it to the test, check it at teardown."""
+    mock.mount(fake)  # type: ignore[attr-defined]
+    yield fake
+    _verify(fake, settings)
 
 
 def _verify(fake: FakeProvider, settings: Settings) -> None:
@@ -101,9 +111,7 @@ def bizmail_mock(
         refresh_ttl=settings.vendor("bizmail", "refresh_ttl", BIZMAIL_REFRESH_TTL),
         single_use_refresh=settings.vendor("bizmail", "single_use_refresh", False),
     )
-    bizauth_responses.mount(fake)  # type: ignore[attr-defined]
-    yield fake
-    _verify(fake, settings)
+    yield from _serve(fake, bizauth_responses, settings)
 
 
 @pytest.fixture
@@ -142,9 +150,7 @@ def bill24_mock(
         error_status=settings["bill24_error_status"],
         schema_spelling=settings["bill24_schema_spelling"],
     )
-    bizauth_responses.mount(fake)  # type: ignore[attr-defined]
-    yield fake
-    _verify(fake, settings)
+    yield from _serve(fake, bizauth_responses, settings)
 
 
 @pytest.fixture
