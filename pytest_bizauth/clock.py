@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import sys
+import weakref
 from types import SimpleNamespace
 from typing import Any, Union
 
@@ -22,6 +23,16 @@ DEFAULT_START = _dt.datetime(2025, 1, 1, tzinfo=UTC)
 
 Instant = Union[_dt.datetime, str]
 Seconds = Union[int, float, _dt.timedelta]
+
+# Objects that can tell when a token they issued expires (the fakes), for tokens whose
+# expiry cannot be read off the token itself (Bill24's opaque refresh tokens).
+_expiry_sources: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def register_expiry_source(source: Any) -> None:
+    """Let :meth:`Clock.expiry_of` ask ``source.expiry_of(token)`` about opaque tokens."""
+    _expiry_sources.add(source)
+
 
 # Running clocks, innermost last. While one is also freezegun's innermost freeze, now()
 # answers from it directly instead of through freezegun's (slower) fake datetime.
@@ -227,11 +238,28 @@ class Clock:
         """Move by ``delta`` seconds (or a timedelta); negative moves back."""
         return self.move_to(self.now() + _dt.timedelta(seconds=_seconds(delta, what="shift()")))
 
-    def expiry_of(self, token: str) -> _dt.datetime:
-        """The ``exp`` claim of a JWT as an aware UTC datetime (the signature is not checked)."""
-        return _dt.datetime.fromtimestamp(_jwt.expiry(token), UTC)
+    def expiry_of(self, token: str | _dt.datetime) -> _dt.datetime:
+        """When a token expires, as an aware UTC datetime: a JWT's ``exp``, a Bill24
+        ``tokenExpireTime`` (or any ISO 8601 instant), or, for an opaque refresh token,
+        what the fake that issued it recorded. The signature is not checked."""
+        if isinstance(token, _dt.datetime):
+            return parse_instant(token)
+        if isinstance(token, str) and token.count(".") == 2:
+            return _dt.datetime.fromtimestamp(_jwt.expiry(token), UTC)
+        if isinstance(token, str) and token[:4].isdigit() and "T" in token:
+            from .tokens import parse_bill24_expire_time
 
-    def travel_past(self, token: str, by: Seconds = 1) -> _dt.datetime:
+            return parse_bill24_expire_time(token).astimezone(UTC)
+        for source in list(_expiry_sources):
+            expires = source.expiry_of(token) if isinstance(token, str) else None
+            if expires is not None:
+                return _dt.datetime.fromtimestamp(expires, UTC)
+        raise ValueError(
+            f"cannot tell when {_jwt.mask(token)} expires: it is not a JWT, not an ISO 8601 "
+            "instant, and no fake in this test issued it"
+        )
+
+    def travel_past(self, token: str | _dt.datetime, by: Seconds = 1) -> _dt.datetime:
         """Move to ``by`` seconds after the token's expiry (a token is expired from ``exp`` on)."""
         step = _seconds(by, what="travel_past()'s by")
         if step < 0:
@@ -240,7 +268,9 @@ class Clock:
             )
         return self.move_to(self.expiry_of(token) + _dt.timedelta(seconds=step))
 
-    def travel_to_just_before(self, token: str, seconds: Seconds = 1) -> _dt.datetime:
+    def travel_to_just_before(
+        self, token: str | _dt.datetime, seconds: Seconds = 1
+    ) -> _dt.datetime:
         """Move to ``seconds`` before the token's expiry: it is still valid, barely."""
         step = _seconds(seconds, what="travel_to_just_before()'s seconds")
         if step <= 0:
@@ -249,12 +279,14 @@ class Clock:
             )
         return self.move_to(self.expiry_of(token) - _dt.timedelta(seconds=step))
 
-    def travel_to_refresh_window(self, token: str, leeway: Seconds) -> _dt.datetime:
+    def travel_into_refresh_window(
+        self, token: str | _dt.datetime, leeway: Seconds
+    ) -> _dt.datetime:
         """Move to the first instant at which a client with this ``leeway`` refreshes the
         token: ``leeway`` seconds before its expiry."""
-        window = _seconds(leeway, what="travel_to_refresh_window()'s leeway")
+        window = _seconds(leeway, what="travel_into_refresh_window()'s leeway")
         if window < 0:
-            raise ValueError("travel_to_refresh_window()'s leeway must be 0 or more seconds")
+            raise ValueError("travel_into_refresh_window()'s leeway must be 0 or more seconds")
         return self.move_to(self.expiry_of(token) - _dt.timedelta(seconds=window))
 
     def __repr__(self) -> str:

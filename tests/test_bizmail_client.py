@@ -29,10 +29,10 @@ def test_the_cached_path_makes_no_call(bizmail_client, bizmail_mock):
 
 def test_it_renews_exactly_at_the_leeway(bizmail_client, bizmail_mock, bizauth_clock):
     token = bizmail_client.access_token()
-    bizauth_clock.travel_to_refresh_window(token, leeway=61)
+    bizauth_clock.travel_into_refresh_window(token, leeway=61)
     assert bizmail_client.access_token() == token
     bizmail_mock.assert_not_refreshed()
-    bizauth_clock.travel_to_refresh_window(token, leeway=60)
+    bizauth_clock.travel_into_refresh_window(token, leeway=60)
     assert bizmail_client.access_token() != token
     bizmail_mock.assert_refreshed(times=1)
 
@@ -40,7 +40,7 @@ def test_it_renews_exactly_at_the_leeway(bizmail_client, bizmail_mock, bizauth_c
 @pytest.mark.bizauth(leeway=300)
 def test_the_leeway_comes_from_the_marker(bizmail_client, bizmail_mock, bizauth_clock):
     token = bizmail_client.access_token()
-    bizauth_clock.travel_to_refresh_window(token, leeway=300)
+    bizauth_clock.travel_into_refresh_window(token, leeway=300)
     bizmail_client.access_token()
     bizmail_mock.assert_refreshed(times=1)
 

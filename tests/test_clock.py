@@ -77,7 +77,7 @@ def test_token_verbs_move_relative_to_exp(frozen):
     assert frozen.travel_past(token, by=0) == expiry
     assert frozen.travel_to_just_before(token) == expiry - dt.timedelta(seconds=1)
     assert frozen.travel_to_just_before(token, seconds=30) == expiry - dt.timedelta(seconds=30)
-    assert frozen.travel_to_refresh_window(token, leeway=60) == expiry - dt.timedelta(seconds=60)
+    assert frozen.travel_into_refresh_window(token, leeway=60) == expiry - dt.timedelta(seconds=60)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_token_verbs_move_relative_to_exp(frozen):
     [
         (lambda c, t: c.travel_past(t, by=-1), "0 or more"),
         (lambda c, t: c.travel_to_just_before(t, seconds=0), "more than 0"),
-        (lambda c, t: c.travel_to_refresh_window(t, leeway=-5), "0 or more"),
+        (lambda c, t: c.travel_into_refresh_window(t, leeway=-5), "0 or more"),
         (lambda c, t: c.travel_past("opaque"), "is not a JWT"),
     ],
 )

@@ -6,6 +6,7 @@ A fake is a plain state object. Its routes take a :class:`FakeRequest` and retur
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import threading
 from collections import deque
@@ -14,17 +15,17 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from .. import _jwt
-from ..clock import now
+from ..clock import now, register_expiry_source
+from ._faults import Fault, Step, check_error, check_status
+from ._ledger import TokenLedger
 
 if TYPE_CHECKING:
-    import datetime as _dt
     from collections.abc import Iterable, Mapping
 
     from ._request import FakeRequest
 
 __all__ = ["Call", "FakeProvider", "Reply", "Route"]
 
-NETWORK_FAULTS = ("connection", "timeout")
 _HIDDEN_FIELDS = frozenset({"password", "secret", "client_secret"})
 _TOKEN_FIELDS = frozenset(
     {"access_token", "refresh_token", "refreshtoken", "token", "authorization", "id_token"}
@@ -63,6 +64,8 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     fault: str | None = None
     kind: str | None = None
+    injected: bool = False
+    note: str | None = None
 
     def content(self) -> bytes:
         if self.body is None:
@@ -105,13 +108,25 @@ class Call:
     response: Any
     at: _dt.datetime
     fault: str | None = None
+    injected: bool = False
+    note: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
+        """A 2xx that no injected fault touched."""
+        return self.status is not None and 200 <= self.status < 300 and not self.injected
+
+    @property
+    def event(self) -> str:
+        """The call as an auth event: ``"login"``, ``"refresh 401"``, ``"resource timeout"``."""
+        if self.ok:
+            return self.kind
+        return f"{self.kind} {self.fault or self.status}"
 
     def describe(self) -> str:
         outcome = self.fault or str(self.status)
+        if self.injected:
+            outcome += " (injected)"
         message = ""
         if isinstance(self.response, dict) and self.response.get("message"):
             message = f" {self.response['message']!r}"
@@ -121,23 +136,18 @@ class Call:
         )
 
 
-@dataclass
-class _Fault:
-    status: int | None
-    error: str | None
-    remaining: int | None  # None: every call
-
-    def describe(self) -> str:
-        what = self.error or f"HTTP {self.status}"
-        return what if self.remaining is None else f"{what} (x{self.remaining})"
-
-
 class FakeProvider:
     """The shared machinery of the fakes. Subclasses list their routes and rules."""
 
     vendor: ClassVar[str] = "provider"
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        single_use_refresh: bool = False,
+        rotate_refresh_tokens: bool = True,
+    ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
         self.base_url = base_url.rstrip("/")
@@ -146,9 +156,22 @@ class FakeProvider:
             (route.method, route.path): route for route in self._route_table()
         }
         self._by_name = {route.name: route for route in self._routes.values()}
-        self._faults: dict[str, deque[_Fault]] = {}
+        self._faults: dict[str, deque[Fault]] = {}
+        self._skews: deque[float] = deque()
+        self.ledger = TokenLedger()
         self.calls: list[Call] = []
         self.unmatched: list[str] = []
+        for name, flag in (
+            ("single_use_refresh", single_use_refresh),
+            ("rotate_refresh_tokens", rotate_refresh_tokens),
+        ):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be True or False, not {flag!r}")
+        #: Refresh tokens can be spent once (switch it any time).
+        self.single_use_refresh = single_use_refresh
+        #: A refresh answers a new refresh token; when off, the one it was given.
+        self.rotate_refresh_tokens = rotate_refresh_tokens
+        register_expiry_source(self)
 
     # -- what subclasses provide ---------------------------------------------------------
 
@@ -158,6 +181,19 @@ class FakeProvider:
     def _error_body(self, route: Route, status: int) -> Any:
         """The body a faulted call answers with (the vendor's documented one where known)."""
         return {"message": HTTPStatus(status).phrase if status in _KNOWN_STATUSES else "Error"}
+
+    def _owner_of(self, account: Any) -> str:
+        """The ledger's key for an account (the default one when ``None``)."""
+        raise NotImplementedError
+
+    def _use_key(self, key: Any) -> None:
+        """Sign from now on with ``key`` (a new one when ``None``)."""
+        raise NotImplementedError
+
+    def expiry_of(self, token: str) -> float | None:
+        """When a token this fake knows expires (epoch seconds), if it cannot be read off
+        the token itself; ``None`` when unknown."""
+        return None
 
     # -- routes --------------------------------------------------------------------------
 
@@ -187,11 +223,12 @@ class FakeProvider:
             fault = self._take_fault(route.name)
             if fault is None:
                 reply = route.handler(request)
-            elif fault.error is not None:
-                reply = Reply(0, fault=fault.error)
             else:
-                status = fault.status or 500
-                reply = Reply(status, self._error_body(route, status))
+                reply = fault.answer(
+                    lambda: route.handler(request),
+                    lambda status: self._error_body(route, status),
+                    Reply,
+                )
             self.calls.append(self._record(route, request, reply))
         return reply
 
@@ -216,6 +253,8 @@ class FakeProvider:
             response=redact(reply.body) if not isinstance(reply.body, bytes) else reply.body,
             at=now(),
             fault=reply.fault,
+            injected=reply.injected,
+            note=reply.note,
         )
 
     # -- fault injection -----------------------------------------------------------------
@@ -223,26 +262,52 @@ class FakeProvider:
     def fail_next(
         self,
         endpoint: str,
-        status: int = 500,
+        status: int | None = None,
         *,
         error: str | None = None,
         times: int = 1,
     ) -> None:
         """Make the next ``times`` calls to ``endpoint`` fail: with HTTP ``status`` and the
-        vendor's error body for it, or, with ``error="connection"`` or ``"timeout"``, with
-        a network failure that no response follows."""
-        route = self.route(endpoint)
-        if error is not None and error not in NETWORK_FAULTS:
-            raise ValueError(f"error must be one of {NETWORK_FAULTS}, not {error!r}")
-        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-            raise ValueError(f"status must be an HTTP status code (100-599), not {status!r}")
+        vendor's error body for it (500 unless given), or with ``error``: ``"connection"``
+        or ``"timeout"`` (no response at all), ``"html"`` (a gateway's HTML page, 502
+        unless given), ``"not_json"``, ``"truncated"`` (the real answer cut in half) or
+        ``"missing_fields"`` (the real answer without its payload)."""
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
             raise ValueError(f"times must be a whole number of calls, 1 or more, not {times!r}")
+        self._add_fault(endpoint, status, error, times)
+
+    def fail_always(
+        self, endpoint: str, status: int | None = None, *, error: str | None = None
+    ) -> None:
+        """Make every call to ``endpoint`` fail (as :meth:`fail_next`) until
+        :meth:`clear_faults`."""
+        self._add_fault(endpoint, status, error, None)
+
+    def fail_sequence(self, endpoint: str, steps: Iterable[Step]) -> None:
+        """Answer the next calls one step each, then normally again: a status code
+        (``503``) or an error name (``"timeout"``), e.g. ``[503, 503]``."""
+        route = self.route(endpoint)
+        faults = [Fault.from_step(step) for step in steps]
+        if not faults:
+            raise ValueError("fail_sequence() needs at least one step, e.g. [503, 'timeout']")
         with self._lock:
-            self._faults.setdefault(route.name, deque()).append(_Fault(status, error, times))
+            self._faults.setdefault(route.name, deque()).extend(faults)
+
+    def _add_fault(
+        self, endpoint: str, status: int | None, error: str | None, times: int | None
+    ) -> None:
+        route = self.route(endpoint)
+        if status is not None:
+            check_status(status)
+        if error is not None:
+            check_error(error)
+        elif status is None:
+            status = 500
+        with self._lock:
+            self._faults.setdefault(route.name, deque()).append(Fault(status, error, times))
 
     def clear_faults(self, endpoint: str | None = None) -> None:
-        """Forget injected faults that have not fired (for one endpoint, or all)."""
+        """Forget injected faults (for one endpoint, or all), fired or not."""
         with self._lock:
             if endpoint is None:
                 self._faults.clear()
@@ -251,20 +316,56 @@ class FakeProvider:
 
     @property
     def pending_faults(self) -> dict[str, list[str]]:
-        """Injected faults that have not fired yet, by endpoint name."""
+        """Injected faults that calls never reached, by endpoint name."""
         with self._lock:
-            return {k: [f.describe() for f in v] for k, v in self._faults.items() if v}
+            found = {k: [f.describe() for f in v if f.unfired] for k, v in self._faults.items()}
+        return {k: v for k, v in found.items() if v}
 
-    def _take_fault(self, name: str) -> _Fault | None:
+    def _take_fault(self, name: str) -> Fault | None:
         queue = self._faults.get(name)
         if not queue:
             return None
         fault = queue[0]
-        if fault.remaining is not None:
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                queue.popleft()
+        if fault.take():
+            queue.popleft()
         return fault
+
+    # -- state changes -------------------------------------------------------------------
+
+    def expire_access_tokens(self) -> int:
+        """Every access token the fake has issued is expired from now on (the resource
+        answers as for an expired token); returns how many were alive."""
+        return self.ledger.expire_access()
+
+    def revoke_refresh_token(self, token: str) -> None:
+        """Refuse this refresh token from now on, as an invalid one."""
+        self.ledger.revoke(self._refresh_key(token))
+
+    def revoke_refresh_tokens(self, account: Any = None) -> int:
+        """Refuse every refresh token the fake issued to ``account`` (the default one when
+        ``None``); returns how many were alive."""
+        return self.ledger.revoke_owned_by(self._owner_of(account))
+
+    def rotate_keys(self, key: Any = None) -> None:
+        """Sign with a new secret or key (given, or made up): tokens signed before are
+        refused as wrongly signed, and the token factory mints with the new one."""
+        with self._lock:
+            self._use_key(key)
+
+    def skew_next_token(self, seconds: float) -> None:
+        """Issue the next token pair as if the provider's clock were ``seconds`` ahead
+        (a future ``iat``/``nbf``); negative is behind. Calls queue up, one per issue."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise TypeError(f"skew_next_token() takes a number of seconds, not {seconds!r}")
+        with self._lock:
+            self._skews.append(float(seconds))
+
+    def _issue_instant(self) -> _dt.datetime:
+        skew = self._skews.popleft() if self._skews else 0.0
+        return now() + _dt.timedelta(seconds=skew)
+
+    def _refresh_key(self, token: str) -> str:
+        return token
 
     # -- call log and assertions ---------------------------------------------------------
 
@@ -311,10 +412,78 @@ class FakeProvider:
         """No refresh succeeded."""
         self._assert_count("refresh", "refreshed", 0)
 
-    def verify(self, *, unmatched: bool = True, unused_faults: bool = True) -> None:
-        """Raise ``AssertionError`` if a request matched no route, or an injected fault
-        never fired. The fixtures call this at teardown."""
+    @property
+    def auth_events(self) -> list[str]:
+        """The calls in order, as auth events a test can compare with a list:
+        ``["login", "resource", "resource 401", "refresh", "resource"]``."""
+        with self._lock:
+            return [c.event for c in self.calls if c.kind != "discovery"]
+
+    def assert_bearer_used(self, token: str) -> None:
+        """Some call to a protected endpoint carried this access token."""
+        wanted = _jwt.mask(token)
+        with self._lock:
+            for call in self.calls:
+                for header in ("authorization", "token"):
+                    value = str(call.request.get(header, ""))
+                    if value.partition(" ")[2] == wanted:
+                        return
+        raise AssertionError(
+            f"expected a call to the {self.vendor} fake with the bearer token {wanted}, "
+            f"but none carried it.\nCalls:\n{self.format_calls()}"
+        )
+
+    def assert_last_refresh_used(self, refresh_token: str) -> None:
+        """The most recent refresh call presented this refresh token."""
+        wanted = _jwt.mask(refresh_token)
+        with self._lock:
+            refreshes = [c for c in self.calls if c.kind == "refresh"]
+        if not refreshes:
+            raise AssertionError(
+                f"expected the {self.vendor} fake's last refresh to use {wanted}, but no "
+                f"refresh call was made.\nCalls:\n{self.format_calls()}"
+            )
+        request = refreshes[-1].request
+        used = request.get("refresh_token") or request.get("refreshToken")
+        if used != wanted:
+            raise AssertionError(
+                f"expected the {self.vendor} fake's last refresh to use {wanted}, but it "
+                f"used {used}.\nCalls:\n{self.format_calls()}"
+            )
+
+    def _unretried_expiries(self) -> list[Call]:
+        """Resource calls refused for an expired token that no renewal and retry of the
+        same endpoint followed."""
+        with self._lock:
+            calls = list(self.calls)
+        missed = []
+        for index, call in enumerate(calls):
+            if call.kind != "resource" or call.note != "expired":
+                continue
+            later = calls[index + 1 :]
+            renewed = next(
+                (i for i, c in enumerate(later) if c.kind in ("login", "refresh") and c.ok), None
+            )
+            if renewed is None or not any(
+                c.endpoint == call.endpoint for c in later[renewed + 1 :]
+            ):
+                missed.append(call)
+        return missed
+
+    def verify(
+        self, *, unmatched: bool = True, unused_faults: bool = True, retries: bool = False
+    ) -> None:
+        """Raise ``AssertionError`` if a request matched no route, an injected fault never
+        fired, or (with ``retries``) a resource refused an expired token and the code
+        under test never renewed it and tried again. The fixtures call this at teardown."""
         problems = []
+        if retries:
+            for call in self._unretried_expiries():
+                problems.append(
+                    f"{call.method} {call.endpoint} refused an expired token at "
+                    f"{call.at.strftime('%Y-%m-%dT%H:%M:%SZ')}, and the code under test "
+                    "never renewed the token and tried again"
+                )
         with self._lock:
             if unmatched and self.unmatched:
                 listed = "\n".join(f"  - {r}" for r in self.unmatched)
