@@ -96,6 +96,10 @@ class BizMailTokens:
         self.access_ttl = positive_seconds(access_ttl, what="access_ttl")
         self.refresh_ttl = positive_seconds(refresh_ttl, what="refresh_ttl")
 
+    def use_secret(self, secret: str) -> None:
+        """Sign with another secret from now on (what ``FakeBizMail.rotate_keys`` does)."""
+        self._secret = check_hmac_secret(secret)
+
     def __repr__(self) -> str:
         return (
             f"BizMailTokens(user={self.user.username!r}, access_ttl={self.access_ttl}, "
@@ -279,6 +283,14 @@ class Bill24Tokens:
 
             self._key = default_signing_key()
         return self._key
+
+    def use_key(self, key: SigningKey) -> None:
+        """Sign with another key from now on (what ``FakeBill24.rotate_keys`` does)."""
+        from .keys import SigningKey
+
+        if not isinstance(key, SigningKey):
+            raise TypeError(f"expected a SigningKey, not {type(key).__name__}")
+        self._key = key
 
     def __repr__(self) -> str:
         return f"Bill24Tokens(issuer={self.issuer!r}, access_ttl={self.access_ttl})"

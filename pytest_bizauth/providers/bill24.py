@@ -65,7 +65,6 @@ class RefreshRecord:
     client_id: str
     expires_at: float
     spent: bool = False
-    revoked: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,25 +95,27 @@ class FakeBill24(FakeProvider):
         access_ttl: int = BILL24_ACCESS_TTL,
         refresh_ttl: int = BILL24_REFRESH_TTL,
         single_use_refresh: bool = False,
+        rotate_refresh_tokens: bool = True,
         error_status: int = 401,
         schema_spelling: bool = False,
         user: Bill24User = DEFAULT_BILL24_USER,
         merchant: Bill24Merchant = DEFAULT_BILL24_MERCHANT,
     ) -> None:
-        super().__init__(base_url)
+        super().__init__(
+            base_url,
+            single_use_refresh=single_use_refresh,
+            rotate_refresh_tokens=rotate_refresh_tokens,
+        )
         self.tokens = Bill24Tokens(
             signing_key, issuer=issuer, user=user, merchant=merchant, access_ttl=access_ttl
         )
         self.refresh_ttl = positive_seconds(refresh_ttl, what="refresh_ttl")
-        if not isinstance(single_use_refresh, bool):
-            raise TypeError(f"single_use_refresh must be True or False, not {single_use_refresh!r}")
         if (
             isinstance(error_status, bool)
             or not isinstance(error_status, int)
             or not (400 <= error_status <= 499)
         ):
             raise ValueError(f"error_status must be a 4xx status code, not {error_status!r}")
-        self.single_use_refresh = single_use_refresh
         self.error_status = error_status
         self.schema_spelling = schema_spelling
         self.user = user
@@ -185,6 +186,32 @@ class FakeBill24(FakeProvider):
         with self._lock:
             return self._new_refresh(who, who.client_id)
 
+    def _owner_of(self, account: Any) -> str:
+        if account is None:
+            account = self.user
+        if isinstance(account, Bill24Merchant):
+            return f"merchant:{account.token}"
+        if isinstance(account, Bill24User):
+            return f"user:{account.email.lower()}"
+        if isinstance(account, str):
+            known = self.merchants.get(account.lower())
+            return self._owner_of(known) if known else f"user:{account.lower()}"
+        raise TypeError(
+            f"name a Bill24 account by email, merchant token or object, not {account!r}"
+        )
+
+    def _use_key(self, key: Any) -> None:
+        from ..keys import SigningKey
+
+        self.tokens.use_key(SigningKey.generate() if key is None else key)
+
+    def _refresh_key(self, token: str) -> str:
+        return token.upper()
+
+    def expiry_of(self, token: str) -> float | None:
+        record = self.refresh_tokens.get(token.upper())
+        return None if record is None else record.expires_at
+
     def _known(self, subject: Subject) -> bool:
         if isinstance(subject, Bill24Merchant):
             return self.merchants.get(subject.token) is subject
@@ -231,10 +258,16 @@ class FakeBill24(FakeProvider):
         self.refresh_tokens[token] = RefreshRecord(subject, client_id, expires)
         return token
 
-    def _issue(self, subject: Subject, client_id: str) -> tuple[str, str, str]:
-        instant = now()
+    def _issue(
+        self, subject: Subject, client_id: str, presented: str | None = None
+    ) -> tuple[str, str, str]:
+        instant = self._issue_instant()
         access = self.tokens.access(subject=subject, issued_at=int(instant.timestamp()))
-        refresh = self._new_refresh(subject, client_id)
+        if presented is not None and not self.rotate_refresh_tokens:
+            refresh = presented
+        else:
+            refresh = self._new_refresh(subject, client_id)
+        self.ledger.issued(access, refresh, self._owner_of(subject))
         expire_time = bill24_expire_time(instant + _dt.timedelta(seconds=self.tokens.access_ttl))
         return access, refresh, expire_time
 
@@ -261,7 +294,11 @@ class FakeBill24(FakeProvider):
     def _refresh_subject(self, body: dict[str, Any]) -> tuple[Subject | None, Reply | None]:
         token = str(body["refreshToken"]).upper()
         record = self.refresh_tokens.get(token)
-        if record is None or record.revoked or record.client_id != body.get("clientId"):
+        if (
+            record is None
+            or self.ledger.is_revoked(token)
+            or record.client_id != body.get("clientId")
+        ):
             return None, self._refused(self.error_status, REFRESH_INVALID)
         if record.spent and self.single_use_refresh:
             return None, self._refused(self.error_status, REFRESH_INVALID)
@@ -316,11 +353,18 @@ class FakeBill24(FakeProvider):
             return dataclasses.replace(reply, kind="refresh")
         return reply
 
+    def _presented(self, request: FakeRequest) -> str | None:
+        body = self._json_body(request)
+        token = body.get("refreshToken") if body else None
+        return token.upper() if isinstance(token, str) and token else None
+
     def _portal_reply(self, request: FakeRequest) -> Reply:
         subject, problem = self._authorize(request, merchant_route=False)
         if problem is not None:
             return problem
-        access, refresh, expire_time = self._issue(subject, subject.client_id)
+        access, refresh, expire_time = self._issue(
+            subject, subject.client_id, self._presented(request)
+        )
         is_user = isinstance(subject, Bill24User)
         body: dict[str, Any] = {
             "issuer": self.tokens.issuer,
@@ -342,7 +386,9 @@ class FakeBill24(FakeProvider):
         subject, problem = self._authorize(request, merchant_route=True)
         if problem is not None:
             return problem
-        access, refresh, expire_time = self._issue(subject, subject.client_id)
+        access, refresh, expire_time = self._issue(
+            subject, subject.client_id, self._presented(request)
+        )
         data = {
             "issuer": self.tokens.issuer,
             "token": access,
@@ -351,33 +397,35 @@ class FakeBill24(FakeProvider):
         }
         return Reply(200, {"code": 200, "message": "", "data": data})
 
-    def _bearer_ok(self, request: FakeRequest, *headers: str) -> bool:
+    def _bearer_problem(self, request: FakeRequest) -> str | None:
+        """Why the bearer token is refused ("invalid" or "expired"), or ``None``."""
         import jwt
 
-        token = request.bearer(*headers)
+        token = request.bearer("authorization", "token")
         if token is None:
-            return False
+            return "invalid"
         try:
             claims = self.tokens.decode(token, verify_exp=False)
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
-            return False
+            return "invalid"
         if header.get("typ") != "at+jwt" or header.get("kid") != self.tokens.key.kid:
-            return False
+            return "invalid"
         instant = now().timestamp()
-        if not claims.get("nbf", 0) <= instant < claims.get("exp", 0):
-            return False
+        if instant < claims.get("nbf", 0):
+            return "invalid"
+        if instant >= claims.get("exp", 0) or self.ledger.is_expired(token):
+            return "expired"
         subject = claims.get("sub")
-        return any(u.user_id == subject for u in self.users.values()) or any(
+        known = any(u.user_id == subject for u in self.users.values()) or any(
             m.merchant_id == subject for m in self.merchants.values()
         )
-
-    def _unauthorized(self) -> Reply:
-        return Reply(401, None, INVALID_TOKEN_HEADERS)
+        return None if known else "invalid"
 
     def _init(self, request: FakeRequest) -> Reply:
-        if not self._bearer_ok(request, "authorization", "token"):
-            return self._unauthorized()
+        problem = self._bearer_problem(request)
+        if problem is not None:
+            return Reply(401, None, INVALID_TOKEN_HEADERS, note=problem)
         body = self._json_body(request)
         if body is None:
             return Reply(200, _envelope("ERR_INVALID_REQUEST", BAD_BODY, BAD_BODY, None))
@@ -407,8 +455,9 @@ class FakeBill24(FakeProvider):
         return Reply(200, _envelope("SUCCESS", *INIT_OK, data))
 
     def _verify(self, request: FakeRequest) -> Reply:
-        if not self._bearer_ok(request, "authorization", "token"):
-            return self._unauthorized()
+        problem = self._bearer_problem(request)
+        if problem is not None:
+            return Reply(401, None, INVALID_TOKEN_HEADERS, note=problem)
         body = self._json_body(request)
         if body is None:
             return Reply(200, _envelope("ERR_INVALID_REQUEST", BAD_BODY, BAD_BODY, None))

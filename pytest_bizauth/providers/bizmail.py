@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import itertools
 from collections import Counter
@@ -81,15 +82,17 @@ class FakeBizMail(FakeProvider):
         access_ttl: int = BIZMAIL_ACCESS_TTL,
         refresh_ttl: int = BIZMAIL_REFRESH_TTL,
         single_use_refresh: bool = False,
+        rotate_refresh_tokens: bool = True,
         user: BizMailUser = DEFAULT_BIZMAIL_USER,
     ) -> None:
-        super().__init__(base_url)
+        super().__init__(
+            base_url,
+            single_use_refresh=single_use_refresh,
+            rotate_refresh_tokens=rotate_refresh_tokens,
+        )
         self.tokens = BizMailTokens(
             secret, user=user, access_ttl=access_ttl, refresh_ttl=refresh_ttl
         )
-        if not isinstance(single_use_refresh, bool):
-            raise TypeError(f"single_use_refresh must be True or False, not {single_use_refresh!r}")
-        self.single_use_refresh = single_use_refresh
         self.user = user
         self.users: dict[str, BizMailUser] = {user.username: user}
         self.mails: list[StoredMail] = []
@@ -122,6 +125,20 @@ class FakeBizMail(FakeProvider):
             if self.users.pop(username, None) is None:
                 known = ", ".join(repr(u) for u in self.users) or "none"
                 raise KeyError(f"the BizMail fake has no user {username!r} (it has: {known})")
+
+    def _owner_of(self, account: Any) -> str:
+        if account is None:
+            return self.user.username
+        if isinstance(account, BizMailUser):
+            return account.username
+        if isinstance(account, str):
+            return account
+        raise TypeError(f"name a BizMail user by its username or BizMailUser, not {account!r}")
+
+    def _use_key(self, key: Any) -> None:
+        import secrets
+
+        self.tokens.use_secret(secrets.token_urlsafe(48) if key is None else key)
 
     def _user_of(self, claims: dict[str, Any]) -> BizMailUser | None:
         user = self.users.get(str(claims.get("username")))
@@ -160,10 +177,15 @@ class FakeBizMail(FakeProvider):
             return {"success": False, "message": INTERNAL_ERROR}
         return {"success": False, "message": super()._error_body(route, status)["message"]}
 
-    def _issue(self, user: BizMailUser) -> Reply:
-        access = self.tokens.access(user=user)
-        refresh = self.tokens.refresh(user=user)
+    def _issue(self, user: BizMailUser, presented: str | None = None) -> Reply:
+        issued_at = int(self._issue_instant().timestamp())
+        access = self.tokens.access(user=user, issued_at=issued_at)
+        if presented is not None and not self.rotate_refresh_tokens:
+            refresh = presented
+        else:
+            refresh = self.tokens.refresh(user=user, issued_at=issued_at)
         self._issued[refresh] += 1
+        self.ledger.issued(access, refresh, user.username)
         return Reply(
             200,
             {
@@ -213,6 +235,8 @@ class FakeBizMail(FakeProvider):
         claims, problem = self._check(token, "refresh")
         if claims is None:
             return _failure(401, REFRESH_EXPIRED if problem == "expired" else REFRESH_INVALID)
+        if self.ledger.is_revoked(token):
+            return _failure(401, REFRESH_INVALID)
         user = self._user_of(claims)
         if user is None:
             return _failure(401, USER_NOT_FOUND)
@@ -223,15 +247,19 @@ class FakeBizMail(FakeProvider):
             if self._spent[token] >= max(self._issued[token], 1):
                 return _failure(401, REFRESH_INVALID)
             self._spent[token] += 1
-        return self._issue(user)
+        return self._issue(user, presented=token)
 
     def _store_mail(self, request: FakeRequest) -> Reply:
         token = request.bearer()
         if token is None:
             return _failure(401, TOKEN_INVALID)
         claims, problem = self._check(token, "access")
+        if claims is not None and self.ledger.is_expired(token):
+            claims, problem = None, "expired"
         if claims is None:
-            return _failure(401, TOKEN_EXPIRED if problem == "expired" else TOKEN_INVALID)
+            if problem == "expired":
+                return dataclasses.replace(_failure(401, TOKEN_EXPIRED), note="expired")
+            return _failure(401, TOKEN_INVALID)
         user = self._user_of(claims)
         if user is None:
             return _failure(401, TOKEN_INVALID)
