@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .client.bill24 import Bill24Client
     from .client.bizmail import BizMailClient
     from .clock import DEFAULT_START, Clock
+    from .concurrency import Race, RaceResult, race
     from .errors import (
         BizAuthError,
         InvalidCredentialsError,
@@ -47,12 +48,15 @@ __all__ = [
     "InvalidCredentialsError",
     "IssuedTokens",
     "ProviderError",
+    "Race",
+    "RaceResult",
     "Reply",
     "RequestRejectedError",
     "SigningKey",
     "StoredMail",
     "TokenRejectedError",
     "Transaction",
+    "race",
 ]
 
 _WHERE = {
@@ -64,6 +68,9 @@ _WHERE = {
     "FakeBill24": ".providers.bill24",
     "Transaction": ".providers.bill24",
     "Bill24Tokens": ".tokens",
+    "Race": ".concurrency",
+    "RaceResult": ".concurrency",
+    "race": ".concurrency",
     "IssuedTokens": ".client._base",
     "BizMailClient": ".client.bizmail",
     "DEFAULT_START": ".clock",

@@ -115,6 +115,21 @@ OPTIONS: dict[str, Option] = {
         ),
         Option("check_faults", _bool, True, "fail a test whose injected faults never fired"),
         Option(
+            "check_retries",
+            _bool,
+            False,
+            "fail a test whose code got a 401 for an expired token and never renewed it "
+            "and retried",
+        ),
+        Option(
+            "rotate_refresh_tokens",
+            _bool,
+            None,
+            "a refresh answers a new refresh token (every fake; off: the same one)",
+        ),
+        Option("bizmail_rotate_refresh_tokens", _bool, None, "the same, BizMail only"),
+        Option("bill24_rotate_refresh_tokens", _bool, None, "the same, Bill24 only"),
+        Option(
             "access_ttl",
             _seconds,
             None,

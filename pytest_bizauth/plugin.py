@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .client.bill24 import Bill24Client
     from .client.bizmail import BizMailClient
     from .clock import Clock
+    from .concurrency import Race
     from .providers._base import FakeProvider
     from .providers.bill24 import FakeBill24
     from .providers.bizmail import FakeBizMail
@@ -65,13 +66,17 @@ def _serve(
 
 def _verify(fake: FakeProvider, settings: Settings) -> None:
     try:
-        fake.verify(unmatched=settings["check_unmatched"], unused_faults=settings["check_faults"])
+        fake.verify(
+            unmatched=settings["check_unmatched"],
+            unused_faults=settings["check_faults"],
+            retries=settings["check_retries"],
+        )
     except AssertionError as exc:
         raise AssertionError(
-            f"{exc}\n\n(pytest-bizauth checks this at teardown; switch it off for one test with "
-            f"@pytest.mark.{MARKER}(check_unmatched=False) or check_faults=False, or for the "
-            f"project with the ini options {MARKER}_check_unmatched or "
-            f"{MARKER}_check_faults = false)"
+            f"{exc}\n\n(pytest-bizauth checks this at teardown; switch a check off for one "
+            f"test with @pytest.mark.{MARKER}(check_unmatched=False), check_faults=False or "
+            f"check_retries=False, or for the project with the ini options "
+            f"{MARKER}_check_unmatched, {MARKER}_check_faults or {MARKER}_check_retries)"
         ) from None
 
 
@@ -96,6 +101,15 @@ def bizauth_clock(request: pytest.FixtureRequest) -> Iterator[Clock]:
 
 
 @pytest.fixture
+def bizauth_race(bizauth_clock: Clock) -> Race:
+    """Runs a callable on many threads released together, optionally just past a token's
+    expiry: ``bizauth_race(client.access_token, threads=32, past=token)``."""
+    from .concurrency import Race
+
+    return Race(bizauth_clock)
+
+
+@pytest.fixture
 def bizmail_mock(
     request: pytest.FixtureRequest, bizauth_responses: responses.RequestsMock
 ) -> Iterator[FakeBizMail]:
@@ -110,6 +124,7 @@ def bizmail_mock(
         access_ttl=settings.vendor("bizmail", "access_ttl", BIZMAIL_ACCESS_TTL),
         refresh_ttl=settings.vendor("bizmail", "refresh_ttl", BIZMAIL_REFRESH_TTL),
         single_use_refresh=settings.vendor("bizmail", "single_use_refresh", False),
+        rotate_refresh_tokens=settings.vendor("bizmail", "rotate_refresh_tokens", True),
     )
     yield from _serve(fake, bizauth_responses, settings)
 
@@ -147,6 +162,7 @@ def bill24_mock(
         access_ttl=settings.vendor("bill24", "access_ttl", BILL24_ACCESS_TTL),
         refresh_ttl=settings.vendor("bill24", "refresh_ttl", BILL24_REFRESH_TTL),
         single_use_refresh=settings.vendor("bill24", "single_use_refresh", False),
+        rotate_refresh_tokens=settings.vendor("bill24", "rotate_refresh_tokens", True),
         error_status=settings["bill24_error_status"],
         schema_spelling=settings["bill24_schema_spelling"],
     )

@@ -13,6 +13,10 @@ for _name in pytest_bizauth.__all__:
     getattr(pytest_bizauth, _name)
 import pytest_bizauth.transport.responses  # noqa: E402
 
+# The same for what signing and verifying import on first use (cryptography's bindings
+# keep references to the classes they first saw): sign and verify once, out here.
+pytest_bizauth.Bill24Tokens().decode(pytest_bizauth.Bill24Tokens().access())
+
 EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 EPOCH_TS = int(EPOCH.timestamp())
 DAY = 86_400

@@ -181,10 +181,10 @@ class FakeBizMail(FakeProvider):
         issued_at = int(self._issue_instant().timestamp())
         access = self.tokens.access(user=user, issued_at=issued_at)
         if presented is not None and not self.rotate_refresh_tokens:
-            refresh = presented
+            refresh = presented  # handed back, not issued anew
         else:
             refresh = self.tokens.refresh(user=user, issued_at=issued_at)
-        self._issued[refresh] += 1
+            self._issued[refresh] += 1
         self.ledger.issued(access, refresh, user.username)
         return Reply(
             200,
