@@ -294,3 +294,39 @@ def test_bill24_options_from_marker_and_ini(pytester):
     result = run(pytester)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*bill24_error_status=...) must be a 4xx HTTP status*"])
+
+
+def test_the_opt_in_retry_check(pytester):
+    pytester.makepyfile("""
+        import pytest
+        import requests
+
+        def give_up(mock, clock, client):
+            token = client.access_token()
+            clock.travel_past(token)
+            return requests.post(mock.base_url + "/transaction/v2/init", json={},
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=5)
+
+        @pytest.mark.bizauth(check_retries=True)
+        def test_gives_up(bill24_mock, bizauth_clock, bill24_client):
+            assert give_up(bill24_mock, bizauth_clock, bill24_client).status_code == 401
+
+        def test_off_by_default(bill24_mock, bizauth_clock, bill24_client):
+            assert give_up(bill24_mock, bizauth_clock, bill24_client).status_code == 401
+
+        @pytest.mark.bizauth(check_retries=True)
+        def test_the_client_retries(bill24_mock, bizauth_clock, bill24_client):
+            give_up(bill24_mock, bizauth_clock, bill24_client)
+            bill24_client.init_transaction(
+                identity_code="I", currency="KHR", amount=1, cancel_url="", redirect_url="",
+                channel_code="", customers=[])
+    """)
+    result = run(pytester)
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_gives_up*",
+            "*POST /transaction/v2/init refused an expired token at 2025-01-01T06:00:01Z*",
+            "*check_retries=False*",
+        ]
+    )
