@@ -371,3 +371,12 @@ def test_race_reports_errors_and_checks_arguments(bizauth_race):
         bizauth_race(boom, threads=1)
     with pytest.raises(ValueError, match="needs the clock"):
         race(boom, past="x")
+
+
+def test_race_switches_threads_often_and_restores_the_interval(bizauth_race):
+    import sys
+
+    before = sys.getswitchinterval()
+    result = bizauth_race(sys.getswitchinterval, threads=4, switch_interval=1e-5)
+    assert result.distinct == [pytest.approx(1e-5)]
+    assert sys.getswitchinterval() == before
