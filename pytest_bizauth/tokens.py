@@ -218,12 +218,13 @@ BILL24_ACCESS_TTL = 21_600
 BILL24_REFRESH_TTL = 30 * 86_400
 DEFAULT_BILL24_ISSUER = "http://dc.oone.bz:40011"
 BILL24_APIS = ("bank_api", "khqr_api", "notification_api", "security_api")
-_ICT = _dt.timezone(_dt.timedelta(hours=7))
+#: Bill24 writes times in Indochina Time.
+ICT = _dt.timezone(_dt.timedelta(hours=7))
 
 
 def bill24_expire_time(instant: _dt.datetime) -> str:
     """``tokenExpireTime`` as Bill24 writes it: +07:00, seven fractional digits."""
-    local = instant.astimezone(_ICT)
+    local = instant.astimezone(ICT)
     return f"{local.strftime('%Y-%m-%dT%H:%M:%S')}.{local.microsecond:06d}0+07:00"
 
 

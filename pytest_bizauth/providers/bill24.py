@@ -16,6 +16,7 @@ from ..tokens import (
     BILL24_ACCESS_TTL,
     BILL24_REFRESH_TTL,
     DEFAULT_BILL24_ISSUER,
+    ICT,
     Bill24Tokens,
     bill24_expire_time,
     positive_seconds,
@@ -422,13 +423,20 @@ class FakeBill24(FakeProvider):
         )
         return None if known else "invalid"
 
-    def _init(self, request: FakeRequest) -> Reply:
+    def _protected(self, request: FakeRequest) -> tuple[dict[str, Any], Reply | None]:
+        """The JSON body of a call with a good bearer token, or the refusal to send."""
         problem = self._bearer_problem(request)
         if problem is not None:
-            return Reply(401, None, INVALID_TOKEN_HEADERS, note=problem)
+            return {}, Reply(401, None, INVALID_TOKEN_HEADERS, note=problem)
         body = self._json_body(request)
         if body is None:
-            return Reply(200, _envelope("ERR_INVALID_REQUEST", BAD_BODY, BAD_BODY, None))
+            return {}, Reply(200, _envelope("ERR_INVALID_REQUEST", BAD_BODY, BAD_BODY, None))
+        return body, None
+
+    def _init(self, request: FakeRequest) -> Reply:
+        body, refusal = self._protected(request)
+        if refusal is not None:
+            return refusal
         required = (
             "identity_code",
             "currency",
@@ -444,7 +452,7 @@ class FakeBill24(FakeProvider):
             return Reply(200, _envelope("ERR_MISSED_FIELD", message, message, None))
         tran_id = f"{next(self._tran_ids):012X}"
         self.transactions.append(
-            Transaction(tran_id, now().astimezone(_ICT).replace(tzinfo=None).isoformat(), body)
+            Transaction(tran_id, now().astimezone(ICT).replace(tzinfo=None).isoformat(), body)
         )
         data = {
             "tran_id": tran_id,
@@ -455,12 +463,9 @@ class FakeBill24(FakeProvider):
         return Reply(200, _envelope("SUCCESS", *INIT_OK, data))
 
     def _verify(self, request: FakeRequest) -> Reply:
-        problem = self._bearer_problem(request)
-        if problem is not None:
-            return Reply(401, None, INVALID_TOKEN_HEADERS, note=problem)
-        body = self._json_body(request)
-        if body is None:
-            return Reply(200, _envelope("ERR_INVALID_REQUEST", BAD_BODY, BAD_BODY, None))
+        body, refusal = self._protected(request)
+        if refusal is not None:
+            return refusal
         keys = ("tran_id", "identity_code", "purpose_of_transaction", "bank_ref")
         wanted = {k: body[k] for k in keys if isinstance(body.get(k), str) and body[k]}
         if not wanted:
@@ -517,6 +522,3 @@ class FakeBill24(FakeProvider):
 
     def __repr__(self) -> str:
         return f"FakeBill24(base_url={self.base_url!r}, calls={len(self.calls)})"
-
-
-_ICT = _dt.timezone(_dt.timedelta(hours=7))
