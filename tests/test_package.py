@@ -35,3 +35,52 @@ def test_unknown_names_raise_attribute_error():
 
 def test_the_package_is_typed():
     assert (Path(pytest_bizauth.__file__).parent / "py.typed").exists()
+
+
+def test_no_repr_shows_a_whole_token_or_secret(
+    bizmail_client, bizmail_mock, bill24_client, bill24_mock, bizauth_clock
+):
+    from pytest_bizauth import FakeRequest
+
+    bizmail_client.access_token()
+    bill24_client.access_token()
+    secrets_ = [
+        bizmail_mock.user.password,
+        bill24_mock.user.password,
+        bill24_mock.user.secret,
+        bill24_mock.merchant.token,
+        bill24_mock.merchant.secret,
+    ]
+    for client in (bizmail_client, bill24_client):
+        secrets_ += [client._cached.access, client._cached.refresh]
+    token = bizmail_client._cached.access
+    request = FakeRequest.build("POST", "/x", {"Authorization": f"Bearer {token}"}, b"{}")
+    reply = bizmail_mock.calls[0]
+    texts = [
+        repr(x)
+        for x in (
+            bizmail_client,
+            bill24_client,
+            bizmail_client._cached,
+            bill24_client._cached,
+            request,
+            bizmail_mock,
+            bill24_mock,
+            bizmail_mock.user,
+            bill24_mock.user,
+            bill24_mock.merchant,
+            bizmail_mock.calls,
+            bill24_mock.calls,
+            bizmail_mock.tokens,
+            bill24_mock.tokens,
+            bill24_mock.refresh_tokens,
+            reply,
+        )
+    ]
+    texts.append(bizmail_mock.format_calls() + bill24_mock.format_calls())
+    from pytest_bizauth.providers._base import Reply
+
+    texts.append(repr(Reply(200, {"access_token": token, "secret": "hush-hush"})))
+    for text in texts:
+        for secret in [*secrets_, "hush-hush"]:
+            assert secret not in text

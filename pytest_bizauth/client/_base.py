@@ -52,6 +52,11 @@ class _Cached(NamedTuple):
     refresh: str | None
     renew_at: float
 
+    def __repr__(self) -> str:
+        refresh = _jwt.mask(self.refresh) if self.refresh else None
+        access = _jwt.mask(self.access)
+        return f"_Cached(access={access!r}, refresh={refresh!r}, renew_at={self.renew_at})"
+
 
 class RefreshRejected(Exception):
     """Raised by a client's refresh when the provider will not refresh: log in again."""

@@ -67,6 +67,11 @@ class Reply:
     injected: bool = False
     note: str | None = None
 
+    def __repr__(self) -> str:
+        body = self.body if isinstance(self.body, bytes) else redact(self.body)
+        extra = f", fault={self.fault!r}" if self.fault else ""
+        return f"Reply(status={self.status!r}, body={body!r}{extra})"
+
     def content(self) -> bytes:
         if self.body is None:
             return b""

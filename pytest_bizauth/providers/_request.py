@@ -135,7 +135,7 @@ class FakeRequest:
 
     method: str
     path: str
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
     body: bytes = field(default=b"", repr=False)
     query: str = ""
     _parsed: list[Form | None] = field(default_factory=list, repr=False, compare=False)

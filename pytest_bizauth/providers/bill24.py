@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
+from .. import _jwt
 from ..accounts import DEFAULT_BILL24_MERCHANT, DEFAULT_BILL24_USER, Bill24Merchant, Bill24User
 from ..clock import now
 from ..tokens import (
@@ -77,6 +78,13 @@ class Transaction:
     request: dict[str, Any]
 
 
+class _ByToken(dict[str, "RefreshRecord"]):
+    """Refresh records by token; the repr shows tokens masked."""
+
+    def __repr__(self) -> str:
+        return repr({_jwt.mask(k): v for k, v in self.items()})
+
+
 def _envelope(code: Any, message: str, message_kh: str, data: Any) -> dict[str, Any]:
     return {"code": code, "message": message, "message_kh": message_kh, "data": data}
 
@@ -127,7 +135,7 @@ class FakeBill24(FakeProvider):
             user.client_id: user.secret,
             merchant.client_id: merchant.secret,
         }
-        self.refresh_tokens: dict[str, RefreshRecord] = {}
+        self.refresh_tokens: dict[str, RefreshRecord] = _ByToken()
         self.transactions: list[Transaction] = []
         self._tran_ids = itertools.count(1)
 
