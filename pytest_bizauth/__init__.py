@@ -10,12 +10,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .accounts import Bill24Merchant, Bill24User, BizMailUser
-    from .client._base import IssuedTokens
-    from .client.bill24 import Bill24Client
-    from .client.bizmail import BizMailClient
+    from .client.base import IssuedTokens
     from .clock import DEFAULT_START, Clock
     from .concurrency import Race, RaceResult, race
+    from .core.wire import Call, FakeRequest, Refusal, Reply
     from .errors import (
         BizAuthError,
         InvalidCredentialsError,
@@ -23,12 +21,15 @@ if TYPE_CHECKING:
         RequestRejectedError,
         TokenRejectedError,
     )
-    from .keys import SigningKey
-    from .providers._base import Call, Reply
-    from .providers._request import FakeRequest
-    from .providers.bill24 import FakeBill24, Transaction
-    from .providers.bizmail import FakeBizMail, StoredMail
-    from .tokens import Bill24Tokens, BizMailTokens
+    from .vendors.bill24.accounts import Bill24Merchant, Bill24User
+    from .vendors.bill24.client import Bill24Client
+    from .vendors.bill24.fake import FakeBill24, Transaction
+    from .vendors.bill24.keys import SigningKey
+    from .vendors.bill24.tokens import Bill24Tokens
+    from .vendors.bizmail.accounts import BizMailUser
+    from .vendors.bizmail.client import BizMailClient
+    from .vendors.bizmail.fake import FakeBizMail, StoredMail
+    from .vendors.bizmail.tokens import BizMailTokens
 
 __all__ = [
     "DEFAULT_START",
@@ -50,6 +51,7 @@ __all__ = [
     "ProviderError",
     "Race",
     "RaceResult",
+    "Refusal",
     "Reply",
     "RequestRejectedError",
     "SigningKey",
@@ -60,32 +62,33 @@ __all__ = [
 ]
 
 _WHERE = {
-    "BizMailUser": ".accounts",
-    "Bill24User": ".accounts",
-    "Bill24Merchant": ".accounts",
-    "Bill24Client": ".client.bill24",
-    "SigningKey": ".keys",
-    "FakeBill24": ".providers.bill24",
-    "Transaction": ".providers.bill24",
-    "Bill24Tokens": ".tokens",
+    "DEFAULT_START": ".clock",
+    "Clock": ".clock",
+    "IssuedTokens": ".client.base",
     "Race": ".concurrency",
     "RaceResult": ".concurrency",
     "race": ".concurrency",
-    "IssuedTokens": ".client._base",
-    "BizMailClient": ".client.bizmail",
-    "DEFAULT_START": ".clock",
-    "Clock": ".clock",
     "BizAuthError": ".errors",
     "InvalidCredentialsError": ".errors",
     "ProviderError": ".errors",
     "RequestRejectedError": ".errors",
     "TokenRejectedError": ".errors",
-    "Call": ".providers._base",
-    "Reply": ".providers._base",
-    "FakeRequest": ".providers._request",
-    "FakeBizMail": ".providers.bizmail",
-    "StoredMail": ".providers.bizmail",
-    "BizMailTokens": ".tokens",
+    "Call": ".core.wire",
+    "FakeRequest": ".core.wire",
+    "Refusal": ".core.wire",
+    "Reply": ".core.wire",
+    "BizMailUser": ".vendors.bizmail.accounts",
+    "BizMailClient": ".vendors.bizmail.client",
+    "FakeBizMail": ".vendors.bizmail.fake",
+    "StoredMail": ".vendors.bizmail.fake",
+    "BizMailTokens": ".vendors.bizmail.tokens",
+    "Bill24Merchant": ".vendors.bill24.accounts",
+    "Bill24User": ".vendors.bill24.accounts",
+    "Bill24Client": ".vendors.bill24.client",
+    "FakeBill24": ".vendors.bill24.fake",
+    "Transaction": ".vendors.bill24.fake",
+    "SigningKey": ".vendors.bill24.keys",
+    "Bill24Tokens": ".vendors.bill24.tokens",
 }
 
 

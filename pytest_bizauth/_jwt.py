@@ -1,4 +1,4 @@
-"""Reading JWTs without verifying them, and masking secrets for display.
+"""Reading JWTs without verifying them.
 
 Kept free of pyjwt so the clock and the call log can use it without importing it.
 """
@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 from typing import Any
 
-__all__ = ["expiry", "mask", "unverified_claims"]
+from ._redact import mask
+
+__all__ = ["expiry", "tampered", "unverified_claims"]
 
 
 def _b64decode(segment: str) -> bytes:
@@ -44,19 +45,10 @@ def expiry(token: str) -> int:
     return int(exp)
 
 
-def mask(secret: object) -> str:
-    """A short, stable stand-in for a token: its first characters and a digest suffix.
-
-    Enough to tell two tokens apart in a call log or an assertion message, never enough
-    to use one.
-    """
-    text = str(secret)
-    if not text:
-        return "''"
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:6]
-    return f"{text[:6]}...{digest}"
-
-
-def hide(_secret: object) -> str:
-    """A password or client secret: never shown, not even in part."""
-    return "***"
+def tampered(token: str) -> str:
+    """The same token with one character of its signature changed."""
+    head, dot, signature = token.rpartition(".")
+    if not dot or not signature:
+        raise ValueError(f"{mask(token)} is not a JWT: it has no signature to tamper with")
+    first = "B" if signature[0] == "A" else "A"
+    return f"{head}.{first}{signature[1:]}"

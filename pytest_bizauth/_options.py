@@ -1,24 +1,29 @@
 """The options a test sets with ``@pytest.mark.bizauth(...)`` or a project sets in ini.
 
 An option given by the closest marker wins; markers further out (class, module) fill
-in what it does not say; then the ini file; then the defaults.
+in what it does not say; then the ini file; then the defaults. The table holds the
+shared options and every registered vendor's own.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from .core.spec import SHARED_PER_VENDOR, registered
+
 if TYPE_CHECKING:
     import datetime as _dt
 
     import pytest
 
-__all__ = ["OPTIONS", "Settings", "resolve"]
+    from .core.spec import VendorSpec
+
+__all__ = ["MARKER", "Option", "Settings", "options", "per_vendor", "resolve"]
 
 MARKER = "bizauth"
 
 
-def _bool(value: object, name: str) -> bool:
+def parse_bool(value: object, name: str) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
@@ -28,15 +33,15 @@ def _bool(value: object, name: str) -> bool:
     raise ValueError(f"{name} must be true or false, not {value!r}")
 
 
-def _seconds(value: object, name: str) -> int:
-    from .tokens import positive_seconds
+def parse_seconds(value: object, name: str) -> int:
+    from .core.values import positive_seconds
 
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     return positive_seconds(value, what=name)
 
 
-def _leeway(value: object, name: str) -> float:
+def parse_leeway(value: object, name: str) -> float:
     if isinstance(value, str):
         try:
             value = float(value)
@@ -47,25 +52,25 @@ def _leeway(value: object, name: str) -> float:
     return float(value)
 
 
-def _instant(value: object, name: str) -> _dt.datetime:
+def parse_instant(value: object, name: str) -> _dt.datetime:
     from .clock import parse_instant
 
     return parse_instant(value, what=name)  # type: ignore[arg-type]
 
 
-def _url(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise ValueError(f"{name} must be an http(s) URL, not {value!r}")
-    return value.rstrip("/")
+def parse_url(value: object, name: str) -> str:
+    from .core.values import http_url
+
+    return http_url(value, what=name)
 
 
-def _text(value: object, name: str) -> str:
+def parse_text(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be a non-empty string, not {value!r}")
     return value.strip()
 
 
-def _client_error(value: object, name: str) -> int:
+def parse_client_error(value: object, name: str) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 400 <= value <= 499:
@@ -73,23 +78,10 @@ def _client_error(value: object, name: str) -> int:
     return value
 
 
-def _pem_path(value: object, name: str) -> Any:
-    from pathlib import Path
-
-    from .keys import load_signing_key
-
-    if not isinstance(value, (str, Path)) or not Path(value).is_file():
-        raise ValueError(f"{name} must be the path of a PEM file with an RSA key, not {value!r}")
-    return load_signing_key(str(Path(value).resolve()))
-
-
-def _secret(value: object, name: str) -> str:
-    from .tokens import check_hmac_secret
-
-    return check_hmac_secret(value, what=name)
-
-
 class Option:
+    """One option: its name (the marker keyword; ``bizauth_<name>`` in ini), how a value
+    is read and checked, its default and its help text."""
+
     __slots__ = ("default", "help", "name", "parse")
 
     def __init__(
@@ -101,131 +93,131 @@ class Option:
     def ini(self) -> str:
         return f"{MARKER}_{self.name}"
 
+    def __repr__(self) -> str:
+        return f"Option({self.name!r})"
 
-OPTIONS: dict[str, Option] = {
-    option.name: option
-    for option in (
-        Option("start", _instant, None, "the instant bizauth_clock starts at (ISO 8601)"),
-        Option("leeway", _leeway, 60.0, "seconds before expiry at which the clients renew"),
+
+_SHARED = (
+    Option("start", parse_instant, None, "the instant bizauth_clock starts at (ISO 8601)"),
+    Option("leeway", parse_leeway, 60.0, "seconds before expiry at which the clients renew"),
+    Option(
+        "check_unmatched",
+        parse_bool,
+        True,
+        "fail a test whose requests to a fake matched no endpoint",
+    ),
+    Option("check_faults", parse_bool, True, "fail a test whose injected faults never fired"),
+    Option(
+        "check_retries",
+        parse_bool,
+        False,
+        "fail a test whose code got a 401 for an expired token and never renewed it and retried",
+    ),
+    Option(
+        "rotate_refresh_tokens",
+        parse_bool,
+        None,
+        "a refresh answers a new refresh token (every fake; off: the same one)",
+    ),
+    Option(
+        "access_ttl",
+        parse_seconds,
+        None,
+        "access-token lifetime in seconds for every fake (vendor default when unset)",
+    ),
+    Option(
+        "refresh_ttl",
+        parse_seconds,
+        None,
+        "refresh-token lifetime in seconds for every fake (vendor default when unset)",
+    ),
+    Option(
+        "single_use_refresh",
+        parse_bool,
+        None,
+        "refresh tokens can be used once (every fake; default off)",
+    ),
+)
+
+
+def per_vendor(
+    name: str,
+    title: str,
+    *,
+    access_ttl: int,
+    refresh_ttl: int,
+    refresh_ttl_note: str = "",
+) -> tuple[Option, ...]:
+    """A vendor's own copies of the shared per-vendor options, with its defaults."""
+    return (
         Option(
-            "check_unmatched",
-            _bool,
+            f"{name}_access_ttl",
+            parse_seconds,
+            access_ttl,
+            f"{title} access-token lifetime (default {access_ttl})",
+        ),
+        Option(
+            f"{name}_refresh_ttl",
+            parse_seconds,
+            refresh_ttl,
+            f"{title} refresh-token lifetime (default {refresh_ttl}{refresh_ttl_note})",
+        ),
+        Option(
+            f"{name}_single_use_refresh",
+            parse_bool,
+            False,
+            f"{title} refresh tokens can be used once",
+        ),
+        Option(
+            f"{name}_rotate_refresh_tokens",
+            parse_bool,
             True,
-            "fail a test whose requests to a fake matched no endpoint",
-        ),
-        Option("check_faults", _bool, True, "fail a test whose injected faults never fired"),
-        Option(
-            "check_retries",
-            _bool,
-            False,
-            "fail a test whose code got a 401 for an expired token and never renewed it "
-            "and retried",
-        ),
-        Option(
-            "rotate_refresh_tokens",
-            _bool,
-            None,
-            "a refresh answers a new refresh token (every fake; off: the same one)",
-        ),
-        Option("bizmail_rotate_refresh_tokens", _bool, None, "the same, BizMail only"),
-        Option("bill24_rotate_refresh_tokens", _bool, None, "the same, Bill24 only"),
-        Option(
-            "access_ttl",
-            _seconds,
-            None,
-            "access-token lifetime in seconds for every fake (vendor default when unset)",
-        ),
-        Option(
-            "refresh_ttl",
-            _seconds,
-            None,
-            "refresh-token lifetime in seconds for every fake (vendor default when unset)",
-        ),
-        Option("single_use_refresh", _bool, False, "refresh tokens can be used once (every fake)"),
-        Option(
-            "bizmail_base_url", _url, "https://smtp-api.bizfly.vn", "where the BizMail fake listens"
-        ),
-        Option("bizmail_secret", _secret, None, "the HS256 secret BizMail tokens are signed with"),
-        Option(
-            "bizmail_access_ttl",
-            _seconds,
-            None,
-            "BizMail access-token lifetime (default 86400)",
-        ),
-        Option(
-            "bizmail_refresh_ttl",
-            _seconds,
-            None,
-            "BizMail refresh-token lifetime (default 7776000)",
-        ),
-        Option(
-            "bizmail_single_use_refresh", _bool, None, "BizMail refresh tokens can be used once"
-        ),
-        Option(
-            "bill24_base_url",
-            _url,
-            "https://merchantapi-demo.bill24.io",
-            "where the Bill24 fake listens",
-        ),
-        Option("bill24_issuer", _text, "http://dc.oone.bz:40011", "the iss of Bill24 tokens"),
-        Option("bill24_access_ttl", _seconds, None, "Bill24 access-token lifetime (default 21600)"),
-        Option(
-            "bill24_refresh_ttl",
-            _seconds,
-            None,
-            "Bill24 refresh-token lifetime (default 2592000, invented)",
-        ),
-        Option("bill24_single_use_refresh", _bool, None, "Bill24 refresh tokens can be used once"),
-        Option(
-            "bill24_error_status",
-            _client_error,
-            401,
-            "the status of Bill24's (undocumented) authorize errors",
-        ),
-        Option(
-            "bill24_schema_spelling",
-            _bool,
-            False,
-            "answer 'passwordNeverExprie' as the seed's schema spells it",
-        ),
-        Option(
-            "bill24_signing_key",
-            _pem_path,
-            None,
-            "a PEM file with the RSA key Bill24 tokens are signed with",
+            f"the same as rotate_refresh_tokens, {title} only",
         ),
     )
-}
+
+
+def options() -> dict[str, Option]:
+    """Every option: the shared ones, then each registered vendor's."""
+    table = {option.name: option for option in _SHARED}
+    for spec in registered():
+        table.update((option.name, option) for option in spec.options)
+    return table
 
 
 class Settings:
     """The resolved options of one test."""
 
-    def __init__(self, values: dict[str, Any]) -> None:
+    def __init__(self, values: dict[str, Any], given: set[str]) -> None:
         self._values = values
+        self._given = given
 
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
 
-    def vendor(self, prefix: str, name: str, fallback: Any) -> Any:
-        """A vendor's option (``bizmail_access_ttl``), else the shared one, else ``fallback``."""
-        for key in (f"{prefix}_{name}", name):
-            value = self._values.get(key)
-            if value is not None:
-                return value
-        return fallback
+    def for_vendor(self, spec: VendorSpec) -> dict[str, Any]:
+        """The keyword arguments of a vendor's fake: its own option where given, else
+        the shared one where given, else the vendor's default."""
+        kwargs: dict[str, Any] = {}
+        for name, keyword in spec.option_names():
+            if name not in self._given and keyword in SHARED_PER_VENDOR and keyword in self._given:
+                kwargs[keyword] = self._values[keyword]
+            else:
+                kwargs[keyword] = self._values[name]
+        return kwargs
 
 
-def _unknown(name: str) -> str:
+def _unknown(name: str, table: dict[str, Option]) -> str:
     import difflib
 
-    close = difflib.get_close_matches(name, OPTIONS, n=1)
+    close = difflib.get_close_matches(name, table, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
-    return f"@pytest.mark.{MARKER}() has no option {name!r}.{hint} Options: {', '.join(OPTIONS)}"
+    return f"@pytest.mark.{MARKER}() has no option {name!r}.{hint} Options: {', '.join(table)}"
 
 
 def resolve(item: pytest.Item, config: pytest.Config) -> Settings:
     """Merge markers (closest first), ini and defaults, validating every value."""
+    table = options()
     raw: dict[str, tuple[object, str]] = {}
     for marker in item.iter_markers(MARKER):
         if marker.args:
@@ -234,18 +226,23 @@ def resolve(item: pytest.Item, config: pytest.Config) -> Settings:
                 f"@pytest.mark.{MARKER}(access_ttl=60); got positional {marker.args!r}"
             )
         for name, value in marker.kwargs.items():
-            if name not in OPTIONS:
-                raise ValueError(_unknown(name))
+            if name not in table:
+                raise ValueError(_unknown(name, table))
             raw.setdefault(name, (value, f"@pytest.mark.{MARKER}({name}=...)"))
     values: dict[str, Any] = {}
-    for name, option in OPTIONS.items():
+    given: set[str] = set()
+    for name, option in table.items():
         if name in raw:
             value, where = raw[name]
         else:
-            ini = config.getini(option.ini)
+            try:
+                ini = config.getini(option.ini)
+            except ValueError:  # a vendor registered after pytest read its ini options
+                ini = ""
             if not ini:
                 values[name] = option.default
                 continue
             value, where = ini, f"ini option {option.ini}"
         values[name] = option.parse(value, where)
-    return Settings(values)
+        given.add(name)
+    return Settings(values, given)

@@ -7,12 +7,13 @@ it, so freezing the clock governs the fakes, the token factories and the clients
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import sys
 import weakref
-from types import SimpleNamespace
 from typing import Any, Union
 
-from . import _jwt
+from . import _compat, _jwt
+from ._redact import mask
 
 __all__ = ["DEFAULT_START", "Clock", "now"]
 
@@ -25,7 +26,7 @@ Instant = Union[_dt.datetime, str]
 Seconds = Union[int, float, _dt.timedelta]
 
 # Objects that can tell when a token they issued expires (the fakes), for tokens whose
-# expiry cannot be read off the token itself (Bill24's opaque refresh tokens).
+# expiry cannot be read off the token itself (opaque refresh tokens).
 _expiry_sources: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
@@ -53,14 +54,32 @@ def timestamp() -> float:
     return now().timestamp()
 
 
+# ISO 8601 with any number of fractional digits (some servers write seven), which
+# datetime.fromisoformat reads only from Python 3.11 on.
+_ISO = re.compile(
+    r"(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d(?::\d\d)?)(?:[.,](\d+))?([Zz]|[+-]\d\d:?\d\d)?"
+)
+
+
+def _fromisoformat(text: str) -> _dt.datetime:
+    match = _ISO.fullmatch(text)
+    if match is None:
+        return _dt.datetime.fromisoformat(text)  # a date alone, or the error it raises
+    date, time, fraction, offset = match.groups()
+    micro = f".{fraction[:6].ljust(6, '0')}" if fraction else ""
+    if offset in ("Z", "z"):
+        offset = "+00:00"
+    elif offset and ":" not in offset:
+        offset = f"{offset[:3]}:{offset[3:]}"
+    return _dt.datetime.fromisoformat(f"{date}T{time}{micro}{offset or ''}")
+
+
 def parse_instant(value: Instant, *, what: str = "instant") -> _dt.datetime:
-    """An aware UTC datetime from a datetime or an ISO 8601 string with an offset."""
+    """An aware UTC datetime from a datetime or an ISO 8601 string with an offset (any
+    number of fractional digits; those past microseconds are dropped)."""
     if isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
         try:
-            value = _dt.datetime.fromisoformat(text)
+            value = _fromisoformat(value.strip())
         except ValueError:
             raise ValueError(
                 f"{what} {value!r} is not an ISO 8601 date-time; "
@@ -142,18 +161,9 @@ _scan = _ModuleScan()
 
 
 def _start_freezer(freezer: Any) -> Any:
-    from freezegun import api
-
-    walked: Any = api  # freezegun reads sys.modules through its module global "sys"
-    walked.sys = SimpleNamespace(modules=_scan.candidates(api._real_time_object_ids))
-    try:
-        factory = freezer.start()
-    finally:
-        walked.sys = sys
-    # What was loaded before the start is known; only modules imported while frozen
-    # need their fakes swapped back at stop.
-    freezer.modules_at_start = set(sys.modules)
-    return factory
+    return _compat.start_freezer_walking(
+        freezer, _scan.candidates(_compat.freezegun_real_time_ids())
+    )
 
 
 class Clock:
@@ -187,11 +197,11 @@ class Clock:
         where you can."""
         if self._factory is not None:
             raise RuntimeError("this Clock is already running; call stop() before start()")
-        from freezegun import api, freeze_time
+        from freezegun import freeze_time
 
         self._freezer = freeze_time(self._instant, tick=False)
         self._factory = _start_freezer(self._freezer)
-        self._freezes = api.freeze_factories
+        self._freezes = _compat.freezegun_factories()
         _running.append(self)
         return self
 
@@ -239,23 +249,21 @@ class Clock:
         return self.move_to(self.now() + _dt.timedelta(seconds=_seconds(delta, what="shift()")))
 
     def expiry_of(self, token: str | _dt.datetime) -> _dt.datetime:
-        """When a token expires, as an aware UTC datetime: a JWT's ``exp``, a Bill24
-        ``tokenExpireTime`` (or any ISO 8601 instant), or, for an opaque refresh token,
-        what the fake that issued it recorded. The signature is not checked."""
+        """When a token expires, as an aware UTC datetime: a JWT's ``exp``, an ISO 8601
+        instant (an expiry time a vendor sent with a token), or, for an opaque refresh
+        token, what the fake that issued it recorded. The signature is not checked."""
         if isinstance(token, _dt.datetime):
             return parse_instant(token)
         if isinstance(token, str) and token.count(".") == 2:
             return _dt.datetime.fromtimestamp(_jwt.expiry(token), UTC)
-        if isinstance(token, str) and token[:4].isdigit() and "T" in token:
-            from .tokens import parse_bill24_expire_time
-
-            return parse_bill24_expire_time(token).astimezone(UTC)
+        if isinstance(token, str) and _ISO.fullmatch(token.strip()):
+            return parse_instant(token, what="the expiry time")
         for source in list(_expiry_sources):
             expires = source.expiry_of(token) if isinstance(token, str) else None
             if expires is not None:
                 return _dt.datetime.fromtimestamp(expires, UTC)
         raise ValueError(
-            f"cannot tell when {_jwt.mask(token)} expires: it is not a JWT, not an ISO 8601 "
+            f"cannot tell when {mask(token)} expires: it is not a JWT, not an ISO 8601 "
             "instant, and no fake in this test issued it"
         )
 

@@ -1,34 +1,35 @@
 """pytest glue: options, the marker and the fixtures. Each fixture builds a public
-object, yields it, and checks or resets it afterwards."""
+object, yields it, and checks or resets it afterwards. Every registered vendor gets
+``<vendor>_mock``, ``<vendor>_tokens`` and ``<vendor>_client`` from its spec."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+import inspect
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
-from ._options import MARKER, OPTIONS, Settings, resolve
+from . import vendors as _vendors  # noqa: F401  (registers the built-in vendors)
+from ._options import MARKER, Settings, options, resolve
+from .core.spec import register, registered
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, MutableMapping
 
     import responses
 
-    from .client.bill24 import Bill24Client
-    from .client.bizmail import BizMailClient
     from .clock import Clock
     from .concurrency import Race
-    from .providers._base import FakeProvider
-    from .providers.bill24 import FakeBill24
-    from .providers.bizmail import FakeBizMail
-    from .tokens import Bill24Tokens, BizMailTokens
+    from .core.fake import FakeProvider
+    from .core.spec import VendorSpec
+
+__all__ = ["install_vendor", "vendor_fixtures"]
 
 _SETTINGS = pytest.StashKey[Settings]()
-FakeProviderT = TypeVar("FakeProviderT", bound="FakeProvider")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    for option in OPTIONS.values():
+    for option in options().values():
         parser.addini(option.ini, f"pytest-bizauth: {option.help}", default="")
 
 
@@ -36,7 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(**options): configure pytest-bizauth's clock, fakes and clients for this "
-        f"test; options: {', '.join(OPTIONS)}. The closest marker wins for each option.",
+        f"test; options: {', '.join(options())}. The closest marker wins for each option.",
     )
 
 
@@ -53,15 +54,6 @@ def _settings(request: pytest.FixtureRequest) -> Settings:
             return settings
         pytest.fail(f"pytest-bizauth: {problem}", pytrace=False)
     return settings
-
-
-def _serve(
-    fake: FakeProviderT, mock: responses.RequestsMock, settings: Settings
-) -> Iterator[FakeProviderT]:
-    """Mount a fake on the shared mock, hand it to the test, check it at teardown."""
-    mock.mount(fake)  # type: ignore[attr-defined]
-    yield fake
-    _verify(fake, settings)
 
 
 def _verify(fake: FakeProvider, settings: Settings) -> None:
@@ -109,83 +101,61 @@ def bizauth_race(bizauth_clock: Clock) -> Race:
     return Race(bizauth_clock)
 
 
-@pytest.fixture
-def bizmail_mock(
-    request: pytest.FixtureRequest, bizauth_responses: responses.RequestsMock
-) -> Iterator[FakeBizMail]:
-    """A stateful BizMail Delivery fake with one default user at ``bizmail_mock.user``."""
-    from .providers.bizmail import FakeBizMail
-    from .tokens import BIZMAIL_ACCESS_TTL, BIZMAIL_REFRESH_TTL, DEFAULT_BIZMAIL_SECRET
-
-    settings = _settings(request)
-    fake = FakeBizMail(
-        base_url=settings["bizmail_base_url"],
-        secret=settings["bizmail_secret"] or DEFAULT_BIZMAIL_SECRET,
-        access_ttl=settings.vendor("bizmail", "access_ttl", BIZMAIL_ACCESS_TTL),
-        refresh_ttl=settings.vendor("bizmail", "refresh_ttl", BIZMAIL_REFRESH_TTL),
-        single_use_refresh=settings.vendor("bizmail", "single_use_refresh", False),
-        rotate_refresh_tokens=settings.vendor("bizmail", "rotate_refresh_tokens", True),
+def _with_arguments(fn: Callable[..., Any], *names: str) -> Callable[..., Any]:
+    """``fn(**fixtures)`` declared to take the fixtures ``names``, as pytest reads it."""
+    fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in names]
     )
-    yield from _serve(fake, bizauth_responses, settings)
+    return fn
 
 
-@pytest.fixture
-def bizmail_tokens(bizmail_mock: FakeBizMail) -> BizMailTokens:
-    """Mints tokens that ``bizmail_mock`` accepts (same secret, user and lifetimes)."""
-    return bizmail_mock.tokens
+def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
+    """The fixtures of one vendor: ``<name>_mock``, ``<name>_tokens`` and, when the spec
+    has a client, ``<name>_client``."""
+    mock_name = f"{spec.name}_mock"
+
+    def mock(**fixtures: Any) -> Iterator[FakeProvider]:
+        request: pytest.FixtureRequest = fixtures["request"]
+        settings = _settings(request)
+        fake = spec.fake_class()(**settings.for_vendor(spec))
+        fixtures["bizauth_responses"].mount(fake)
+        yield fake
+        _verify(fake, settings)
+
+    def tokens(**fixtures: Any) -> Any:
+        return fixtures[mock_name].tokens
+
+    made: dict[str, Any] = {
+        mock_name: _with_arguments(mock, "request", "bizauth_responses"),
+        f"{spec.name}_tokens": _with_arguments(tokens, mock_name),
+    }
+    if spec.client is not None:
+        build = spec.client
+
+        def client(**fixtures: Any) -> Any:
+            return build(fixtures[mock_name], _settings(fixtures["request"])["leeway"])
+
+        made[f"{spec.name}_client"] = _with_arguments(client, "request", mock_name)
+    fixtures = {}
+    for name, fn in made.items():
+        fn.__name__ = fn.__qualname__ = name
+        fn.__doc__ = spec.docs.get(name[len(spec.name) + 1 :], "")
+        fixtures[name] = pytest.fixture(name=name)(fn)
+    return fixtures
 
 
-@pytest.fixture
-def bizmail_client(request: pytest.FixtureRequest, bizmail_mock: FakeBizMail) -> BizMailClient:
-    """A real ``BizMailClient`` pointed at ``bizmail_mock`` with its default user."""
-    from .client.bizmail import BizMailClient
+def install_vendor(spec: VendorSpec, namespace: MutableMapping[str, Any]) -> None:
+    """Register a vendor and define its fixtures and ini options in ``namespace`` (a
+    ``conftest.py``'s or plugin module's globals)."""
+    register(spec)
+    namespace.update(vendor_fixtures(spec))
 
-    user = bizmail_mock.user
-    return BizMailClient(
-        bizmail_mock.base_url, user.username, user.password, leeway=_settings(request)["leeway"]
-    )
+    def pytest_addoption(parser: pytest.Parser) -> None:
+        for option in spec.options:
+            parser.addini(option.ini, f"pytest-bizauth: {option.help}", default="")
 
-
-@pytest.fixture
-def bill24_mock(
-    request: pytest.FixtureRequest, bizauth_responses: responses.RequestsMock
-) -> Iterator[FakeBill24]:
-    """A stateful Bill24 fake with a portal user at ``.user`` and a merchant at ``.merchant``."""
-    from .providers.bill24 import FakeBill24
-    from .tokens import BILL24_ACCESS_TTL, BILL24_REFRESH_TTL
-
-    settings = _settings(request)
-    fake = FakeBill24(
-        base_url=settings["bill24_base_url"],
-        signing_key=settings["bill24_signing_key"],
-        issuer=settings["bill24_issuer"],
-        access_ttl=settings.vendor("bill24", "access_ttl", BILL24_ACCESS_TTL),
-        refresh_ttl=settings.vendor("bill24", "refresh_ttl", BILL24_REFRESH_TTL),
-        single_use_refresh=settings.vendor("bill24", "single_use_refresh", False),
-        rotate_refresh_tokens=settings.vendor("bill24", "rotate_refresh_tokens", True),
-        error_status=settings["bill24_error_status"],
-        schema_spelling=settings["bill24_schema_spelling"],
-    )
-    yield from _serve(fake, bizauth_responses, settings)
+    namespace["pytest_addoption"] = pytest_addoption
 
 
-@pytest.fixture
-def bill24_tokens(bill24_mock: FakeBill24) -> Bill24Tokens:
-    """Mints tokens that ``bill24_mock`` accepts (same key, issuer, accounts, lifetime)."""
-    return bill24_mock.tokens
-
-
-@pytest.fixture
-def bill24_client(request: pytest.FixtureRequest, bill24_mock: FakeBill24) -> Bill24Client:
-    """A real ``Bill24Client`` pointed at ``bill24_mock`` as its default portal user."""
-    from .client.bill24 import Bill24Client
-
-    user = bill24_mock.user
-    return Bill24Client.for_portal_user(
-        bill24_mock.base_url,
-        user.email,
-        user.password,
-        user.client_id,
-        user.secret,
-        leeway=_settings(request)["leeway"],
-    )
+for _spec in registered():
+    globals().update(vendor_fixtures(_spec))

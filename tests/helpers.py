@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pytest_bizauth.providers._request import FakeRequest
+from pytest_bizauth.core.wire import FakeRequest
 
 HAND_BUILT_BOUNDARY = "---011000010111000001101001"
 

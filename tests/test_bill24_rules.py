@@ -9,15 +9,15 @@ import jwt
 import pytest
 
 from pytest_bizauth import Bill24Tokens, FakeBill24, SigningKey
-from pytest_bizauth.providers._request import FakeRequest
-from pytest_bizauth.providers.bill24 import (
+from pytest_bizauth.core.wire import FakeRequest
+from pytest_bizauth.vendors.bill24.fake import (
     INIT_PATH,
     JWKS_PATH,
     MERCHANT_PATH,
     PORTAL_PATH,
     VERIFY_PATH,
 )
-from pytest_bizauth.tokens import parse_bill24_expire_time
+from pytest_bizauth.vendors.bill24.tokens import parse_expire_time
 
 from .conftest import DAY, EPOCH_TS
 from .helpers import json_request
@@ -171,7 +171,7 @@ def test_token_expire_time_is_exp_in_ict_with_seven_digits(fake, frozen):
     body = portal(fake).body
     exp = jwt.decode(body["token"], options={"verify_signature": False})["exp"]
     assert body["tokenExpireTime"] == "2025-01-01T13:00:00.9110600+07:00"
-    assert int(parse_bill24_expire_time(body["tokenExpireTime"]).timestamp()) == exp
+    assert int(parse_expire_time(body["tokenExpireTime"]).timestamp()) == exp
 
 
 def test_refresh_tokens_are_64_hex_and_rotate(fake, frozen):

@@ -8,8 +8,8 @@ import jwt
 import pytest
 
 from pytest_bizauth import FakeBizMail
-from pytest_bizauth.providers._request import FakeRequest
-from pytest_bizauth.providers.bizmail import MAIL_PATH, REFRESH_PATH, TOKEN_PATH
+from pytest_bizauth.core.wire import FakeRequest
+from pytest_bizauth.vendors.bizmail.fake import MAIL_PATH, REFRESH_PATH, TOKEN_PATH
 
 from .conftest import DAY, EPOCH_TS, NINETY_DAYS
 from .helpers import json_request, multipart_request, urlencoded_request

@@ -71,7 +71,9 @@ def test_example(pytester, code, ini):
     assert outcomes.get("passed", 0) >= 1
 
 
-@pytest.mark.parametrize("module", ["pytest_bizauth.clock", "pytest_bizauth.client.bizmail"])
+@pytest.mark.parametrize(
+    "module", ["pytest_bizauth.clock", "pytest_bizauth.vendors.bizmail.client"]
+)
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(importlib.import_module(module))
     assert (failures, tried > 0) == (0, True)

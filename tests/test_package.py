@@ -8,7 +8,7 @@ import pytest
 
 import pytest_bizauth
 
-HEAVY = ("responses", "freezegun", "jwt", "requests", "cryptography")
+HEAVY = ("responses", "freezegun", "jwt", "requests", "cryptography", "werkzeug")
 
 
 def test_loading_the_plugin_imports_nothing_heavy():
@@ -78,7 +78,7 @@ def test_no_repr_shows_a_whole_token_or_secret(
         )
     ]
     texts.append(bizmail_mock.format_calls() + bill24_mock.format_calls())
-    from pytest_bizauth.providers._base import Reply
+    from pytest_bizauth.core.wire import Reply
 
     texts.append(repr(Reply(200, {"access_token": token, "secret": "hush-hush"})))
     for text in texts:

@@ -1,4 +1,4 @@
-"""Serve fakes through one shared :class:`responses.RequestsMock`.
+"""Serve fakes to ``requests`` through one shared :class:`responses.RequestsMock`.
 
 Each fake is one catch-all route for its host. Routes a user adds to the same mock are
 tried first, so a test can override any endpoint with a plain ``responses`` route. When
@@ -9,7 +9,6 @@ pytest-responses), the two are linked so neither hides the other.
 from __future__ import annotations
 
 import re
-from io import BytesIO
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -17,17 +16,22 @@ import requests
 import responses
 from requests.adapters import HTTPAdapter
 from responses.registries import FirstMatchRegistry
-from urllib3._collections import HTTPHeaderDict
 
-from ..providers._request import FakeRequest
+from .. import _compat
+from ..core.wire import FakeRequest, NetworkError
 
 if TYPE_CHECKING:
     from requests import PreparedRequest
     from urllib3 import HTTPResponse
 
-    from ..providers._base import FakeProvider
+    from ..core.fake import FakeProvider
 
 __all__ = ["SharedRequestsMock"]
+
+
+def served_by(base_url: str, url: str) -> bool:
+    """Whether ``url`` is at or below ``base_url`` (same scheme, host and port)."""
+    return url.startswith(base_url) and url[len(base_url) : len(base_url) + 1] in ("", "/", "?")
 
 
 class _FakeHostRoute(responses.BaseResponse):
@@ -36,70 +40,59 @@ class _FakeHostRoute(responses.BaseResponse):
     def __init__(self, fake: FakeProvider) -> None:
         super().__init__(method="ANY", url=fake.base_url + "/")
         self.fake = fake
-        self._prefix = fake.base_url
 
     def matches(self, request: PreparedRequest) -> tuple[bool, str]:
-        url = str(request.url)
-        if url.startswith(self._prefix) and url[len(self._prefix) : len(self._prefix) + 1] in (
-            "",
-            "/",
-            "?",
-        ):
+        if served_by(self.fake.base_url, str(request.url)):
             return True, ""
         return False, f"not the {self.fake.vendor} fake's host"
 
     def get_response(self, request: PreparedRequest) -> HTTPResponse:
         parts = urlsplit(str(request.url))
         fake_request = FakeRequest.build(
-            str(request.method),
-            parts.path,
-            dict(request.headers),
-            request.body,
-            parts.query,
+            str(request.method), parts.path, dict(request.headers), request.body, parts.query
         )
         reply = self.fake.handle(fake_request)
+        where = f"{request.method} {parts.path}"
         if reply is None:
             routes = "\n".join(f"- {r}" for r in self.fake.routes)
             raise requests.ConnectionError(
                 f"Connection refused by pytest-bizauth: the {self.fake.vendor} fake at "
-                f"{self.fake.base_url} has no endpoint {request.method} {parts.path}.\n"
-                f"It serves:\n{routes}",
+                f"{self.fake.base_url} has no endpoint {where}.\nIt serves:\n{routes}",
                 request=request,
             )
-        if reply.fault == "timeout":
+        if reply.fault is NetworkError.TIMEOUT:
             raise requests.ReadTimeout(
-                f"Read timed out (injected by pytest-bizauth into {request.method} {parts.path})",
-                request=request,
+                f"Read timed out (injected by pytest-bizauth into {where})", request=request
             )
-        if reply.fault == "connection":
+        if reply.fault is NetworkError.CONNECTION:
             raise requests.ConnectionError(
-                f"Connection aborted (injected by pytest-bizauth into {request.method} "
-                f"{parts.path})",
-                request=request,
+                f"Connection aborted (injected by pytest-bizauth into {where})", request=request
             )
-        return responses._form_response(
-            BytesIO(reply.content()),
-            HTTPHeaderDict(reply.all_headers()),
-            reply.status,
-            request.method,
+        answer = responses.Response(
+            method=str(request.method),
+            url=str(request.url),
+            body=reply.content(),
+            status=reply.status,
+            headers=reply.all_headers(),
+            content_type=None,
         )
+        return answer.get_response(request)
 
 
 class _UserRoutesFirst(FirstMatchRegistry):
     """Tries the user's routes (with responses' usual rules) before any fake's."""
 
     def find(self, request: PreparedRequest) -> tuple[responses.BaseResponse | None, list[str]]:
-        fakes: list[responses.BaseResponse] = [
-            r for r in self._responses if isinstance(r, _FakeHostRoute)
-        ]
+        routes = _compat.registry_routes(self)
+        fakes: list[responses.BaseResponse] = [r for r in routes if isinstance(r, _FakeHostRoute)]
         if not fakes:
             return super().find(request)
-        others = [r for r in self._responses if not isinstance(r, _FakeHostRoute)]
-        self._responses = others
+        others = [r for r in routes if not isinstance(r, _FakeHostRoute)]
+        _compat.set_registry_routes(self, others)
         try:
             match, reasons = super().find(request)
         finally:
-            self._responses = others + fakes
+            _compat.set_registry_routes(self, others + fakes)
         if match is not None:
             return match, reasons
         for fake in fakes:
@@ -116,6 +109,7 @@ class SharedRequestsMock(responses.RequestsMock):
     def __init__(self) -> None:
         super().__init__(assert_all_requests_are_fired=False, registry=_UserRoutesFirst)
         self._default_state: tuple[Any, tuple[Any, ...]] | None = None
+        self._running = False
 
     def mount(self, fake: FakeProvider) -> None:
         """Serve ``fake`` at its base URL."""
@@ -128,11 +122,12 @@ class SharedRequestsMock(responses.RequestsMock):
         return [r.fake for r in self.registered() if isinstance(r, _FakeHostRoute)]
 
     def start(self) -> None:
-        if self._patcher:
+        if self._running:
             return
+        self._running = True
         outer = HTTPAdapter.send
-        self._real_send = outer
-        if outer is not responses._real_send:
+        _compat.set_responses_real_send(self, outer)
+        if outer is not _compat.responses_real_send():
             # Another mock was active first: what matches nothing here is its business.
             self.add_passthru(re.compile(".*"))
         super().start()
@@ -140,14 +135,16 @@ class SharedRequestsMock(responses.RequestsMock):
         if default is not self:
             # A later @responses.activate would hide the fakes: let the default mock hand
             # their hosts' requests over to us.
-            self._default_state = (default._real_send, default.passthru_prefixes)
-            default._real_send = HTTPAdapter.send
+            self._default_state = (_compat.mock_real_send(default), default.passthru_prefixes)
+            _compat.set_responses_real_send(default, HTTPAdapter.send)
             for fake in self.fakes:
                 default.add_passthru(fake.base_url)
 
     def stop(self, allow_assert: bool = True) -> None:
+        self._running = False
         if self._default_state is not None:
             default = responses.mock
-            default._real_send, default.passthru_prefixes = self._default_state
+            send, default.passthru_prefixes = self._default_state
+            _compat.set_responses_real_send(default, send)
             self._default_state = None
         super().stop(allow_assert=allow_assert)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import hmac
 import itertools
@@ -10,29 +9,23 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
-from .. import _jwt
-from ..accounts import DEFAULT_BILL24_MERCHANT, DEFAULT_BILL24_USER, Bill24Merchant, Bill24User
-from ..clock import now
-from ..tokens import (
-    BILL24_ACCESS_TTL,
-    BILL24_REFRESH_TTL,
-    DEFAULT_BILL24_ISSUER,
-    ICT,
-    Bill24Tokens,
-    bill24_expire_time,
-    positive_seconds,
-)
-from ._base import Call, FakeProvider, Reply, Route
+from ...clock import now
+from ...core.fake import FakeProvider, Route
+from ...core.values import positive_seconds
+from ...core.wire import Refusal, Reply
+from . import ACCESS_TTL, BASE_URL, ISSUER, REFRESH_TTL
+from .accounts import DEFAULT_MERCHANT, DEFAULT_USER, Bill24Merchant, Bill24User
+from .tokens import ICT, Bill24Tokens, expire_time
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from ..keys import SigningKey
-    from ._request import FakeRequest
+    from ...core.tokens import RefreshRecord
+    from ...core.wire import Call, EventKind, FakeRequest, Note
+    from .keys import SigningKey
 
-__all__ = ["BILL24_BASE_URL", "FakeBill24", "RefreshRecord", "Transaction"]
+__all__ = ["FakeBill24", "Transaction"]
 
-BILL24_BASE_URL = "https://merchantapi-demo.bill24.io"
 PORTAL_PATH = "/security/authorize"
 MERCHANT_PATH = "/merchantsecurity/authorize"
 INIT_PATH = "/transaction/v2/init"
@@ -59,16 +52,6 @@ INVALID_TOKEN_HEADERS = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 Subject = Union[Bill24User, Bill24Merchant]
 
 
-@dataclass
-class RefreshRecord:
-    """What the fake knows of a refresh token it issued."""
-
-    subject: Subject
-    client_id: str
-    expires_at: float
-    spent: bool = False
-
-
 @dataclass(frozen=True)
 class Transaction:
     """A transaction created at ``/transaction/v2/init``."""
@@ -78,15 +61,30 @@ class Transaction:
     request: dict[str, Any]
 
 
-class _ByToken(dict[str, "RefreshRecord"]):
-    """Refresh records by token; the repr shows tokens masked."""
-
-    def __repr__(self) -> str:
-        return repr({_jwt.mask(k): v for k, v in self.items()})
-
-
 def _envelope(code: Any, message: str, message_kh: str, data: Any) -> dict[str, Any]:
     return {"code": code, "message": message, "message_kh": message_kh, "data": data}
+
+
+def _unauthorized(why: Note) -> Refusal:
+    """A protected endpoint's refusal: an empty 401 with ``WWW-Authenticate``."""
+    return Refusal(401, None, INVALID_TOKEN_HEADERS, note=why)
+
+
+def _text(value: object) -> bool:
+    """A non-empty string."""
+    return isinstance(value, str) and bool(value)
+
+
+def _refresh_token(body: dict[str, Any]) -> str | None:
+    """The refresh token an authorize call presents, upper-cased, or ``None``."""
+    token = body.get("refreshToken")
+    return token.upper() if isinstance(token, str) and token else None
+
+
+def _login_or_refresh(request: FakeRequest) -> EventKind:
+    """An authorize call refreshes when it presents a refresh token, else logs in."""
+    body = request.json_object()
+    return "refresh" if body is not None and body.get("refreshToken") else "login"
 
 
 class FakeBill24(FakeProvider):
@@ -94,21 +92,25 @@ class FakeBill24(FakeProvider):
     transaction endpoints, and IdentityServer's discovery document and JWKS."""
 
     vendor = "Bill24"
+    envelope_keys = frozenset({"code", "message", "message_kh"})
+    token_fields = FakeProvider.token_fields | {"refreshtoken"}
+    bearer_headers = ("authorization", "token")
+    refresh_token_field = "refreshToken"
 
     def __init__(
         self,
         *,
-        base_url: str = BILL24_BASE_URL,
+        base_url: str = BASE_URL,
         signing_key: SigningKey | None = None,
-        issuer: str = DEFAULT_BILL24_ISSUER,
-        access_ttl: int = BILL24_ACCESS_TTL,
-        refresh_ttl: int = BILL24_REFRESH_TTL,
+        issuer: str = ISSUER,
+        access_ttl: int = ACCESS_TTL,
+        refresh_ttl: int = REFRESH_TTL,
         single_use_refresh: bool = False,
         rotate_refresh_tokens: bool = True,
         error_status: int = 401,
         schema_spelling: bool = False,
-        user: Bill24User = DEFAULT_BILL24_USER,
-        merchant: Bill24Merchant = DEFAULT_BILL24_MERCHANT,
+        user: Bill24User = DEFAULT_USER,
+        merchant: Bill24Merchant = DEFAULT_MERCHANT,
     ) -> None:
         super().__init__(
             base_url,
@@ -135,7 +137,6 @@ class FakeBill24(FakeProvider):
             user.client_id: user.secret,
             merchant.client_id: merchant.secret,
         }
-        self.refresh_tokens: dict[str, RefreshRecord] = _ByToken()
         self.transactions: list[Transaction] = []
         self._tran_ids = itertools.count(1)
 
@@ -195,6 +196,11 @@ class FakeBill24(FakeProvider):
         with self._lock:
             return self._new_refresh(who, who.client_id)
 
+    @property
+    def refresh_tokens(self) -> dict[str, RefreshRecord]:
+        """What the fake knows of each refresh token (its ``repr`` masks the tokens)."""
+        return self.store.refresh_records
+
     def _owner_of(self, account: Any) -> str:
         if account is None:
             account = self.user
@@ -210,16 +216,12 @@ class FakeBill24(FakeProvider):
         )
 
     def _use_key(self, key: Any) -> None:
-        from ..keys import SigningKey
+        from .keys import SigningKey
 
         self.tokens.use_key(SigningKey.generate() if key is None else key)
 
     def _refresh_key(self, token: str) -> str:
         return token.upper()
-
-    def expiry_of(self, token: str) -> float | None:
-        record = self.refresh_tokens.get(token.upper())
-        return None if record is None else record.expires_at
 
     def _known(self, subject: Subject) -> bool:
         if isinstance(subject, Bill24Merchant):
@@ -243,9 +245,10 @@ class FakeBill24(FakeProvider):
     # -- rules ---------------------------------------------------------------------------
 
     def _route_table(self) -> Iterable[Route]:
+        authorize = _login_or_refresh
         return (
-            Route("authorize", "POST", PORTAL_PATH, "login", self._authorize_portal),
-            Route("merchant_authorize", "POST", MERCHANT_PATH, "login", self._authorize_merchant),
+            Route("authorize", "POST", PORTAL_PATH, authorize, self._authorize_portal),
+            Route("merchant_authorize", "POST", MERCHANT_PATH, authorize, self._authorize_merchant),
             Route("init", "POST", INIT_PATH, "resource", self._init),
             Route("verify", "POST", VERIFY_PATH, "resource", self._verify),
             Route("discovery", "GET", DISCOVERY_PATH, "discovery", self._discovery),
@@ -258,128 +261,110 @@ class FakeBill24(FakeProvider):
             return None
         return _envelope(status, message, message, None)
 
-    def _refused(self, status: int, message: str) -> Reply:
-        return Reply(status, _envelope(status, message, message, None))
+    def _refused(self, status: int, message: str) -> Refusal:
+        return Refusal(status, _envelope(status, message, message, None))
 
     def _new_refresh(self, subject: Subject, client_id: str) -> str:
         token = secrets.token_hex(32).upper()
         expires = now().timestamp() + self.refresh_ttl
-        self.refresh_tokens[token] = RefreshRecord(subject, client_id, expires)
+        self.store.issued_refresh(
+            token, self._owner_of(subject), expires_at=expires, subject=subject, client_id=client_id
+        )
         return token
 
-    def _issue(
-        self, subject: Subject, client_id: str, presented: str | None = None
-    ) -> tuple[str, str, str]:
+    def _issue(self, subject: Subject, presented: str | None) -> tuple[str, str, str]:
+        """A new access token, the refresh token to answer, and the access token's
+        ``tokenExpireTime``."""
         instant = self._issue_instant()
         access = self.tokens.access(subject=subject, issued_at=int(instant.timestamp()))
+        owner = self._owner_of(subject)
+        self.store.issued_access(access, owner)
         if presented is not None and not self.rotate_refresh_tokens:
             refresh = presented
+            self.store.issued_refresh(refresh, owner, new_copy=False)
         else:
-            refresh = self._new_refresh(subject, client_id)
-        self.ledger.issued(access, refresh, self._owner_of(subject))
-        expire_time = bill24_expire_time(instant + _dt.timedelta(seconds=self.tokens.access_ttl))
-        return access, refresh, expire_time
+            refresh = self._new_refresh(subject, subject.client_id)
+        return access, refresh, expire_time(instant + _dt.timedelta(seconds=self.tokens.access_ttl))
 
-    def _client_problem(self, body: dict[str, Any]) -> Reply | None:
-        client_id, secret = body.get("clientId"), body.get("secret")
-        if (
-            not isinstance(client_id, str)
-            or not client_id
-            or not isinstance(secret, str)
-            or not secret
-        ):
-            return self._refused(400, CLIENT_REQUIRED)
-        known = self.clients.get(client_id)
-        if known is None or not hmac.compare_digest(known.encode(), secret.encode()):
-            return self._refused(self.error_status, INVALID_CLIENT)
-        return None
-
-    def _json_body(self, request: FakeRequest) -> dict[str, Any] | None:
-        form = request.form()
-        if form is None or form.uploads:
-            return None
-        return {k: v[0] for k, v in form.values.items()}
-
-    def _refresh_subject(self, body: dict[str, Any]) -> tuple[Subject | None, Reply | None]:
-        token = str(body["refreshToken"]).upper()
-        record = self.refresh_tokens.get(token)
-        if (
-            record is None
-            or self.ledger.is_revoked(token)
-            or record.client_id != body.get("clientId")
-        ):
-            return None, self._refused(self.error_status, REFRESH_INVALID)
-        if record.spent and self.single_use_refresh:
-            return None, self._refused(self.error_status, REFRESH_INVALID)
-        if record.expires_at <= now().timestamp():
-            return None, self._refused(self.error_status, REFRESH_EXPIRED)
-        if not self._known(record.subject):
-            return None, self._refused(self.error_status, REFRESH_INVALID)
-        record.spent = True
-        return record.subject, None
-
-    def _authorize(
-        self, request: FakeRequest, merchant_route: bool
-    ) -> tuple[Subject, Reply | None]:
-        body = self._json_body(request)
+    def _body(self, request: FakeRequest) -> dict[str, Any]:
+        """The JSON object of an authorize call with a known client, else the refusal."""
+        body = request.json_object()
         if body is None:
-            return self.user, self._refused(400, BAD_BODY)
-        problem = self._client_problem(body)
-        if problem is not None:
-            return self.user, problem
-        if body.get("refreshToken"):
-            subject, problem = self._refresh_subject(body)
-            return subject or self.user, problem
-        if merchant_route:
-            token = body.get("token")
-            if not isinstance(token, str) or not token:
-                return self.user, self._refused(400, MERCHANT_TOKEN_REQUIRED)
-            merchant = self.merchants.get(token.strip().lower())
-            if merchant is None or merchant.client_id != body["clientId"]:
-                return self.user, self._refused(self.error_status, INVALID_MERCHANT)
-            return merchant, None
+            raise self._refused(400, BAD_BODY)
+        client_id, secret = body.get("clientId"), body.get("secret")
+        if not _text(client_id) or not _text(secret):
+            raise self._refused(400, CLIENT_REQUIRED)
+        known = self.clients.get(str(client_id))
+        if known is None or not hmac.compare_digest(known.encode(), str(secret).encode()):
+            raise self._refused(self.error_status, INVALID_CLIENT)
+        return body
+
+    def _refreshed_subject(self, body: dict[str, Any]) -> Subject:
+        """Whom the presented refresh token belongs to, counting one use of it."""
+        token = str(body["refreshToken"]).upper()
+        record = self.store.refresh_record(token)
+        if record is None or record.subject is None or record.revoked:
+            raise self._refused(self.error_status, REFRESH_INVALID)
+        if record.client_id != body.get("clientId"):
+            raise self._refused(self.error_status, REFRESH_INVALID)
+        if not self.store.may_spend(token, single_use=self.single_use_refresh):
+            raise self._refused(self.error_status, REFRESH_INVALID)
+        if record.expires_at is not None and record.expires_at <= now().timestamp():
+            raise self._refused(self.error_status, REFRESH_EXPIRED)
+        if not self._known(record.subject):
+            raise self._refused(self.error_status, REFRESH_INVALID)
+        self.store.spend(token)
+        subject: Subject = record.subject
+        return subject
+
+    def _portal_user(self, body: dict[str, Any]) -> Bill24User:
         email, password = body.get("email"), body.get("password")
-        if not isinstance(email, str) or not email or not isinstance(password, str) or not password:
-            return self.user, self._refused(400, CREDENTIALS_REQUIRED)
-        user = self.users.get(email.lower())
+        if not _text(email) or not _text(password):
+            raise self._refused(400, CREDENTIALS_REQUIRED)
+        user = self.users.get(str(email).lower())
         if (
             user is None
             or user.client_id != body["clientId"]
-            or not hmac.compare_digest(user.password.encode(), password.encode())
+            or not hmac.compare_digest(user.password.encode(), str(password).encode())
         ):
-            return self.user, self._refused(self.error_status, INVALID_CREDENTIALS)
-        return user, None
+            raise self._refused(self.error_status, INVALID_CREDENTIALS)
+        return user
 
-    def _authorize_portal(self, request: FakeRequest) -> Reply:
-        return self._as_event(request, self._portal_reply(request))
+    def _merchant(self, body: dict[str, Any]) -> Bill24Merchant:
+        token = body.get("token")
+        if not _text(token):
+            raise self._refused(400, MERCHANT_TOKEN_REQUIRED)
+        merchant = self.merchants.get(str(token).strip().lower())
+        if merchant is None or merchant.client_id != body["clientId"]:
+            raise self._refused(self.error_status, INVALID_MERCHANT)
+        return merchant
 
-    def _authorize_merchant(self, request: FakeRequest) -> Reply:
-        return self._as_event(request, self._merchant_reply(request))
-
-    def _as_event(self, request: FakeRequest, reply: Reply) -> Reply:
-        body = self._json_body(request)
-        if body is not None and body.get("refreshToken"):
-            return dataclasses.replace(reply, kind="refresh")
-        return reply
-
-    def _presented(self, request: FakeRequest) -> str | None:
-        body = self._json_body(request)
-        token = body.get("refreshToken") if body else None
-        return token.upper() if isinstance(token, str) and token else None
-
-    def _portal_reply(self, request: FakeRequest) -> Reply:
-        subject, problem = self._authorize(request, merchant_route=False)
-        if problem is not None:
-            return problem
-        access, refresh, expire_time = self._issue(
-            subject, subject.client_id, self._presented(request)
-        )
-        is_user = isinstance(subject, Bill24User)
-        body: dict[str, Any] = {
+    def _authorized(self, request: FakeRequest, *, merchant_route: bool) -> dict[str, Any]:
+        """The token set of a good authorize call, by login or refresh."""
+        body = self._body(request)
+        presented = _refresh_token(body)
+        subject: Subject
+        if presented is not None:
+            subject = self._refreshed_subject(body)
+        elif merchant_route:
+            subject = self._merchant(body)
+        else:
+            subject = self._portal_user(body)
+        access, refresh, expires = self._issue(subject, presented)
+        return {
             "issuer": self.tokens.issuer,
             "token": access,
             "refreshToken": refresh,
-            "tokenExpireTime": expire_time,
+            "tokenExpireTime": expires,
+            "subject": subject,
+        }
+
+    def _authorize_portal(self, request: FakeRequest) -> Reply:
+        issued = self._authorized(request, merchant_route=False)
+        subject = issued.pop("subject")
+        is_user = isinstance(subject, Bill24User)
+        body: dict[str, Any] = {
+            **issued,
             "userId": subject.user_id if isinstance(subject, Bill24User) else subject.merchant_id,
             "email": subject.email if isinstance(subject, Bill24User) else "",
             "fullname": subject.fullname if isinstance(subject, Bill24User) else "API Integration",
@@ -391,60 +376,48 @@ class FakeBill24(FakeProvider):
         }
         return Reply(200, body)
 
-    def _merchant_reply(self, request: FakeRequest) -> Reply:
-        subject, problem = self._authorize(request, merchant_route=True)
-        if problem is not None:
-            return problem
-        access, refresh, expire_time = self._issue(
-            subject, subject.client_id, self._presented(request)
-        )
-        data = {
-            "issuer": self.tokens.issuer,
-            "token": access,
-            "refreshToken": refresh,
-            "tokenExpireTime": expire_time,
-        }
-        return Reply(200, {"code": 200, "message": "", "data": data})
+    def _authorize_merchant(self, request: FakeRequest) -> Reply:
+        issued = self._authorized(request, merchant_route=True)
+        del issued["subject"]
+        return Reply(200, {"code": 200, "message": "", "data": issued})
 
-    def _bearer_problem(self, request: FakeRequest) -> str | None:
-        """Why the bearer token is refused ("invalid" or "expired"), or ``None``."""
+    def _bearer_claims(self, request: FakeRequest) -> dict[str, Any]:
+        """The claims of a good bearer token, else the empty 401 noting why."""
         import jwt
 
-        token = request.bearer("authorization", "token")
+        token = request.bearer(*self.bearer_headers)
         if token is None:
-            return "invalid"
+            raise _unauthorized("invalid")
         try:
-            claims = self.tokens.decode(token, verify_exp=False)
+            claims: dict[str, Any] = self.tokens.decode(token, verify_exp=False)
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
-            return "invalid"
+            raise _unauthorized("invalid") from None
         if header.get("typ") != "at+jwt" or header.get("kid") != self.tokens.key.kid:
-            return "invalid"
+            raise _unauthorized("invalid")
         instant = now().timestamp()
         if instant < claims.get("nbf", 0):
-            return "invalid"
-        if instant >= claims.get("exp", 0) or self.ledger.is_expired(token):
-            return "expired"
+            raise _unauthorized("invalid")
+        if instant >= claims.get("exp", 0) or self.store.is_expired(token):
+            raise _unauthorized("expired")
         subject = claims.get("sub")
         known = any(u.user_id == subject for u in self.users.values()) or any(
             m.merchant_id == subject for m in self.merchants.values()
         )
-        return None if known else "invalid"
+        if not known:
+            raise _unauthorized("invalid")
+        return claims
 
-    def _protected(self, request: FakeRequest) -> tuple[dict[str, Any], Reply | None]:
-        """The JSON body of a call with a good bearer token, or the refusal to send."""
-        problem = self._bearer_problem(request)
-        if problem is not None:
-            return {}, Reply(401, None, INVALID_TOKEN_HEADERS, note=problem)
-        body = self._json_body(request)
+    def _protected(self, request: FakeRequest) -> dict[str, Any]:
+        """The JSON body of a call with a good bearer token; else the refusal."""
+        self._bearer_claims(request)
+        body = request.json_object()
         if body is None:
-            return {}, Reply(200, _envelope("ERR_INVALID_REQUEST", BAD_BODY, BAD_BODY, None))
-        return body, None
+            raise Refusal(200, _envelope("ERR_INVALID_REQUEST", BAD_BODY, BAD_BODY, None))
+        return body
 
     def _init(self, request: FakeRequest) -> Reply:
-        body, refusal = self._protected(request)
-        if refusal is not None:
-            return refusal
+        body = self._protected(request)
         required = (
             "identity_code",
             "currency",
@@ -457,7 +430,7 @@ class FakeBill24(FakeProvider):
         missing = [name for name in required if body.get(name) is None]
         if missing:
             message = f"Missing required field: {', '.join(missing)}"
-            return Reply(200, _envelope("ERR_MISSED_FIELD", message, message, None))
+            raise Refusal(200, _envelope("ERR_MISSED_FIELD", message, message, None))
         tran_id = f"{next(self._tran_ids):012X}"
         self.transactions.append(
             Transaction(tran_id, now().astimezone(ICT).replace(tzinfo=None).isoformat(), body)
@@ -471,14 +444,12 @@ class FakeBill24(FakeProvider):
         return Reply(200, _envelope("SUCCESS", *INIT_OK, data))
 
     def _verify(self, request: FakeRequest) -> Reply:
-        body, refusal = self._protected(request)
-        if refusal is not None:
-            return refusal
+        body = self._protected(request)
         keys = ("tran_id", "identity_code", "purpose_of_transaction", "bank_ref")
         wanted = {k: body[k] for k in keys if isinstance(body.get(k), str) and body[k]}
         if not wanted:
             message = f"Missing required field: one of {', '.join(keys)}"
-            return Reply(200, _envelope("ERR_MISSED_FIELD", message, message, None))
+            raise Refusal(200, _envelope("ERR_MISSED_FIELD", message, message, None))
         for transaction in reversed(self.transactions):
             fields = {**transaction.request, "tran_id": transaction.tran_id}
             if all(str(fields.get(k, "")) == v for k, v in wanted.items()):

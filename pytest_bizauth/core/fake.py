@@ -1,150 +1,68 @@
-"""What every fake shares: its route table, call log, fault injection and assertions.
+"""What every fake shares: its route table, call log, fault injection, state changes
+and assertions.
 
-A fake is a plain state object. Its routes take a :class:`FakeRequest` and return a
-:class:`Reply`; transports (``responses`` today) only translate to and from HTTP.
+A fake is a plain state object. Its rules take a :class:`~.wire.FakeRequest` and return
+a :class:`~.wire.Reply` or raise a :class:`~.wire.Refusal`; transports only translate to
+and from HTTP. A vendor's fake subclasses :class:`FakeProvider`, lists its routes and
+says, in a few class attributes, what its bodies look like.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import threading
 from collections import deque
-from dataclasses import dataclass, field
-from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Union
 
-from .. import _jwt
+from .._redact import HIDDEN_FIELDS, TOKEN_FIELDS, mask, redact
 from ..clock import now, register_expiry_source
-from ._faults import Fault, Step, check_error, check_status
-from ._ledger import TokenLedger
+from .faults import Fault, FaultTarget, Step, check_error, check_status, phrase
+from .tokens import TokenStore
+from .wire import Call, EventKind, FakeRequest, Refusal, Reply
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
-    from ._request import FakeRequest
+__all__ = ["FakeProvider", "Route"]
 
-__all__ = ["Call", "FakeProvider", "Reply", "Route"]
-
-_HIDDEN_FIELDS = frozenset({"password", "secret", "client_secret"})
-_TOKEN_FIELDS = frozenset(
-    {"access_token", "refresh_token", "refreshtoken", "token", "authorization", "id_token"}
-)
-
-
-def redact(value: Any, key: str = "") -> Any:
-    """A copy of a request or response body fit for a log: passwords and secrets hidden,
-    tokens shortened to a prefix and a digest."""
-    lowered = key.lower()
-    if isinstance(value, dict):
-        return {k: redact(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(v, key) for v in value]
-    if not isinstance(value, str) or not value:
-        return value
-    if lowered in _HIDDEN_FIELDS:
-        return _jwt.hide(value)
-    if lowered in _TOKEN_FIELDS:
-        scheme, space, rest = value.partition(" ")
-        if space and scheme.lower() == "bearer":
-            return f"{scheme} {_jwt.mask(rest)}"
-        return _jwt.mask(value)
-    return value
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A fake's answer. ``body`` is JSON-encoded unless it is ``bytes`` (sent as is) or
-    ``None`` (an empty body). ``fault`` asks the transport for a network failure instead.
-    ``kind`` names the auth event when the route alone does not tell (a refresh sent to
-    a login route)."""
-
-    status: int
-    body: Any = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    fault: str | None = None
-    kind: str | None = None
-    injected: bool = False
-    note: str | None = None
-
-    def __repr__(self) -> str:
-        body = self.body if isinstance(self.body, bytes) else redact(self.body)
-        extra = f", fault={self.fault!r}" if self.fault else ""
-        return f"Reply(status={self.status!r}, body={body!r}{extra})"
-
-    def content(self) -> bytes:
-        if self.body is None:
-            return b""
-        if isinstance(self.body, bytes):
-            return self.body
-        return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False).encode()
-
-    def all_headers(self) -> dict[str, str]:
-        headers = dict(self.headers)
-        if self.body is not None and not isinstance(self.body, bytes):
-            headers.setdefault("Content-Type", "application/json")
-        return headers
+Rule = Callable[[FakeRequest], Reply]
 
 
 @dataclass(frozen=True)
 class Route:
-    """One endpoint of a fake: its short ``name``, what kind of auth event a successful
-    call is (``login``, ``refresh``, ``resource``), and the rule that answers it."""
+    """One endpoint of a fake: its short ``name``, what kind of auth event a call is
+    (``login``, ``refresh``, ``resource``, ``discovery``; or a function of the request,
+    for an endpoint that both logs in and refreshes), and the rule that answers it."""
 
     name: str
     method: str
     path: str
-    kind: str
-    handler: Callable[[FakeRequest], Reply]
+    kind: Union[EventKind, Callable[[FakeRequest], EventKind]]  # noqa: UP007
+    rule: Rule
+
+    def event(self, request: FakeRequest) -> EventKind:
+        return self.kind(request) if callable(self.kind) else self.kind
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
 
 
-@dataclass(frozen=True)
-class Call:
-    """One request a fake answered, with secrets redacted."""
-
-    endpoint: str
-    method: str
-    kind: str
-    request: Mapping[str, Any]
-    status: int | None
-    response: Any
-    at: _dt.datetime
-    fault: str | None = None
-    injected: bool = False
-    note: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """A 2xx that no injected fault touched."""
-        return self.status is not None and 200 <= self.status < 300 and not self.injected
-
-    @property
-    def event(self) -> str:
-        """The call as an auth event: ``"login"``, ``"refresh 401"``, ``"resource timeout"``."""
-        if self.ok:
-            return self.kind
-        return f"{self.kind} {self.fault or self.status}"
-
-    def describe(self) -> str:
-        outcome = self.fault or str(self.status)
-        if self.injected:
-            outcome += " (injected)"
-        message = ""
-        if isinstance(self.response, dict) and self.response.get("message"):
-            message = f" {self.response['message']!r}"
-        return (
-            f"{self.at.strftime('%Y-%m-%dT%H:%M:%SZ')} {self.method} {self.endpoint} "
-            f"-> {outcome}{message}"
-        )
-
-
 class FakeProvider:
     """The shared machinery of the fakes. Subclasses list their routes and rules."""
 
+    #: The vendor's name, as messages print it.
     vendor: ClassVar[str] = "provider"
+    #: The keys of the vendor's JSON envelope (what ``error="missing_fields"`` keeps).
+    envelope_keys: ClassVar[frozenset[str]] = frozenset({"message"})
+    #: Body fields never shown in the call log, not even in part.
+    hidden_fields: ClassVar[frozenset[str]] = HIDDEN_FIELDS
+    #: Body fields and headers holding tokens: logged as a prefix and a digest.
+    token_fields: ClassVar[frozenset[str]] = TOKEN_FIELDS
+    #: Headers that may carry a bearer token.
+    bearer_headers: ClassVar[tuple[str, ...]] = ("authorization",)
+    #: The body field a refresh request presents its refresh token in.
+    refresh_token_field: ClassVar[str] = "refresh_token"
 
     def __init__(
         self,
@@ -163,7 +81,7 @@ class FakeProvider:
         self._by_name = {route.name: route for route in self._routes.values()}
         self._faults: dict[str, deque[Fault]] = {}
         self._skews: deque[float] = deque()
-        self.ledger = TokenLedger()
+        self.store = TokenStore()
         self.calls: list[Call] = []
         self.unmatched: list[str] = []
         for name, flag in (
@@ -185,20 +103,24 @@ class FakeProvider:
 
     def _error_body(self, route: Route, status: int) -> Any:
         """The body a faulted call answers with (the vendor's documented one where known)."""
-        return {"message": HTTPStatus(status).phrase if status in _KNOWN_STATUSES else "Error"}
+        return {"message": phrase(status) or "Error"}
 
     def _owner_of(self, account: Any) -> str:
-        """The ledger's key for an account (the default one when ``None``)."""
+        """The token store's owner key for an account (the default one when ``None``)."""
         raise NotImplementedError
 
     def _use_key(self, key: Any) -> None:
         """Sign from now on with ``key`` (a new one when ``None``)."""
         raise NotImplementedError
 
+    def _refresh_key(self, token: str) -> str:
+        """The form a refresh token is stored in (a vendor may compare them loosely)."""
+        return token
+
     def expiry_of(self, token: str) -> float | None:
-        """When a token this fake knows expires (epoch seconds), if it cannot be read off
-        the token itself; ``None`` when unknown."""
-        return None
+        """When a refresh token this fake issued expires (epoch seconds), if the token
+        itself cannot tell; ``None`` when unknown."""
+        return self.store.expiry_of(self._refresh_key(token))
 
     # -- routes --------------------------------------------------------------------------
 
@@ -227,15 +149,22 @@ class FakeProvider:
                 return None
             fault = self._take_fault(route.name)
             if fault is None:
-                reply = route.handler(request)
+                reply = self._apply(route.rule, request)
             else:
-                reply = fault.answer(
-                    lambda: route.handler(request),
-                    lambda status: self._error_body(route, status),
-                    Reply,
-                )
+                target = FaultTarget(self.envelope_keys, lambda s: self._error_body(route, s))
+                reply = fault.answer(lambda: self._apply(route.rule, request), target)
             self.calls.append(self._record(route, request, reply))
         return reply
+
+    @staticmethod
+    def _apply(rule: Rule, request: FakeRequest) -> Reply:
+        try:
+            return rule(request)
+        except Refusal as refusal:
+            return refusal.reply()
+
+    def _redact(self, value: Any) -> Any:
+        return redact(value, hidden=self.hidden_fields, tokens=self.token_fields)
 
     def _record(self, route: Route, request: FakeRequest, reply: Reply) -> Call:
         form = request.form()
@@ -246,18 +175,18 @@ class FakeProvider:
                 fields.setdefault(upload.name, []).append(
                     f"<{upload.filename}: {upload.size} bytes>"
                 )
-        for header in ("authorization", "token"):
+        for header in self.bearer_headers:
             if header in request.headers:
                 fields[header] = request.headers[header]
         return Call(
             endpoint=route.path,
             method=route.method,
-            kind=reply.kind or route.kind,
-            request=redact(fields),
+            kind=route.event(request),
+            request=self._redact(fields),
             status=None if reply.fault else reply.status,
-            response=redact(reply.body) if not isinstance(reply.body, bytes) else reply.body,
+            response=reply.body if isinstance(reply.body, bytes) else self._redact(reply.body),
             at=now(),
-            fault=reply.fault,
+            fault=reply.fault.value if reply.fault else None,
             injected=reply.injected,
             note=reply.note,
         )
@@ -340,16 +269,16 @@ class FakeProvider:
     def expire_access_tokens(self) -> int:
         """Every access token the fake has issued is expired from now on (the resource
         answers as for an expired token); returns how many were alive."""
-        return self.ledger.expire_access()
+        return self.store.expire_access()
 
     def revoke_refresh_token(self, token: str) -> None:
         """Refuse this refresh token from now on, as an invalid one."""
-        self.ledger.revoke(self._refresh_key(token))
+        self.store.revoke(self._refresh_key(token))
 
     def revoke_refresh_tokens(self, account: Any = None) -> int:
         """Refuse every refresh token the fake issued to ``account`` (the default one when
         ``None``); returns how many were alive."""
-        return self.ledger.revoke_owned_by(self._owner_of(account))
+        return self.store.revoke_owned_by(self._owner_of(account))
 
     def rotate_keys(self, key: Any = None) -> None:
         """Sign with a new secret or key (given, or made up): tokens signed before are
@@ -369,8 +298,14 @@ class FakeProvider:
         skew = self._skews.popleft() if self._skews else 0.0
         return now() + _dt.timedelta(seconds=skew)
 
-    def _refresh_key(self, token: str) -> str:
-        return token
+    def _may_refresh(self, token: str) -> bool:
+        """Count one refresh with ``token``, unless refresh tokens are single-use and it
+        is spent: then ``False``."""
+        key = self._refresh_key(token)
+        if not self.store.may_spend(key, single_use=self.single_use_refresh):
+            return False
+        self.store.spend(key)
+        return True
 
     # -- call log and assertions ---------------------------------------------------------
 
@@ -380,7 +315,7 @@ class FakeProvider:
         with self._lock:
             return [c for c in self.calls if c.endpoint == route.path and c.method == route.method]
 
-    def _successes(self, kind: str) -> int:
+    def _successes(self, kind: EventKind) -> int:
         with self._lock:
             return sum(1 for c in self.calls if c.kind == kind and c.ok)
 
@@ -391,7 +326,7 @@ class FakeProvider:
                 return f"  (no calls reached the {self.vendor} fake)"
             return "\n".join(f"  {i}. {c.describe()}" for i, c in enumerate(self.calls, 1))
 
-    def _assert_count(self, kind: str, verb: str, times: int | None) -> None:
+    def _assert_count(self, kind: EventKind, verb: str, times: int | None) -> None:
         if times is not None and (
             isinstance(times, bool) or not isinstance(times, int) or times < 0
         ):
@@ -426,10 +361,10 @@ class FakeProvider:
 
     def assert_bearer_used(self, token: str) -> None:
         """Some call to a protected endpoint carried this access token."""
-        wanted = _jwt.mask(token)
+        wanted = mask(token)
         with self._lock:
             for call in self.calls:
-                for header in ("authorization", "token"):
+                for header in self.bearer_headers:
                     value = str(call.request.get(header, ""))
                     if value.partition(" ")[2] == wanted:
                         return
@@ -440,7 +375,7 @@ class FakeProvider:
 
     def assert_last_refresh_used(self, refresh_token: str) -> None:
         """The most recent refresh call presented this refresh token."""
-        wanted = _jwt.mask(refresh_token)
+        wanted = mask(refresh_token)
         with self._lock:
             refreshes = [c for c in self.calls if c.kind == "refresh"]
         if not refreshes:
@@ -448,8 +383,7 @@ class FakeProvider:
                 f"expected the {self.vendor} fake's last refresh to use {wanted}, but no "
                 f"refresh call was made.\nCalls:\n{self.format_calls()}"
             )
-        request = refreshes[-1].request
-        used = request.get("refresh_token") or request.get("refreshToken")
+        used = refreshes[-1].request.get(self.refresh_token_field)
         if used != wanted:
             raise AssertionError(
                 f"expected the {self.vendor} fake's last refresh to use {wanted}, but it "
@@ -514,6 +448,3 @@ class FakeProvider:
 
 def _times(n: int) -> str:
     return "once" if n == 1 else f"{n} times"
-
-
-_KNOWN_STATUSES = frozenset(s.value for s in HTTPStatus)

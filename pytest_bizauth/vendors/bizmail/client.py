@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable, Union
 
-from ..errors import (
+from ...client.base import IssuedTokens, RefreshRejected, Timeout, TokenClient
+from ...errors import (
     InvalidCredentialsError,
     ProviderError,
     RequestRejectedError,
     TokenRejectedError,
 )
-from ..providers.bizmail import MAIL_PATH, REFRESH_PATH, TOKEN_PATH
-from ._base import IssuedTokens, RefreshRejected, Timeout, TokenClient
+from .fake import MAIL_PATH, REFRESH_PATH, TOKEN_PATH
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

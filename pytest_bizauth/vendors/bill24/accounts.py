@@ -1,60 +1,11 @@
-"""The accounts the fakes know: who may log in, and with what."""
+"""Bill24 accounts: portal users and merchants, with the client ids they log in through."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 import uuid
 from dataclasses import dataclass, field
 
-__all__ = ["Bill24Merchant", "Bill24User", "BizMailUser"]
-
-_USER_ID = re.compile(r"[0-9a-f]{24}")
-
-
-@dataclass(frozen=True)
-class BizMailUser:
-    """A BizMail Delivery portal account. ``repr()`` never shows the password."""
-
-    username: str
-    password: str = field(repr=False)
-    user_id: str
-    domain_uuid: str
-
-    @classmethod
-    def create(
-        cls,
-        username: str,
-        password: str,
-        *,
-        user_id: str | None = None,
-        domain_uuid: str | None = None,
-    ) -> BizMailUser:
-        """An account whose ids, when not given, are derived from the username (stable
-        from run to run, so tokens minted at a frozen instant are too)."""
-        if not isinstance(username, str) or not username:
-            raise ValueError("a BizMail user needs a non-empty username")
-        if not isinstance(password, str) or not password:
-            raise ValueError(f"the BizMail user {username!r} needs a non-empty password")
-        if user_id is None:
-            user_id = hashlib.sha256(f"bizmail-user:{username}".encode()).hexdigest()[:24]
-        elif not isinstance(user_id, str) or not _USER_ID.fullmatch(user_id):
-            raise ValueError(
-                f"user_id {user_id!r} is not a BizMail user id: "
-                "it must be 24 lower-case hexadecimal characters"
-            )
-        if domain_uuid is None:
-            domain_uuid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bizmail-domain:{username}"))
-        else:
-            try:
-                domain_uuid = str(uuid.UUID(str(domain_uuid)))
-            except ValueError:
-                raise ValueError(f"domain_uuid {domain_uuid!r} is not a UUID") from None
-        return cls(username=username, password=password, user_id=user_id, domain_uuid=domain_uuid)
-
-
-#: The account every :class:`~pytest_bizauth.FakeBizMail` starts with.
-DEFAULT_BIZMAIL_USER = BizMailUser.create("bizauth-user@example.com", "correct-horse-battery")
+__all__ = ["DEFAULT_MERCHANT", "DEFAULT_USER", "Bill24Merchant", "Bill24User"]
 
 
 def _uuid_for(kind: str, name: str) -> str:
@@ -136,13 +87,13 @@ class Bill24Merchant:
 
 
 #: The portal user and merchant every :class:`~pytest_bizauth.FakeBill24` starts with.
-DEFAULT_BILL24_USER = Bill24User.create(
+DEFAULT_USER = Bill24User.create(
     "bizauth-user@example.com",
     "correct-horse-battery",
     client_id="bizauth_portal_client",
     secret="portal-client-secret",
     fullname="Bizauth Test User",
 )
-DEFAULT_BILL24_MERCHANT = Bill24Merchant.create(
+DEFAULT_MERCHANT = Bill24Merchant.create(
     client_id="bizauth_merchant_client", secret="merchant-client-secret"
 )

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hmac
 import itertools
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..accounts import DEFAULT_BIZMAIL_USER, BizMailUser
-from ..clock import timestamp
-from ..tokens import (
-    BIZMAIL_ACCESS_TTL,
-    BIZMAIL_REFRESH_TTL,
-    DEFAULT_BIZMAIL_SECRET,
-    BizMailTokens,
-)
-from ._base import Call, FakeProvider, Reply, Route
+from ...clock import timestamp
+from ...core.fake import FakeProvider, Route
+from ...core.wire import Refusal, Reply
+from . import ACCESS_TTL, BASE_URL, REFRESH_TTL, SECRET
+from .accounts import DEFAULT_USER, BizMailUser
+from .tokens import BizMailTokens
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from ._request import FakeRequest, Upload
+    from ...core.wire import Call, FakeRequest, Note, Upload
 
-__all__ = ["BIZMAIL_BASE_URL", "FakeBizMail", "StoredMail"]
+__all__ = ["FakeBizMail", "StoredMail"]
 
-BIZMAIL_BASE_URL = "https://smtp-api.bizfly.vn"
 TOKEN_PATH = "/api/1.0/auth/token"
 REFRESH_PATH = "/api/1.0/auth/refresh"
 MAIL_PATH = "/api/1.0/mail/store"
@@ -48,8 +42,9 @@ ATTACHMENTS_TOO_LARGE = "Attachments too large"
 MAIL_STORED = "Mail stored"
 
 
-def _failure(status: int, message: str, **extra: Any) -> Reply:
-    return Reply(status, {"success": False, "message": message, **extra})
+def _failure(status: int, message: str, note: Note | None = None, **extra: Any) -> Refusal:
+    """BizMail's refusal: ``{"success": false, "message": ...}``."""
+    return Refusal(status, {"success": False, "message": message, **extra}, note=note)
 
 
 @dataclass(frozen=True)
@@ -73,17 +68,18 @@ class FakeBizMail(FakeProvider):
     """
 
     vendor = "BizMail"
+    envelope_keys = frozenset({"success", "message"})
 
     def __init__(
         self,
         *,
-        base_url: str = BIZMAIL_BASE_URL,
-        secret: str = DEFAULT_BIZMAIL_SECRET,
-        access_ttl: int = BIZMAIL_ACCESS_TTL,
-        refresh_ttl: int = BIZMAIL_REFRESH_TTL,
+        base_url: str = BASE_URL,
+        secret: str = SECRET,
+        access_ttl: int = ACCESS_TTL,
+        refresh_ttl: int = REFRESH_TTL,
         single_use_refresh: bool = False,
         rotate_refresh_tokens: bool = True,
-        user: BizMailUser = DEFAULT_BIZMAIL_USER,
+        user: BizMailUser = DEFAULT_USER,
     ) -> None:
         super().__init__(
             base_url,
@@ -96,8 +92,6 @@ class FakeBizMail(FakeProvider):
         self.user = user
         self.users: dict[str, BizMailUser] = {user.username: user}
         self.mails: list[StoredMail] = []
-        self._issued: Counter[str] = Counter()
-        self._spent: Counter[str] = Counter()
         self._mail_ids = itertools.count(1)
 
     # -- accounts ------------------------------------------------------------------------
@@ -180,12 +174,13 @@ class FakeBizMail(FakeProvider):
     def _issue(self, user: BizMailUser, presented: str | None = None) -> Reply:
         issued_at = int(self._issue_instant().timestamp())
         access = self.tokens.access(user=user, issued_at=issued_at)
+        self.store.issued_access(access, user.username)
         if presented is not None and not self.rotate_refresh_tokens:
             refresh = presented  # handed back, not issued anew
+            self.store.issued_refresh(refresh, user.username, new_copy=False)
         else:
             refresh = self.tokens.refresh(user=user, issued_at=issued_at)
-            self._issued[refresh] += 1
-        self.ledger.issued(access, refresh, user.username)
+            self.store.issued_refresh(refresh, user.username)
         return Reply(
             200,
             {
@@ -197,75 +192,65 @@ class FakeBizMail(FakeProvider):
             },
         )
 
-    def _check(self, token: str, token_type: str) -> tuple[dict[str, Any] | None, str]:
-        """``(claims, "")`` for a good token, else ``(None, "invalid" | "expired")``."""
+    def _claims(self, token: str, token_type: str, *, expired: str, invalid: str) -> dict[str, Any]:
+        """A good token's claims; else the refusal with the ``expired`` or ``invalid``
+        message (a 401 noting which)."""
         import jwt
 
         try:
             claims = self.tokens.decode(token, verify_exp=False)
         except jwt.InvalidTokenError:
-            return None, "invalid"
+            claims = {}
         exp = claims.get("exp")
         if (
             claims.get("type") != token_type
             or isinstance(exp, bool)
             or not isinstance(exp, (int, float))
         ):
-            return None, "invalid"
+            raise _failure(401, invalid, "invalid")
         if exp <= timestamp():
-            return None, "expired"
-        return claims, ""
+            raise _failure(401, expired, "expired")
+        return claims
 
     def _token(self, request: FakeRequest) -> Reply:
         form = request.form()
         username = form.text("username") if form else None
         password = form.text("password") if form else None
         if not username or not password:
-            return _failure(400, CREDENTIALS_REQUIRED)
+            raise _failure(400, CREDENTIALS_REQUIRED)
         user = self.users.get(username)
         if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):
-            return _failure(401, INVALID_CREDENTIALS)
+            raise _failure(401, INVALID_CREDENTIALS)
         return self._issue(user)
 
     def _refresh(self, request: FakeRequest) -> Reply:
         form = request.form()
         token = form.text("refresh_token") if form else None
         if not token:
-            return _failure(400, REFRESH_REQUIRED)
-        claims, problem = self._check(token, "refresh")
-        if claims is None:
-            return _failure(401, REFRESH_EXPIRED if problem == "expired" else REFRESH_INVALID)
-        if self.ledger.is_revoked(token):
-            return _failure(401, REFRESH_INVALID)
+            raise _failure(400, REFRESH_REQUIRED)
+        claims = self._claims(token, "refresh", expired=REFRESH_EXPIRED, invalid=REFRESH_INVALID)
+        if self.store.is_revoked(token):
+            raise _failure(401, REFRESH_INVALID)
         user = self._user_of(claims)
         if user is None:
-            return _failure(401, USER_NOT_FOUND)
-        if self.single_use_refresh:
-            # Each issued copy of a token may be spent once. At one frozen instant the fake
-            # issues byte-identical tokens, so a copy re-issued by this very refresh stays
-            # usable; a token the fake never issued (a factory's) may be used once.
-            if self._spent[token] >= max(self._issued[token], 1):
-                return _failure(401, REFRESH_INVALID)
-            self._spent[token] += 1
+            raise _failure(401, USER_NOT_FOUND)
+        if not self._may_refresh(token):
+            raise _failure(401, REFRESH_INVALID)
         return self._issue(user, presented=token)
 
     def _store_mail(self, request: FakeRequest) -> Reply:
         token = request.bearer()
         if token is None:
-            return _failure(401, TOKEN_INVALID)
-        claims, problem = self._check(token, "access")
-        if claims is not None and self.ledger.is_expired(token):
-            claims, problem = None, "expired"
-        if claims is None:
-            if problem == "expired":
-                return dataclasses.replace(_failure(401, TOKEN_EXPIRED), note="expired")
-            return _failure(401, TOKEN_INVALID)
+            raise _failure(401, TOKEN_INVALID, "invalid")
+        claims = self._claims(token, "access", expired=TOKEN_EXPIRED, invalid=TOKEN_INVALID)
+        if self.store.is_expired(token):
+            raise _failure(401, TOKEN_EXPIRED, "expired")
         user = self._user_of(claims)
         if user is None:
-            return _failure(401, TOKEN_INVALID)
+            raise _failure(401, TOKEN_INVALID, "invalid")
         form = request.form()
         if form is None:
-            return _failure(400, VALIDATION_ERROR, errors={"body": "the body could not be parsed"})
+            raise _failure(400, VALIDATION_ERROR, errors={"body": "the body could not be parsed"})
         recipients = form.texts("to", "to[]")
         errors = {}
         for name in ("from", "subject"):
@@ -276,9 +261,9 @@ class FakeBizMail(FakeProvider):
         if not (form.text("text") or form.text("html")):
             errors["text"] = "text or html is required"
         if errors:
-            return _failure(400, VALIDATION_ERROR, errors=errors)
+            raise _failure(400, VALIDATION_ERROR, errors=errors)
         if sum(upload.size for upload in form.uploads) > ATTACHMENTS_LIMIT:
-            return _failure(400, ATTACHMENTS_TOO_LARGE)
+            raise _failure(400, ATTACHMENTS_TOO_LARGE)
         mail_id = f"{int(timestamp()):x}{next(self._mail_ids):08x}"
         fields: dict[str, list[str]] = {}
         for name in form.values:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..errors import (
+from ...client.base import IssuedTokens, RefreshRejected, Timeout, TokenClient
+from ...errors import (
     InvalidCredentialsError,
     ProviderError,
     RequestRejectedError,
     TokenRejectedError,
 )
-from ..providers.bill24 import INIT_PATH, MERCHANT_PATH, PORTAL_PATH, VERIFY_PATH
-from ..tokens import parse_bill24_expire_time
-from ._base import IssuedTokens, RefreshRejected, Timeout, TokenClient
+from .fake import INIT_PATH, MERCHANT_PATH, PORTAL_PATH, VERIFY_PATH
+from .tokens import parse_expire_time
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -119,7 +119,7 @@ class Bill24Client(TokenClient):
             body = data
         expire_time = body.get("tokenExpireTime")
         try:
-            expires_at = parse_bill24_expire_time(str(expire_time)).timestamp()
+            expires_at = parse_expire_time(str(expire_time)).timestamp()
         except ValueError:
             raise ProviderError(
                 "Bill24 answered without a readable 'tokenExpireTime'",

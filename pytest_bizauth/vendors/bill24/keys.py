@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,10 +20,6 @@ __all__ = ["SigningKey", "default_signing_key", "load_signing_key"]
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _b64url_uint(value: int) -> str:
-    return _b64url(value.to_bytes((value.bit_length() + 7) // 8 or 1, "big"))
 
 
 class SigningKey:
@@ -70,14 +67,16 @@ class SigningKey:
 
     def jwk(self) -> dict[str, Any]:
         """The public key as IdentityServer lists it in its JWKS."""
-        numbers = self.public_key.public_numbers()
+        from jwt.algorithms import RSAAlgorithm
+
+        numbers = json.loads(RSAAlgorithm.to_jwk(self.public_key))
         return {
             "kty": "RSA",
             "use": "sig",
             "kid": self.kid,
             "x5t": self.x5t,
-            "e": _b64url_uint(numbers.e),
-            "n": _b64url_uint(numbers.n),
+            "e": numbers["e"],
+            "n": numbers["n"],
             "alg": "RS256",
         }
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
 import requests
 from requests.auth import AuthBase
 
-from .. import _jwt
+from .._redact import mask
 from ..clock import timestamp
 from ..errors import ProviderError
 
@@ -39,9 +39,9 @@ class IssuedTokens:
         return _dt.datetime.fromtimestamp(self.received_at + self.expires_in, _dt.timezone.utc)
 
     def __repr__(self) -> str:
-        refresh = _jwt.mask(self.refresh_token) if self.refresh_token else None
+        refresh = mask(self.refresh_token) if self.refresh_token else None
         return (
-            f"IssuedTokens(access_token={_jwt.mask(self.access_token)!r}, "
+            f"IssuedTokens(access_token={mask(self.access_token)!r}, "
             f"refresh_token={refresh!r}, expires_at={self.expires_at.isoformat()!r}, "
             f"obtained_by={self.obtained_by!r})"
         )
@@ -53,8 +53,8 @@ class _Cached(NamedTuple):
     renew_at: float
 
     def __repr__(self) -> str:
-        refresh = _jwt.mask(self.refresh) if self.refresh else None
-        access = _jwt.mask(self.access)
+        refresh = mask(self.refresh) if self.refresh else None
+        access = mask(self.access)
         return f"_Cached(access={access!r}, refresh={refresh!r}, renew_at={self.renew_at})"
 
 

@@ -1,0 +1,101 @@
+"""The only place that touches private names of dependencies.
+
+Each helper says which private name it needs, why no public API does the job, and the
+versions it was checked against. Everything else in the package uses public APIs only.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import SimpleNamespace
+from typing import Any, Callable
+
+__all__ = [
+    "freezegun_factories",
+    "freezegun_real_time_ids",
+    "mock_real_send",
+    "registry_routes",
+    "responses_real_send",
+    "set_registry_routes",
+    "set_responses_real_send",
+    "start_freezer_walking",
+]
+
+
+# -- freezegun (checked with 1.2 to 1.5) ---------------------------------------------------
+
+
+def freezegun_real_time_ids() -> set[int]:
+    """The ids of the real time functions freezegun looks for in every module
+    (``freezegun.api._real_time_object_ids``): the clock's module scan must find the
+    same names freezegun's own walk would, and freezegun offers no public list."""
+    from freezegun import api
+
+    ids: set[int] = api._real_time_object_ids
+    return ids
+
+
+def freezegun_factories() -> list[Any]:
+    """freezegun's stack of active freezes (``freezegun.api.freeze_factories``), innermost
+    last: the only way to tell whether our freeze or a user's ``freeze_time`` inside it
+    governs time. The list object is stable for the life of the process."""
+    from freezegun import api
+
+    factories: list[Any] = api.freeze_factories
+    return factories
+
+
+def start_freezer_walking(freezer: Any, modules: dict[str, Any]) -> Any:
+    """Start a ``freeze_time`` whose walk of loaded modules sees only ``modules``.
+
+    freezegun reads ``sys.modules`` through its module global ``sys``
+    (``freezegun.api.sys``) and has no option to narrow the walk. The same walk records
+    ``modules_at_start``, the modules whose fakes need no swapping back at stop; it must
+    name every loaded module, not only those walked.
+    """
+    from freezegun import api
+
+    walked: Any = api
+    walked.sys = SimpleNamespace(modules=modules)
+    try:
+        factory = freezer.start()
+    finally:
+        walked.sys = sys
+    freezer.modules_at_start = set(sys.modules)
+    return factory
+
+
+# -- responses (checked with 0.23 to 0.26) --------------------------------------------------
+
+
+def responses_real_send() -> Callable[..., Any]:
+    """The ``HTTPAdapter.send`` that responses saved when it was imported
+    (``responses._real_send``): comparing it with the current one is the only way to
+    tell that another mock is already active."""
+    import responses
+
+    send: Callable[..., Any] = responses._real_send
+    return send
+
+
+def mock_real_send(mock: Any) -> Callable[..., Any]:
+    """Where a ``RequestsMock`` sends passed-through requests (``mock._real_send``)."""
+    send: Callable[..., Any] = mock._real_send
+    return send
+
+
+def set_responses_real_send(mock: Any, send: Callable[..., Any]) -> None:
+    """Make ``mock`` pass requests through to ``send`` (``RequestsMock._real_send``) rather
+    than to the network: how the default mock hands the fakes' hosts to ours."""
+    mock._real_send = send
+
+
+def registry_routes(registry: Any) -> list[Any]:
+    """A registry's routes as the list it matches against (``registry._responses``);
+    ``registered`` returns the same list, but replacing it needs the attribute."""
+    routes: list[Any] = registry._responses
+    return routes
+
+
+def set_registry_routes(registry: Any, routes: list[Any]) -> None:
+    registry._responses = routes

@@ -1,0 +1,1 @@
+"""What every fake shares, free of any transport and of any vendor."""

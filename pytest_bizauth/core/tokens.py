@@ -1,0 +1,151 @@
+"""The one store of what a fake knows about the tokens it issued: whose they are, when
+opaque ones expire, and which a test has revoked, expired early or a client has spent."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from .._redact import mask
+
+__all__ = ["RefreshRecord", "TokenStore"]
+
+
+@dataclass
+class RefreshRecord:
+    """What a fake knows of one refresh token.
+
+    ``issued`` counts the copies the fake handed out: at one frozen instant a fake that
+    signs its tokens issues byte-identical ones, and each copy may be spent once when
+    refresh tokens are single-use. ``expires_at`` (epoch seconds) is set for opaque
+    tokens, whose expiry cannot be read off the token itself.
+    """
+
+    owner: str
+    expires_at: float | None = None
+    subject: Any = None
+    client_id: str | None = None
+    issued: int = 0
+    spent: int = 0
+    revoked: bool = False
+
+
+class _MaskedKeys(dict[str, RefreshRecord]):
+    """Records by token; the repr shows tokens masked."""
+
+    def __repr__(self) -> str:
+        return repr({mask(k): v for k, v in self.items()})
+
+
+class TokenStore:
+    """Issued access and refresh tokens, their owners, and their state.
+
+    Issuing a token again brings it back to life, as a fresh copy would be.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._access: dict[str, str] = {}
+        self._expired: set[str] = set()
+        self._refresh: _MaskedKeys = _MaskedKeys()
+
+    # -- issuing -------------------------------------------------------------------------
+
+    def issued_access(self, token: str, owner: str) -> None:
+        with self._lock:
+            self._access[token] = owner
+            self._expired.discard(token)
+
+    def issued_refresh(
+        self,
+        token: str,
+        owner: str,
+        *,
+        expires_at: float | None = None,
+        subject: Any = None,
+        client_id: str | None = None,
+        new_copy: bool = True,
+    ) -> RefreshRecord:
+        """Record a refresh token handed to ``owner``: a new copy, or (``new_copy=False``)
+        the presented one handed back by a refresh that does not rotate."""
+        with self._lock:
+            record = self._refresh.get(token)
+            if record is None:
+                record = self._refresh[token] = RefreshRecord(owner)
+            record.owner = owner
+            record.revoked = False
+            if expires_at is not None:
+                record.expires_at = expires_at
+            if subject is not None:
+                record.subject = subject
+            if client_id is not None:
+                record.client_id = client_id
+            if new_copy:
+                record.issued += 1
+            return record
+
+    # -- reading -------------------------------------------------------------------------
+
+    def refresh_record(self, token: str) -> RefreshRecord | None:
+        return self._refresh.get(token)
+
+    @property
+    def refresh_records(self) -> dict[str, RefreshRecord]:
+        """Every refresh token the store knows, with its record (repr masks the tokens)."""
+        return self._refresh
+
+    def is_expired(self, access: str) -> bool:
+        """Whether a test expired this access token early."""
+        return access in self._expired
+
+    def is_revoked(self, refresh: str) -> bool:
+        record = self._refresh.get(refresh)
+        return record is not None and record.revoked
+
+    def expiry_of(self, refresh: str) -> float | None:
+        record = self._refresh.get(refresh)
+        return None if record is None else record.expires_at
+
+    # -- spending ------------------------------------------------------------------------
+
+    def may_spend(self, refresh: str, *, single_use: bool) -> bool:
+        """Whether a refresh with this token may go ahead: always, unless refresh tokens
+        are single-use and every issued copy (one for a token the fake never issued, such
+        as a factory's) is spent."""
+        record = self._refresh.get(refresh)
+        spent, issued = (0, 0) if record is None else (record.spent, record.issued)
+        return not single_use or spent < max(issued, 1)
+
+    def spend(self, refresh: str) -> None:
+        """Count one use of a refresh token."""
+        with self._lock:
+            record = self._refresh.get(refresh)
+            if record is None:
+                record = self._refresh[refresh] = RefreshRecord("")
+            record.spent += 1
+
+    # -- what tests do -------------------------------------------------------------------
+
+    def expire_access(self) -> int:
+        """Every access token issued so far now counts as expired; how many were alive."""
+        with self._lock:
+            alive = set(self._access) - self._expired
+            self._expired |= alive
+            return len(alive)
+
+    def revoke(self, refresh: str) -> None:
+        with self._lock:
+            record = self._refresh.get(refresh)
+            if record is None:
+                record = self._refresh[refresh] = RefreshRecord("")
+            record.revoked = True
+
+    def revoke_owned_by(self, owner: str) -> int:
+        """Revoke every refresh token of ``owner``; how many were alive."""
+        with self._lock:
+            owned = [r for r in self._refresh.values() if r.owner == owner]
+            alive = sum(1 for r in owned if not r.revoked)
+            for record in owned:
+                record.revoked = True
+            return alive

@@ -1,0 +1,9 @@
+"""The vendors pytest-bizauth fakes. Importing this package registers each one's spec;
+a vendor is one subpackage and one line here."""
+
+from __future__ import annotations
+
+from . import bill24 as bill24
+from . import bizmail as bizmail
+
+__all__ = ["bill24", "bizmail"]

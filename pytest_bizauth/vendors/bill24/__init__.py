@@ -1,0 +1,92 @@
+"""Bill24's merchant API: everything the package knows about this vendor lives here.
+
+This module stays light (the plugin imports it at load): defaults and the spec. The
+fake, keys, token factory and client are imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..._options import Option, parse_bool, parse_client_error, parse_text, parse_url, per_vendor
+from ...core.spec import VendorSpec, register
+
+if TYPE_CHECKING:
+    from .client import Bill24Client
+    from .keys import SigningKey
+
+__all__ = ["ACCESS_TTL", "BASE_URL", "ISSUER", "REFRESH_TTL", "SPEC"]
+
+BASE_URL = "https://merchantapi-demo.bill24.io"
+#: Documented: access tokens live six hours.
+ACCESS_TTL = 21_600
+#: Invented: Bill24 does not say how long its opaque refresh tokens live.
+REFRESH_TTL = 30 * 86_400
+ISSUER = "http://dc.oone.bz:40011"
+
+
+def _pem_path(value: object, name: str) -> SigningKey:
+    from pathlib import Path
+
+    from .keys import load_signing_key
+
+    if not isinstance(value, (str, Path)) or not Path(value).is_file():
+        raise ValueError(f"{name} must be the path of a PEM file with an RSA key, not {value!r}")
+    return load_signing_key(str(Path(value).resolve()))
+
+
+def _client(fake: Any, leeway: float) -> Bill24Client:
+    from .client import Bill24Client
+
+    user = fake.user
+    return Bill24Client.for_portal_user(
+        fake.base_url, user.email, user.password, user.client_id, user.secret, leeway=leeway
+    )
+
+
+SPEC = register(
+    VendorSpec(
+        name="bill24",
+        title="Bill24",
+        fake="pytest_bizauth.vendors.bill24.fake:FakeBill24",
+        options=(
+            Option("bill24_base_url", parse_url, BASE_URL, "where the Bill24 fake listens"),
+            Option("bill24_issuer", parse_text, ISSUER, "the iss of Bill24 tokens"),
+            *per_vendor(
+                "bill24",
+                "Bill24",
+                access_ttl=ACCESS_TTL,
+                refresh_ttl=REFRESH_TTL,
+                refresh_ttl_note=", invented",
+            ),
+            Option(
+                "bill24_error_status",
+                parse_client_error,
+                401,
+                "the status of Bill24's (undocumented) authorize errors",
+            ),
+            Option(
+                "bill24_schema_spelling",
+                parse_bool,
+                False,
+                "answer 'passwordNeverExprie' as the seed's schema spells it",
+            ),
+            Option(
+                "bill24_signing_key",
+                _pem_path,
+                None,
+                "a PEM file with the RSA key Bill24 tokens are signed with",
+            ),
+        ),
+        client=_client,
+        hosts=("merchantapi.bill24.io", "merchantapi-demo.bill24.io"),
+        docs={
+            "mock": "A stateful Bill24 fake with a portal user at ``.user`` and a merchant "
+            "at ``.merchant``.",
+            "tokens": "Mints tokens the Bill24 fake accepts (same key, issuer, accounts, "
+            "lifetime).",
+            "client": "A real ``Bill24Client`` pointed at the Bill24 fake as its default "
+            "portal user.",
+        },
+    )
+)

@@ -1,0 +1,60 @@
+"""BizMail Delivery: everything the package knows about this vendor lives here.
+
+This module stays light (the plugin imports it at load): defaults and the spec. The
+fake, token factory and client are imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..._options import Option, parse_url, per_vendor
+from ...core.spec import VendorSpec, register
+
+if TYPE_CHECKING:
+    from .client import BizMailClient
+
+__all__ = ["ACCESS_TTL", "BASE_URL", "REFRESH_TTL", "SECRET", "SPEC"]
+
+BASE_URL = "https://smtp-api.bizfly.vn"
+#: Documented lifetimes: a day for access tokens, 90 days for refresh tokens.
+ACCESS_TTL = 86_400
+REFRESH_TTL = 7_776_000
+#: The HS256 secret a :class:`~pytest_bizauth.FakeBizMail` signs with unless told otherwise.
+SECRET = "pytest-bizauth/bizmail/hs256-test-secret/not-for-production"
+
+
+def _secret(value: object, name: str) -> str:
+    from .tokens import check_hmac_secret
+
+    return check_hmac_secret(value, what=name)
+
+
+def _client(fake: Any, leeway: float) -> BizMailClient:
+    from .client import BizMailClient
+
+    user = fake.user
+    return BizMailClient(fake.base_url, user.username, user.password, leeway=leeway)
+
+
+SPEC = register(
+    VendorSpec(
+        name="bizmail",
+        title="BizMail",
+        fake="pytest_bizauth.vendors.bizmail.fake:FakeBizMail",
+        options=(
+            Option("bizmail_base_url", parse_url, BASE_URL, "where the BizMail fake listens"),
+            Option(
+                "bizmail_secret", _secret, SECRET, "the HS256 secret BizMail tokens are signed with"
+            ),
+            *per_vendor("bizmail", "BizMail", access_ttl=ACCESS_TTL, refresh_ttl=REFRESH_TTL),
+        ),
+        client=_client,
+        hosts=("smtp-api.bizfly.vn",),
+        docs={
+            "mock": "A stateful BizMail Delivery fake with one default user at ``.user``.",
+            "tokens": "Mints tokens the BizMail fake accepts (same secret, user, lifetimes).",
+            "client": "A real ``BizMailClient`` pointed at the BizMail fake as its default user.",
+        },
+    )
+)

@@ -1,0 +1,57 @@
+"""BizMail Delivery accounts: who may log in, and with what."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass, field
+
+__all__ = ["DEFAULT_USER", "BizMailUser"]
+
+_USER_ID = re.compile(r"[0-9a-f]{24}")
+
+
+@dataclass(frozen=True)
+class BizMailUser:
+    """A BizMail Delivery portal account. ``repr()`` never shows the password."""
+
+    username: str
+    password: str = field(repr=False)
+    user_id: str
+    domain_uuid: str
+
+    @classmethod
+    def create(
+        cls,
+        username: str,
+        password: str,
+        *,
+        user_id: str | None = None,
+        domain_uuid: str | None = None,
+    ) -> BizMailUser:
+        """An account whose ids, when not given, are derived from the username (stable
+        from run to run, so tokens minted at a frozen instant are too)."""
+        if not isinstance(username, str) or not username:
+            raise ValueError("a BizMail user needs a non-empty username")
+        if not isinstance(password, str) or not password:
+            raise ValueError(f"the BizMail user {username!r} needs a non-empty password")
+        if user_id is None:
+            user_id = hashlib.sha256(f"bizmail-user:{username}".encode()).hexdigest()[:24]
+        elif not isinstance(user_id, str) or not _USER_ID.fullmatch(user_id):
+            raise ValueError(
+                f"user_id {user_id!r} is not a BizMail user id: "
+                "it must be 24 lower-case hexadecimal characters"
+            )
+        if domain_uuid is None:
+            domain_uuid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bizmail-domain:{username}"))
+        else:
+            try:
+                domain_uuid = str(uuid.UUID(str(domain_uuid)))
+            except ValueError:
+                raise ValueError(f"domain_uuid {domain_uuid!r} is not a UUID") from None
+        return cls(username=username, password=password, user_id=user_id, domain_uuid=domain_uuid)
+
+
+#: The account every :class:`~pytest_bizauth.FakeBizMail` starts with.
+DEFAULT_USER = BizMailUser.create("bizauth-user@example.com", "correct-horse-battery")
