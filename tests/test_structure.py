@@ -1,0 +1,190 @@
+"""The shape of the package: shared code names no vendor, no import cycle, every module
+imports alone, private names of dependencies only in ``_compat``, and a vendor defined
+outside the package gets every shared feature."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import pytest_bizauth
+
+PACKAGE = Path(pytest_bizauth.__file__).parent
+SHARED = ["core", "transport", "client", "clock.py", "plugin.py", "_options.py", "_compat.py"]
+DEPENDENCIES = {
+    "cryptography",
+    "freezegun",
+    "httpx",
+    "jwt",
+    "requests",
+    "respx",
+    "responses",
+    "urllib3",
+    "werkzeug",
+}
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+MODULES = modules()
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    return isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+
+
+def import_time_imports(name: str, path: Path) -> set[str]:
+    """The package's modules that ``name`` imports when it is imported (not those it
+    imports inside functions or only for type checking)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    body = list(ast.parse(path.read_text()).body)
+    while body:
+        node = body.pop(0)
+        if isinstance(node, ast.If) and not _is_type_checking(node):
+            body.extend(node.body + node.orelse)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("pytest_bizauth"))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            if not source.startswith("pytest_bizauth"):
+                continue
+            found.add(source)
+            found.update(f"{source}.{a.name}" for a in node.names if f"{source}.{a.name}" in MODULES)
+    return {m for m in found if m in MODULES and m != name}
+
+
+def test_shared_code_names_no_vendor():
+    named = []
+    for entry in SHARED:
+        for path in [PACKAGE / entry] if entry.endswith(".py") else (PACKAGE / entry).rglob("*.py"):
+            text = path.read_text().lower()
+            if "bizmail" in text or "bill24" in text:
+                named.append(str(path.relative_to(PACKAGE)))
+    assert named == []
+
+
+def test_no_import_cycle():
+    graph = {name: import_time_imports(name, path) for name, path in MODULES.items()}
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                cycles.append(" -> ".join([*trail[trail.index(nxt) :], nxt]))
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = 2
+
+    for name in graph:
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []
+
+
+def test_the_cycle_check_sees_relative_imports():
+    assert "pytest_bizauth.clock" in import_time_imports(
+        "pytest_bizauth.core.fake", MODULES["pytest_bizauth.core.fake"]
+    )
+
+
+def _import_alone(name: str) -> tuple[str, int, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {name}"], capture_output=True, text=True, check=False
+    )
+    return name, done.returncode, done.stderr[-500:]
+
+
+def test_every_module_imports_alone_in_a_fresh_interpreter():
+    optional = {name for name in MODULES if name.startswith("pytest_bizauth.transport.httpx")}
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(_import_alone, sorted(set(MODULES) - optional)))
+    assert [(name, err) for name, code, err in results if code != 0] == []
+
+
+def test_private_names_of_dependencies_only_in_compat():
+    offenders = []
+    for name, path in MODULES.items():
+        if name == "pytest_bizauth._compat":
+            continue
+        tree = ast.parse(path.read_text())
+        aliases: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] in DEPENDENCIES:
+                        aliases.add(alias.asname or alias.name.split(".")[0])
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                root = node.module.split(".")[0]
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                if root in DEPENDENCIES and (private or "._" in f".{node.module}"):
+                    offenders.append(f"{name}: from {node.module} import {private}")
+                if root in DEPENDENCIES:
+                    aliases.update(a.asname or a.name for a in node.names)
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+            ):
+                offenders.append(f"{name}: {node.value.id}.{node.attr}")
+    assert offenders == []
+
+
+def test_a_vendor_defined_outside_the_package_gets_every_shared_feature(pytester):
+    shutil.copytree(Path(__file__).parent / "third_vendor", pytester.path / "third_vendor")
+    pytester.makeconftest("""
+        from pytest_bizauth.plugin import install_vendor
+        from third_vendor import SPEC
+
+        install_vendor(SPEC, globals())
+    """)
+    pytester.makeini("[pytest]\nbizauth_acme_refresh_ttl = 1200\n")
+    pytester.makepyfile("""
+        import pytest
+        import requests
+
+        @pytest.mark.bizauth(acme_access_ttl=60, single_use_refresh=True)
+        def test_options_fixtures_faults_and_assertions(acme_mock, acme_tokens, acme_client,
+                                                        bizauth_clock):
+            assert acme_tokens.access_ttl == 60 and acme_tokens.refresh_ttl == 1200
+            assert acme_mock.single_use_refresh is True
+            acme_mock.fail_next("login", 503)
+            with pytest.raises(KeyError):
+                acme_client.things()
+            assert acme_client.things() == {"things": [1, 2, 3]}
+            acme_mock.assert_logged_in(times=1)
+            (refresh,) = acme_mock.store.refresh_records
+            assert bizauth_clock.expiry_of(refresh).timestamp() == bizauth_clock.timestamp() + 1200
+            bizauth_clock.shift(61)
+            assert requests.get(acme_mock.base_url + "/things", timeout=5).status_code == 401
+            assert acme_mock.auth_events == ["login 503", "login", "resource", "resource 401"]
+
+        def test_the_teardown_check(acme_mock):
+            acme_mock.fail_next("refresh", error="timeout")
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*fault(s) injected into the Acme fake never fired*"])
