@@ -7,9 +7,9 @@ shared options and every registered vendor's own.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from .core.spec import SHARED_PER_VENDOR, registered
+from .core.spec import MARKER, SHARED_PER_VENDOR, Option, registered
 
 if TYPE_CHECKING:
     import datetime as _dt
@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from .core.spec import VendorSpec
 
 __all__ = ["MARKER", "Option", "Settings", "options", "per_vendor", "resolve"]
-
-MARKER = "bizauth"
 
 
 def parse_bool(value: object, name: str) -> bool:
@@ -76,25 +74,6 @@ def parse_client_error(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 400 <= value <= 499:
         raise ValueError(f"{name} must be a 4xx HTTP status, not {value!r}")
     return value
-
-
-class Option:
-    """One option: its name (the marker keyword; ``bizauth_<name>`` in ini), how a value
-    is read and checked, its default and its help text."""
-
-    __slots__ = ("default", "help", "name", "parse")
-
-    def __init__(
-        self, name: str, parse: Callable[[object, str], Any], default: Any, help: str
-    ) -> None:
-        self.name, self.parse, self.default, self.help = name, parse, default, help
-
-    @property
-    def ini(self) -> str:
-        return f"{MARKER}_{self.name}"
-
-    def __repr__(self) -> str:
-        return f"Option({self.name!r})"
 
 
 _SHARED = (

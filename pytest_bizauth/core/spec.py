@@ -14,14 +14,35 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from .._options import Option
     from .fake import FakeProvider
 
-__all__ = ["SHARED_PER_VENDOR", "VendorSpec", "register", "registered"]
+__all__ = ["MARKER", "SHARED_PER_VENDOR", "Option", "VendorSpec", "register", "registered"]
+
+#: The marker's name, and the prefix of every ini option.
+MARKER = "bizauth"
 
 #: Options every vendor has under its own prefix, which fall back to the unprefixed
 #: option (``bizauth_access_ttl``) and then to the vendor's default.
 SHARED_PER_VENDOR = ("access_ttl", "refresh_ttl", "single_use_refresh", "rotate_refresh_tokens")
+
+
+class Option:
+    """One option: its name (the marker keyword; ``bizauth_<name>`` in ini), how a value
+    is read and checked, its default and its help text."""
+
+    __slots__ = ("default", "help", "name", "parse")
+
+    def __init__(
+        self, name: str, parse: Callable[[object, str], Any], default: Any, help: str
+    ) -> None:
+        self.name, self.parse, self.default, self.help = name, parse, default, help
+
+    @property
+    def ini(self) -> str:
+        return f"{MARKER}_{self.name}"
+
+    def __repr__(self) -> str:
+        return f"Option({self.name!r})"
 
 
 @dataclass(frozen=True)
