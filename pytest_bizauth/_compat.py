@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 
-# -- freezegun (checked with 1.2 to 1.5) ---------------------------------------------------
+# -- freezegun (checked with 1.4 to 1.5) ---------------------------------------------------
 
 
 def freezegun_real_time_ids() -> set[int]:

@@ -93,6 +93,12 @@ _SHARED = (
         "fail a test whose code got a 401 for an expired token and never renewed it and retried",
     ),
     Option(
+        "guard",
+        parse_bool,
+        True,
+        "while a fake is active, refuse to resolve its vendor's real hosts",
+    ),
+    Option(
         "rotate_refresh_tokens",
         parse_bool,
         None,

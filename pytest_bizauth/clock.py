@@ -199,7 +199,7 @@ class Clock:
             raise RuntimeError("this Clock is already running; call stop() before start()")
         from freezegun import freeze_time
 
-        self._freezer = freeze_time(self._instant, tick=False)
+        self._freezer = freeze_time(self._instant, tick=False, real_asyncio=True)
         self._factory = _start_freezer(self._freezer)
         self._freezes = _compat.freezegun_factories()
         _running.append(self)

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .concurrency import Race
     from .core.fake import FakeProvider
     from .core.spec import VendorSpec
+    from .transport.base import Transport
+    from .transport.server import LoopbackServer, ServerPool
 
 __all__ = ["install_vendor", "vendor_fixtures"]
 
@@ -82,6 +84,71 @@ def bizauth_responses() -> Iterator[responses.RequestsMock]:
         yield mock
 
 
+class _Transports:
+    """The transports of one test: every fake is mounted on each."""
+
+    def __init__(self, *transports: Transport) -> None:
+        self.transports = list(transports)
+
+    def mount(self, fake: FakeProvider, hosts: tuple[str, ...] = ()) -> None:
+        for transport in self.transports:
+            transport.mount(fake)
+            if hosts and hasattr(transport, "add"):
+                for host in hosts:
+                    transport.add(host, fake.vendor)
+
+
+def _fixture_of(vendor: str) -> str:
+    for spec in registered():
+        if spec.title == vendor:
+            return f"{spec.name}_mock"
+    return "the fake's fixture"
+
+
+@pytest.fixture
+def _bizauth_transports(
+    request: pytest.FixtureRequest, bizauth_responses: Transport
+) -> Iterator[_Transports]:
+    """Every in-process transport that is installed, and the guard."""
+    from .transport.base import available, load
+
+    started: list[Transport] = []
+    if available("httpx"):
+        started.append(load("httpx")())
+    if _settings(request)["guard"]:
+        from .transport.guard import Guard
+
+        started.append(Guard(_fixture_of))
+    for transport in started:
+        transport.start()
+    try:
+        yield _Transports(bizauth_responses, *started)
+    finally:
+        for transport in reversed(started):
+            transport.stop()
+
+
+@pytest.fixture(scope="session")
+def _bizauth_server_pool() -> Iterator[ServerPool]:
+    from .transport.server import ServerPool
+
+    pool = ServerPool()
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def bizauth_server(_bizauth_server_pool: ServerPool) -> Iterator[LoopbackServer]:
+    """A real HTTP server on 127.0.0.1 for clients no in-process transport reaches:
+    ``bizauth_server.url_for(<vendor>_mock)`` serves that fake at the vendor's paths."""
+    from .transport.server import LoopbackServer
+
+    server = LoopbackServer(_bizauth_server_pool)
+    yield server
+    server.stop()
+    server.verify()
+
+
 @pytest.fixture
 def bizauth_clock(request: pytest.FixtureRequest) -> Iterator[Clock]:
     """A frozen clock (no ticking) that the fakes, tokens and clients all read."""
@@ -118,7 +185,7 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         request: pytest.FixtureRequest = fixtures["request"]
         settings = _settings(request)
         fake = spec.fake_class()(**settings.for_vendor(spec))
-        fixtures["bizauth_responses"].mount(fake)
+        fixtures["_bizauth_transports"].mount(fake, spec.hosts)
         yield fake
         _verify(fake, settings)
 
@@ -126,7 +193,7 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         return fixtures[mock_name].tokens
 
     made: dict[str, Any] = {
-        mock_name: _with_arguments(mock, "request", "bizauth_responses"),
+        mock_name: _with_arguments(mock, "request", "_bizauth_transports"),
         f"{spec.name}_tokens": _with_arguments(tokens, mock_name),
     }
     if spec.client is not None:

@@ -1,1 +1,3 @@
-"""How a fake is reached: translations between a transport and the fakes' rules."""
+"""How a fake is reached: one module per transport, each translating its wire format to
+a :class:`~pytest_bizauth.core.wire.FakeRequest` and the fake's reply back, network
+faults included, behind the small :class:`~.base.Transport` protocol."""

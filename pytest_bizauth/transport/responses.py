@@ -19,6 +19,7 @@ from responses.registries import FirstMatchRegistry
 
 from .. import _compat
 from ..core.wire import FakeRequest, NetworkError
+from .base import served_by, unserved
 
 if TYPE_CHECKING:
     from requests import PreparedRequest
@@ -27,11 +28,6 @@ if TYPE_CHECKING:
     from ..core.fake import FakeProvider
 
 __all__ = ["SharedRequestsMock"]
-
-
-def served_by(base_url: str, url: str) -> bool:
-    """Whether ``url`` is at or below ``base_url`` (same scheme, host and port)."""
-    return url.startswith(base_url) and url[len(base_url) : len(base_url) + 1] in ("", "/", "?")
 
 
 class _FakeHostRoute(responses.BaseResponse):
@@ -54,11 +50,8 @@ class _FakeHostRoute(responses.BaseResponse):
         reply = self.fake.handle(fake_request)
         where = f"{request.method} {parts.path}"
         if reply is None:
-            routes = "\n".join(f"- {r}" for r in self.fake.routes)
             raise requests.ConnectionError(
-                f"Connection refused by pytest-bizauth: the {self.fake.vendor} fake at "
-                f"{self.fake.base_url} has no endpoint {where}.\nIt serves:\n{routes}",
-                request=request,
+                unserved(self.fake, str(request.method), parts.path), request=request
             )
         if reply.fault is NetworkError.TIMEOUT:
             raise requests.ReadTimeout(
@@ -139,6 +132,9 @@ class SharedRequestsMock(responses.RequestsMock):
             _compat.set_responses_real_send(default, HTTPAdapter.send)
             for fake in self.fakes:
                 default.add_passthru(fake.base_url)
+
+    def verify(self) -> None:
+        """Nothing to check: the fakes record what went wrong themselves."""
 
     def stop(self, allow_assert: bool = True) -> None:
         self._running = False

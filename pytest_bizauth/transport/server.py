@@ -1,0 +1,247 @@
+"""A real HTTP server on loopback, for clients no in-process transport reaches
+(aiohttp, urllib, another language, curl, a browser).
+
+One threaded werkzeug server per fake being served, started on first use and kept for
+the session; each test points a server at its own fake and lets go of it at teardown.
+werkzeug does the HTTP: request parsing, chunked bodies, keep-alive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import threading
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from ..core.faults import phrase
+from ..core.wire import FakeRequest, NetworkError
+from .base import unserved
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..core.fake import FakeProvider
+
+__all__ = ["LoopbackServer", "ServerPool"]
+
+#: How long a ``timeout`` fault holds its answer, at most, before closing the connection.
+DEFAULT_HOLD = 5.0
+_TICK = 0.05
+
+
+class _Slot:
+    """One server on one port, serving at most one fake at a time."""
+
+    def __init__(self, pool: ServerPool, host: str, port: int) -> None:
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class QuietHandler(WSGIRequestHandler):
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                pass
+
+            def log(self, type: str, message: str, *args: Any) -> None:
+                if type == "error":
+                    pool.record_log(message % args if args else message)
+
+        self.pool = pool
+        self.fake: FakeProvider | None = None
+        self.released = threading.Event()
+        self.server = make_server(
+            host, port, self._app, threaded=True, request_handler=QuietHandler
+        )
+        # threaded=True made a ThreadingMixIn server: let its threads die with the process.
+        self.server.daemon_threads = True  # type: ignore[attr-defined]
+        self.port = self.server.socket.getsockname()[1]
+        self.url = f"http://{host}:{self.port}"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"bizauth-server-{self.port}",
+            daemon=True,
+        )
+        self.thread.start()
+
+    def bind(self, fake: FakeProvider) -> None:
+        self.released.clear()
+        self.fake = fake
+
+    def release(self) -> None:
+        self.fake = None
+        self.released.set()
+
+    def close(self) -> None:
+        self.release()
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- the WSGI application -------------------------------------------------------------
+
+    def _app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        fake = self.fake
+        if fake is None:
+            return _plain(start_response, 503, "pytest-bizauth: no fake is served here now")
+        try:
+            return self._answer(fake, environ, start_response)
+        except ConnectionAbortedError:
+            raise
+        except Exception as exc:  # surfaced in the test at teardown
+            self.pool.errors.append(exc)
+            return _plain(start_response, 500, f"pytest-bizauth: the fake raised {exc!r}")
+
+    def _answer(
+        self, fake: FakeProvider, environ: dict[str, Any], start_response: Any
+    ) -> Iterable[bytes]:
+        from werkzeug.datastructures import EnvironHeaders
+        from werkzeug.wsgi import get_input_stream
+
+        target = urlsplit(str(environ.get("REQUEST_URI") or environ.get("PATH_INFO") or "/"))
+        method = str(environ["REQUEST_METHOD"])
+        body = get_input_stream(environ).read()
+        request = FakeRequest.build(
+            method, target.path, dict(EnvironHeaders(environ)), body, target.query
+        )
+        reply = fake.handle(request)
+        if reply is None:
+            return _plain(start_response, 404, unserved(fake, method, target.path))
+        if reply.fault is NetworkError.TIMEOUT:
+            self._hold(environ["werkzeug.socket"])
+        if reply.fault is not None:
+            _abort(environ["werkzeug.socket"])
+        content = reply.content()
+        headers = [(k, v) for k, v in reply.all_headers().items() if k.lower() != "content-length"]
+        start_response(
+            _status_line(reply.status), [*headers, ("Content-Length", str(len(content)))]
+        )
+        return [content]
+
+    def _hold(self, connection: socket.socket) -> None:
+        """Answer nothing until the client gives up (closes), the test ends, or the
+        pool's hold time passes. Counted in real time: the frozen clock does not move."""
+        for _ in range(max(1, int(self.pool.hold / _TICK))):
+            if self.released.is_set():
+                return
+            readable, _, _ = select.select([connection], [], [], _TICK)
+            if readable:
+                try:
+                    if connection.recv(1, socket.MSG_PEEK) == b"":
+                        return  # the client closed the connection
+                except OSError:
+                    return
+                self.released.wait(_TICK)
+
+
+def _status_line(status: int) -> str:
+    return f"{status} {phrase(status) or 'Unknown'}"
+
+
+def _plain(start_response: Any, status: int, text: str) -> list[bytes]:
+    content = text.encode()
+    start_response(
+        _status_line(status),
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(content)))],
+    )
+    return [content]
+
+
+def _abort(connection: socket.socket) -> None:
+    """Close the connection with no answer; werkzeug takes the error as a dropped
+    connection."""
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RDWR)
+    raise ConnectionAbortedError("closed by pytest-bizauth (injected fault)")
+
+
+class ServerPool:
+    """Servers on loopback, one per fake being served, reused from test to test."""
+
+    def __init__(self, host: str = "127.0.0.1", hold: float = DEFAULT_HOLD) -> None:
+        self.host = host
+        self.hold = hold
+        self.errors: list[BaseException] = []
+        self.log: list[str] = []
+        self._slots: list[_Slot] = []
+        self._lock = threading.Lock()
+
+    def record_log(self, message: str) -> None:
+        self.log.append(message)
+
+    def url_for(self, fake: FakeProvider, port: int = 0) -> str:
+        """The base URL of a server serving ``fake`` (started, or taken from the free
+        ones, on first use)."""
+        with self._lock:
+            for slot in self._slots:
+                if slot.fake is fake:
+                    return slot.url
+            free = next((s for s in self._slots if s.fake is None and port in (0, s.port)), None)
+            if free is None:
+                free = _Slot(self, self.host, port)
+                self._slots.append(free)
+            free.bind(fake)
+            return free.url
+
+    def release_all(self) -> None:
+        with self._lock:
+            for slot in self._slots:
+                slot.release()
+
+    def take_errors(self) -> list[BaseException]:
+        errors, self.errors = self.errors, []
+        return errors
+
+    def close(self) -> None:
+        with self._lock:
+            for slot in self._slots:
+                slot.close()
+            self._slots.clear()
+
+
+class LoopbackServer:
+    """The fakes over real HTTP on 127.0.0.1: ``url_for(fake)`` is the base URL that
+    serves ``fake`` at the vendor's own paths, for this test."""
+
+    def __init__(self, pool: ServerPool) -> None:
+        self._pool = pool
+
+    def url_for(self, fake: FakeProvider) -> str:
+        """``http://127.0.0.1:<port>``, serving ``fake`` until the test ends."""
+        from ..core.fake import FakeProvider
+
+        if not isinstance(fake, FakeProvider):
+            raise TypeError(
+                f"url_for() takes a fake (such as bizauth's *_mock fixtures give), "
+                f"not {type(fake).__name__}"
+            )
+        return self._pool.url_for(fake)
+
+    @property
+    def hold(self) -> float:
+        """Seconds a ``timeout`` fault holds its answer at most (the client should give
+        up sooner), before the server closes the connection."""
+        return self._pool.hold
+
+    @hold.setter
+    def hold(self, seconds: float) -> None:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+            raise ValueError(f"hold must be a number of seconds above 0, not {seconds!r}")
+        self._pool.hold = float(seconds)
+
+    def mount(self, fake: FakeProvider) -> None:
+        self.url_for(fake)
+
+    def start(self) -> None:
+        """Servers start on first use."""
+
+    def stop(self) -> None:
+        self._pool.release_all()
+        self._pool.hold = DEFAULT_HOLD
+
+    def verify(self) -> None:
+        """Re-raise, in the test, the first exception raised in a server thread."""
+        errors = self._pool.take_errors()
+        if errors:
+            raise errors[0]
+
+    def __repr__(self) -> str:
+        return f"LoopbackServer(host={self._pool.host!r})"
