@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .core.fake import FakeProvider
     from .core.spec import VendorSpec
     from .transport.base import Transport
+    from .transport.guard import Guard
     from .transport.server import LoopbackServer, ServerPool
 
 __all__ = ["install_vendor", "vendor_fixtures"]
@@ -87,15 +88,17 @@ def bizauth_responses() -> Iterator[responses.RequestsMock]:
 class _Transports:
     """The transports of one test: every fake is mounted on each."""
 
-    def __init__(self, *transports: Transport) -> None:
+    def __init__(self, *transports: Transport, guard: Guard | None = None) -> None:
         self.transports = list(transports)
+        self.guard = guard
 
     def mount(self, fake: FakeProvider, hosts: tuple[str, ...] = ()) -> None:
         for transport in self.transports:
             transport.mount(fake)
-            if hosts and hasattr(transport, "add"):
-                for host in hosts:
-                    transport.add(host, fake.vendor)
+        if self.guard is not None:
+            self.guard.mount(fake)
+            for host in hosts:
+                self.guard.add(host, fake.vendor)
 
 
 def _fixture_of(vendor: str) -> str:
@@ -115,14 +118,16 @@ def _bizauth_transports(
     started: list[Transport] = []
     if available("httpx"):
         started.append(load("httpx")())
+    guard = None
     if _settings(request)["guard"]:
         from .transport.guard import Guard
 
-        started.append(Guard(_fixture_of))
+        guard = Guard(_fixture_of)
+        started.append(guard)
     for transport in started:
         transport.start()
     try:
-        yield _Transports(bizauth_responses, *started)
+        yield _Transports(bizauth_responses, *started[: len(started) - bool(guard)], guard=guard)
     finally:
         for transport in reversed(started):
             transport.stop()
@@ -138,12 +143,19 @@ def _bizauth_server_pool() -> Iterator[ServerPool]:
 
 
 @pytest.fixture
-def bizauth_server(_bizauth_server_pool: ServerPool) -> Iterator[LoopbackServer]:
+def bizauth_server(
+    request: pytest.FixtureRequest, _bizauth_server_pool: ServerPool
+) -> Iterator[LoopbackServer]:
     """A real HTTP server on 127.0.0.1 for clients no in-process transport reaches:
     ``bizauth_server.url_for(<vendor>_mock)`` serves that fake at the vendor's paths."""
     from .transport.server import LoopbackServer
 
-    server = LoopbackServer(_bizauth_server_pool)
+    def let_requests_through(url: str) -> None:
+        # requests, under the fakes' responses mock, reaches the server over the socket.
+        if "bizauth_responses" in request.fixturenames:
+            request.getfixturevalue("bizauth_responses").add_passthru(url)
+
+    server = LoopbackServer(_bizauth_server_pool, on_bind=let_requests_through)
     yield server
     server.stop()
     server.verify()
