@@ -153,7 +153,7 @@ def bizauth_server(
     def let_requests_through(url: str) -> None:
         # requests, under the fakes' responses mock, reaches the server over the socket.
         if "bizauth_responses" in request.fixturenames:
-            request.getfixturevalue("bizauth_responses").add_passthru(url)
+            request.getfixturevalue("bizauth_responses").pass_through(url)
 
     server = LoopbackServer(_bizauth_server_pool, on_bind=let_requests_through)
     yield server

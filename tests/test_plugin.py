@@ -253,6 +253,10 @@ def test_with_pytest_responses(pytester):
     """)
     result = pytester.runpytest("-W", "error", "-p", "no:randomly", "-p", "no:hypothesispytest")
     result.assert_outcomes(passed=1)
+    # pytest-responses stops its mock before our fixture stops ours: requests is unpatched.
+    from requests.adapters import HTTPAdapter
+
+    assert HTTPAdapter.send.__qualname__ == "HTTPAdapter.send"
 
 
 def test_bill24_options_from_marker_and_ini(pytester):

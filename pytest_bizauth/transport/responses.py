@@ -103,12 +103,20 @@ class SharedRequestsMock(responses.RequestsMock):
         super().__init__(assert_all_requests_are_fired=False, registry=_UserRoutesFirst)
         self._default_state: tuple[Any, tuple[Any, ...]] | None = None
         self._running = False
+        self._installed_send: Any = None
 
     def mount(self, fake: FakeProvider) -> None:
         """Serve ``fake`` at its base URL."""
         self.add(_FakeHostRoute(fake))
         if self._default_state is not None:
             responses.mock.add_passthru(fake.base_url)
+
+    def pass_through(self, url: str) -> None:
+        """Let requests to ``url`` reach the network (the loopback server), here and in
+        the default mock linked to this one."""
+        self.add_passthru(url)
+        if self._default_state is not None:
+            responses.mock.add_passthru(url)
 
     @property
     def fakes(self) -> list[FakeProvider]:
@@ -124,6 +132,7 @@ class SharedRequestsMock(responses.RequestsMock):
             # Another mock was active first: what matches nothing here is its business.
             self.add_passthru(re.compile(".*"))
         super().start()
+        self._installed_send = HTTPAdapter.send
         default = responses.mock
         if default is not self:
             # A later @responses.activate would hide the fakes: let the default mock hand
@@ -143,4 +152,10 @@ class SharedRequestsMock(responses.RequestsMock):
             send, default.passthru_prefixes = self._default_state
             _compat.set_responses_real_send(default, send)
             self._default_state = None
+        current = HTTPAdapter.send
         super().stop(allow_assert=allow_assert)
+        if self._installed_send is not None and current is not self._installed_send:
+            # A mock started before ours stopped first and put the real send back; undoing
+            # our patch now would bring its stale one back to life.
+            HTTPAdapter.send = current  # type: ignore[method-assign]
+        self._installed_send = None
