@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .clock import DEFAULT_START, Clock
     from .concurrency import Race, RaceResult, race
     from .core.wire import Call, FakeRequest, Refusal, Reply
+    from .transport.server import LoopbackServer
     from .errors import (
         BizAuthError,
         InvalidCredentialsError,
@@ -48,6 +49,7 @@ __all__ = [
     "FakeRequest",
     "InvalidCredentialsError",
     "IssuedTokens",
+    "LoopbackServer",
     "ProviderError",
     "Race",
     "RaceResult",
@@ -73,6 +75,7 @@ _WHERE = {
     "ProviderError": ".errors",
     "RequestRejectedError": ".errors",
     "TokenRejectedError": ".errors",
+    "LoopbackServer": ".transport.server",
     "Call": ".core.wire",
     "FakeRequest": ".core.wire",
     "Refusal": ".core.wire",

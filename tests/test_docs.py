@@ -57,8 +57,15 @@ def test_every_page_is_linked_from_the_readme():
     assert [p.name for p in PAGES[1:] if f"(docs/{p.name})" not in readme] == []
 
 
+# Extras a page may use; without them installed, its examples are skipped.
+OPTIONAL = {"httpx": "respx", "respx": "respx", "aiohttp": "aiohttp", "httpx_mock": "pytest_httpx"}
+
+
 @pytest.mark.parametrize(("code", "ini"), EXAMPLES)
 def test_example(pytester, code, ini):
+    for word, module in OPTIONAL.items():
+        if re.search(rf"\b{word}\b", code):
+            pytest.importorskip(module)
     if "def test_" not in code:
         exec(compile(code, "<docs example>", "exec"), {"__name__": "docs_example"})
         return

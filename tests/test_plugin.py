@@ -242,6 +242,7 @@ def test_with_responses_activate(pytester):
 
 
 def test_with_pytest_responses(pytester):
+    pytest.importorskip("pytest_responses")
     pytester.makepyfile("""
         import requests
         import responses
