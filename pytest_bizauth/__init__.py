@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from .clock import DEFAULT_START, Clock
     from .concurrency import Race, RaceResult, race
     from .core.wire import Call, FakeRequest, Refusal, Reply
-    from .transport.server import LoopbackServer
     from .errors import (
         BizAuthError,
         InvalidCredentialsError,
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
         RequestRejectedError,
         TokenRejectedError,
     )
+    from .transport.server import LoopbackServer
     from .vendors.bill24.accounts import Bill24Merchant, Bill24User
     from .vendors.bill24.client import Bill24Client
     from .vendors.bill24.fake import FakeBill24, Transaction
