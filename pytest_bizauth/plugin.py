@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .core.spec import VendorSpec
     from .transport.base import Transport
     from .transport.guard import Guard
+    from .transport.httpx import HttpxTransport
     from .transport.server import LoopbackServer, ServerPool
 
 __all__ = ["install_vendor", "vendor_fixtures"]
@@ -108,29 +109,44 @@ def _fixture_of(vendor: str) -> str:
     return "the fake's fixture"
 
 
-@pytest.fixture
-def _bizauth_transports(
-    request: pytest.FixtureRequest, bizauth_responses: Transport
-) -> Iterator[_Transports]:
-    """Every in-process transport that is installed, and the guard."""
+@pytest.fixture(scope="session")
+def _bizauth_httpx() -> Iterator[HttpxTransport | None]:
+    """The httpx transport, when httpx and respx are installed: started once, on first
+    use, for the session (starting it costs milliseconds)."""
     from .transport.base import available, load
 
-    started: list[Transport] = []
-    if available("httpx"):
-        started.append(load("httpx")())
+    if not available("httpx"):
+        yield None
+        return
+    transport: HttpxTransport = load("httpx")()  # type: ignore[assignment]
+    transport.start()
+    yield transport
+    transport.stop()
+
+
+@pytest.fixture
+def _bizauth_transports(
+    request: pytest.FixtureRequest,
+    bizauth_responses: Transport,
+    _bizauth_httpx: HttpxTransport | None,
+) -> Iterator[_Transports]:
+    """Every in-process transport that is installed, and the guard."""
+    in_process: list[Transport] = [bizauth_responses]
+    if _bizauth_httpx is not None:
+        in_process.append(_bizauth_httpx)
     guard = None
     if _settings(request)["guard"]:
         from .transport.guard import Guard
 
         guard = Guard(_fixture_of)
-        started.append(guard)
-    for transport in started:
-        transport.start()
+        guard.start()
     try:
-        yield _Transports(bizauth_responses, *started[: len(started) - bool(guard)], guard=guard)
+        yield _Transports(*in_process, guard=guard)
     finally:
-        for transport in reversed(started):
-            transport.stop()
+        if guard is not None:
+            guard.stop()
+        if _bizauth_httpx is not None:
+            _bizauth_httpx.release()
 
 
 @pytest.fixture(scope="session")
@@ -143,19 +159,12 @@ def _bizauth_server_pool() -> Iterator[ServerPool]:
 
 
 @pytest.fixture
-def bizauth_server(
-    request: pytest.FixtureRequest, _bizauth_server_pool: ServerPool
-) -> Iterator[LoopbackServer]:
+def bizauth_server(_bizauth_server_pool: ServerPool) -> Iterator[LoopbackServer]:
     """A real HTTP server on 127.0.0.1 for clients no in-process transport reaches:
     ``bizauth_server.url_for(<vendor>_mock)`` serves that fake at the vendor's paths."""
     from .transport.server import LoopbackServer
 
-    def let_requests_through(url: str) -> None:
-        # requests, under the fakes' responses mock, reaches the server over the socket.
-        if "bizauth_responses" in request.fixturenames:
-            request.getfixturevalue("bizauth_responses").pass_through(url)
-
-    server = LoopbackServer(_bizauth_server_pool, on_bind=let_requests_through)
+    server = LoopbackServer(_bizauth_server_pool)
     yield server
     server.stop()
     server.verify()

@@ -137,12 +137,20 @@ def test_a_users_respx_routes_work_beside_the_fakes(pytester):
             assert httpx.get("https://api.example.com/status").json() == {"ok": 1}
             assert httpx.post(bizmail_mock.base_url + TOKEN, json=body(bizmail_mock)).is_success
 
-        def test_a_user_route_on_a_fake_host_wins_when_it_started_first(respx_mock, bizmail_mock):
+        def test_a_user_route_for_a_fake_endpoint_wins(respx_mock, bizmail_mock):
             respx_mock.post(bizmail_mock.base_url + TOKEN).respond(503)
             assert httpx.post(bizmail_mock.base_url + TOKEN, json={}).status_code == 503
             assert bizmail_mock.calls == []
+
+        def test_also_when_it_started_after_the_fake(bizmail_mock):
+            with respx.mock(assert_all_called=False) as router:
+                router.post(bizmail_mock.base_url + TOKEN).respond(418)
+                assert httpx.post(bizmail_mock.base_url + TOKEN, json={}).status_code == 418
+                refresh = httpx.post(bizmail_mock.base_url + "/api/1.0/auth/refresh", json={})
+            assert refresh.status_code == 400  # the fake's: no route of the user's matched
+            assert [c.endpoint for c in bizmail_mock.calls] == ["/api/1.0/auth/refresh"]
     """)
-    run(pytester).assert_outcomes(passed=3)
+    run(pytester).assert_outcomes(passed=4)
 
 
 def test_an_unserved_path_over_httpx_fails_at_once_and_at_teardown(pytester):
@@ -158,6 +166,20 @@ def test_an_unserved_path_over_httpx_fails_at_once_and_at_teardown(pytester):
     result = run(pytester)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*matched no endpoint*", "*GET /nope*"])
+
+
+def test_requests_reaches_loopback_servers_beside_the_fakes(pytester):
+    pytester.makepyfile("""
+        import pytest
+        import requests
+
+        def test_local(bizmail_mock, bizauth_responses, httpserver):
+            httpserver.expect_request("/status").respond_with_json({"up": True})
+            assert requests.get(httpserver.url_for("/status"), timeout=5).json() == {"up": True}
+            with pytest.raises(requests.ConnectionError, match="Connection refused by Responses"):
+                requests.get("https://api.example.com/status", timeout=5)
+    """)
+    run(pytester).assert_outcomes(passed=1)
 
 
 # -- the loopback server ------------------------------------------------------------------

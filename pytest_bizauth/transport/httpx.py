@@ -3,13 +3,17 @@
 The router has one catch-all route whose side effect answers requests to a fake's host
 and leaves every other request alone: to the user's own respx routers when any are
 active (``respx.mock``, the ``respx_mock`` fixture), else to the network, as httpx
-always does. respx tries its routers in the order they started, so a user's router
-started before ours sees the fakes' requests first; one that mocks everything it is
-not told about (``assert_all_mocked=False``) answers them itself.
+always does. A user's route that matches a fake's request wins over the fake, as a
+user's ``responses`` route does.
+
+Starting a respx router patches httpcore, which costs milliseconds, so the router starts
+once, on first use, and stays for the session; each test mounts its fakes and lets go
+of them at teardown. With no fake mounted it hands every request on.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -28,6 +32,8 @@ __all__ = ["HttpxTransport"]
 # The respx mocker every router uses unless told otherwise (patching httpcore), so that
 # ours and the user's routers take turns on the same requests.
 _MOCKER = "httpcore"
+# Our transports by router (one per pytest session; pytester runs sessions in sessions).
+_OURS: weakref.WeakKeyDictionary[respx.Router, HttpxTransport] = weakref.WeakKeyDictionary()
 
 
 class HttpxTransport:
@@ -40,6 +46,7 @@ class HttpxTransport:
             assert_all_called=False, assert_all_mocked=True, using=_MOCKER
         )
         self.router.route(name="pytest-bizauth").mock(side_effect=self._answer)
+        _OURS[self.router] = self
 
     def mount(self, fake: FakeProvider) -> None:
         self.fakes.append(fake)
@@ -48,7 +55,34 @@ class HttpxTransport:
         self.router.start()
 
     def stop(self) -> None:
+        self.fakes.clear()
         self.router.stop(quiet=True)
+
+    def release(self) -> None:
+        """Forget this test's fakes; the router stays started."""
+        self.fakes.clear()
+
+    def _others(self) -> list[respx.Router]:
+        return [r for r in respx.mocks.Mocker.registry[_MOCKER].routers if r is not self.router]
+
+    def _others_may_answer(self, url: str) -> bool:
+        """Whether another router should have its turn: a user's, or ours of another
+        session serving this URL."""
+        for router in self._others():
+            transport = _OURS.get(router)
+            if transport is None or any(served_by(f.base_url, url) for f in transport.fakes):
+                return True
+        return False
+
+    def _wanted_by_users(self, request: httpx.Request) -> bool:
+        """Whether a user's router (not another test session's of ours) has a route for
+        this request."""
+        return any(
+            bool(route.pattern.match(request)) if route.pattern is not None else True
+            for router in self._others()
+            if router not in _OURS
+            for route in router.routes
+        )
 
     def verify(self) -> None:
         """Nothing to check: the fakes record what went wrong themselves."""
@@ -56,9 +90,9 @@ class HttpxTransport:
     def _answer(self, request: httpx.Request) -> httpx.Response | httpx.Request:
         url = str(request.url)
         fake = next((f for f in self.fakes if served_by(f.base_url, url)), None)
-        if fake is None:
-            if len(respx.mocks.Mocker.registry[_MOCKER].routers) > 1:
-                raise AllMockedAssertionError(f"not a pytest-bizauth fake's host: {url}")
+        if fake is None or self._wanted_by_users(request):
+            if self._others_may_answer(url):
+                raise AllMockedAssertionError(f"not for pytest-bizauth's fakes: {url}")
             return request  # pass through: httpx sends it as it always does
         parts = urlsplit(url)
         reply = fake.handle(

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SharedRequestsMock"]
 
+_LOOPBACK = re.compile(r"https?://(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])(?::\d+)?(?:[/?]|$)")
+
 
 class _FakeHostRoute(responses.BaseResponse):
     """Every request to a fake's host, whatever the method, goes to the fake."""
@@ -111,13 +113,6 @@ class SharedRequestsMock(responses.RequestsMock):
         if self._default_state is not None:
             responses.mock.add_passthru(fake.base_url)
 
-    def pass_through(self, url: str) -> None:
-        """Let requests to ``url`` reach the network (the loopback server), here and in
-        the default mock linked to this one."""
-        self.add_passthru(url)
-        if self._default_state is not None:
-            responses.mock.add_passthru(url)
-
     @property
     def fakes(self) -> list[FakeProvider]:
         return [r.fake for r in self.registered() if isinstance(r, _FakeHostRoute)]
@@ -131,6 +126,9 @@ class SharedRequestsMock(responses.RequestsMock):
         if outer is not _compat.responses_real_send():
             # Another mock was active first: what matches nothing here is its business.
             self.add_passthru(re.compile(".*"))
+        # Loopback is never a vendor: what matches no route there (bizauth_server, a
+        # test's own local server) goes over the socket.
+        self.add_passthru(_LOOPBACK)
         super().start()
         self._installed_send = HTTPAdapter.send
         default = responses.mock
@@ -139,6 +137,7 @@ class SharedRequestsMock(responses.RequestsMock):
             # their hosts' requests over to us.
             self._default_state = (_compat.mock_real_send(default), default.passthru_prefixes)
             _compat.set_responses_real_send(default, HTTPAdapter.send)
+            default.add_passthru(_LOOPBACK)
             for fake in self.fakes:
                 default.add_passthru(fake.base_url)
 

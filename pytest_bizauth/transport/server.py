@@ -12,7 +12,7 @@ import contextlib
 import select
 import socket
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..core.faults import phrase
@@ -201,23 +201,17 @@ class LoopbackServer:
     """The fakes over real HTTP on 127.0.0.1: ``url_for(fake)`` is the base URL that
     serves ``fake`` at the vendor's own paths, for this test."""
 
-    def __init__(self, pool: ServerPool, on_bind: Callable[[str], None] | None = None) -> None:
+    def __init__(self, pool: ServerPool) -> None:
         self._pool = pool
-        self._on_bind = on_bind
 
     def url_for(self, fake: FakeProvider) -> str:
         """``http://127.0.0.1:<port>``, serving ``fake`` until the test ends."""
-        from ..core.fake import FakeProvider
-
-        if not isinstance(fake, FakeProvider):
+        if not hasattr(fake, "handle"):
             raise TypeError(
                 f"url_for() takes a fake (such as bizauth's *_mock fixtures give), "
                 f"not {type(fake).__name__}"
             )
-        url = self._pool.url_for(fake)
-        if self._on_bind is not None:
-            self._on_bind(url)
-        return url
+        return self._pool.url_for(fake)
 
     @property
     def hold(self) -> float:
