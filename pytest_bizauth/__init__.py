@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client.base import IssuedTokens
+    from .client.core import IssuedTokens
     from .clock import DEFAULT_START, Clock
     from .concurrency import Race, RaceResult, race
     from .core.wire import Call, FakeRequest, Refusal, Reply
@@ -66,7 +66,7 @@ __all__ = [
 _WHERE = {
     "DEFAULT_START": ".clock",
     "Clock": ".clock",
-    "IssuedTokens": ".client.base",
+    "IssuedTokens": ".client.core",
     "Race": ".concurrency",
     "RaceResult": ".concurrency",
     "race": ".concurrency",

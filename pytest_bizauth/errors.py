@@ -26,6 +26,7 @@ class BizAuthError(Exception):
         endpoint: str | None = None,
         hint: str | None = None,
         code: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -33,6 +34,8 @@ class BizAuthError(Exception):
         self.endpoint = endpoint
         self.hint = hint
         self.code = code
+        #: Seconds the provider asked the client to wait (its ``Retry-After``), if any.
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         where = ""
