@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Union
 
@@ -165,10 +166,9 @@ class AsyncTokenClient(ClientCore):
         """Close the client's own ``httpx.AsyncClient`` from synchronous code (a fixture's
         teardown), once its loop has ended."""
         if self._own is not None:
-            try:
+            # RuntimeError: a loop is running here, where the owner should close it.
+            with contextlib.suppress(RuntimeError):
                 asyncio.run(self.aclose())
-            except RuntimeError:  # a loop is running here: close it there instead
-                pass
 
     async def __aenter__(self) -> AsyncTokenClient:
         return self
