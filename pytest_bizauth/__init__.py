@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .client.core import IssuedTokens
     from .clock import DEFAULT_START, Clock
-    from .concurrency import Race, RaceResult, race
+    from .concurrency import Race, RaceResult, race, race_tasks
     from .core.wire import Call, FakeRequest, Refusal, Reply
     from .errors import (
         BizAuthError,
@@ -23,16 +23,20 @@ if TYPE_CHECKING:
     )
     from .transport.server import LoopbackServer
     from .vendors.bill24.accounts import Bill24Merchant, Bill24User
+    from .vendors.bill24.async_client import AsyncBill24Client
     from .vendors.bill24.client import Bill24Client
     from .vendors.bill24.fake import FakeBill24, Transaction
     from .vendors.bill24.keys import SigningKey
     from .vendors.bill24.tokens import Bill24Tokens
     from .vendors.bizmail.accounts import BizMailUser
+    from .vendors.bizmail.async_client import AsyncBizMailClient
     from .vendors.bizmail.client import BizMailClient
     from .vendors.bizmail.fake import FakeBizMail, StoredMail
     from .vendors.bizmail.tokens import BizMailTokens
 
 __all__ = [
+    "AsyncBill24Client",
+    "AsyncBizMailClient",
     "DEFAULT_START",
     "Bill24Client",
     "Bill24Merchant",
@@ -61,15 +65,19 @@ __all__ = [
     "TokenRejectedError",
     "Transaction",
     "race",
+    "race_tasks",
 ]
 
 _WHERE = {
+    "AsyncBizMailClient": ".vendors.bizmail.async_client",
+    "AsyncBill24Client": ".vendors.bill24.async_client",
     "DEFAULT_START": ".clock",
     "Clock": ".clock",
     "IssuedTokens": ".client.core",
     "Race": ".concurrency",
     "RaceResult": ".concurrency",
     "race": ".concurrency",
+    "race_tasks": ".concurrency",
     "BizAuthError": ".errors",
     "InvalidCredentialsError": ".errors",
     "ProviderError": ".errors",

@@ -1,18 +1,22 @@
-"""Run a callable on many threads released together, to prove single-flight refresh."""
+"""Run a callable on many threads, or a coroutine function on many tasks, released
+together, to prove single-flight refresh."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar, Union
 
 if TYPE_CHECKING:
     import datetime as _dt
+    from collections.abc import Awaitable
 
     from .clock import Clock
 
-__all__ = ["Race", "RaceResult", "race"]
+__all__ = ["Race", "RaceResult", "race", "race_tasks"]
 
 # freezegun answers time.time() with the real time when one of the five callers nearest
 # to the call belongs to an ignored module such as threading. Calling the racer this
@@ -20,12 +24,17 @@ __all__ = ["Race", "RaceResult", "race"]
 _FROZEN_DEPTH = 5
 
 
+T = TypeVar("T")
+#: What races: a callable, or a coroutine function (then it races as tasks on one loop).
+Racer = Union[Callable[[], T], Callable[[], "Awaitable[T]"]]
+
+
 @dataclass(frozen=True)
-class RaceResult:
-    """What the racing threads returned and raised, in thread order."""
+class RaceResult(Generic[T]):
+    """What the racing threads (or tasks) returned and raised, in start order."""
 
     threads: int
-    values: list[Any] = field(repr=False)
+    values: list[T] = field(repr=False)
     errors: list[BaseException]
 
     @property
@@ -34,9 +43,9 @@ class RaceResult:
         return not self.errors
 
     @property
-    def distinct(self) -> list[Any]:
+    def distinct(self) -> list[T]:
         """The different values returned, in first-seen order."""
-        seen: list[Any] = []
+        seen: list[T] = []
         for value in self.values:
             if value not in seen:
                 seen.append(value)
@@ -54,27 +63,44 @@ def _call_deep(fn: Callable[[], Any], depth: int) -> Any:
     return fn()
 
 
+def _check(threads: object, clock: Clock | None, past: object) -> None:
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 2:
+        raise ValueError(f"threads must be a whole number, 2 or more, not {threads!r}")
+    if past is not None:
+        if clock is None:
+            raise ValueError("race(past=...) needs the clock: pass clock=bizauth_clock")
+        clock.travel_past(past)  # type: ignore[arg-type]
+
+
 def race(
-    fn: Callable[[], Any],
+    fn: Racer[T],
     *,
     threads: int = 16,
     clock: Clock | None = None,
     past: str | _dt.datetime | None = None,
     switch_interval: float = 1e-6,
     timeout: float = 30.0,
-) -> RaceResult:
-    """Call ``fn`` on ``threads`` threads released together by a barrier.
+) -> RaceResult[T]:
+    """Call ``fn`` on ``threads`` threads released together by a barrier; a coroutine
+    function runs as ``threads`` tasks on one new event loop, released together.
 
     With ``past`` (a token or an instant) the clock first travels just past it, so every
-    thread finds the token expired at once. While the threads run, the interpreter
-    switches threads as often as it can (``switch_interval``), so a missing lock shows.
+    thread finds the token expired at once. While threads run, the interpreter switches
+    threads as often as it can (``switch_interval``), so a missing lock shows. Inside a
+    running event loop, ``await race_tasks(...)`` instead.
     """
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 2:
-        raise ValueError(f"threads must be a whole number, 2 or more, not {threads!r}")
-    if past is not None:
-        if clock is None:
-            raise ValueError("race(past=...) needs the clock: pass clock=bizauth_clock")
-        clock.travel_past(past)
+    if inspect.iscoroutinefunction(fn):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise RuntimeError(
+                "race() of a coroutine function runs its own event loop; inside a running "
+                "loop, use: await race_tasks(fn, ...)"
+            )
+        return asyncio.run(race_tasks(fn, threads=threads, clock=clock, past=past, timeout=timeout))
+    _check(threads, clock, past)
     barrier = threading.Barrier(threads)
     values: list[Any] = [None] * threads
     errors: list[tuple[int, BaseException]] = []
@@ -104,6 +130,35 @@ def race(
     return RaceResult(threads, values, [exc for _, exc in sorted(errors, key=lambda e: e[0])])
 
 
+async def race_tasks(
+    fn: Callable[[], Awaitable[T]],
+    *,
+    threads: int = 16,
+    clock: Clock | None = None,
+    past: str | _dt.datetime | None = None,
+    timeout: float = 30.0,
+) -> RaceResult[T]:
+    """Run ``threads`` tasks of the coroutine function ``fn`` on the running loop, all
+    released at once (after each has started and reached the gate)."""
+    _check(threads, clock, past)
+    gate = asyncio.Event()
+
+    async def one() -> T:
+        await gate.wait()
+        return await fn()
+
+    tasks = [asyncio.ensure_future(one()) for _ in range(threads)]
+    await asyncio.sleep(0)  # every task reaches the gate
+    gate.set()
+    try:
+        outcomes = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout)
+    except asyncio.TimeoutError:
+        raise TimeoutError(f"racing tasks did not finish within {timeout} s") from None
+    values: list[Any] = [None if isinstance(o, BaseException) else o for o in outcomes]
+    errors = [o for o in outcomes if isinstance(o, BaseException)]
+    return RaceResult(threads, values, errors)
+
+
 class Race:
     """``race`` bound to a clock; the ``bizauth_race`` fixture gives one."""
 
@@ -112,13 +167,13 @@ class Race:
 
     def __call__(
         self,
-        fn: Callable[[], Any],
+        fn: Racer[T],
         *,
         threads: int = 16,
         past: str | _dt.datetime | None = None,
         switch_interval: float = 1e-6,
         timeout: float = 30.0,
-    ) -> RaceResult:
+    ) -> RaceResult[T]:
         return race(
             fn,
             threads=threads,
@@ -127,6 +182,17 @@ class Race:
             switch_interval=switch_interval,
             timeout=timeout,
         )
+
+    async def tasks(
+        self,
+        fn: Callable[[], Awaitable[T]],
+        *,
+        threads: int = 16,
+        past: str | _dt.datetime | None = None,
+        timeout: float = 30.0,
+    ) -> RaceResult[T]:
+        """:func:`race_tasks` bound to the clock, for a test already inside a loop."""
+        return await race_tasks(fn, threads=threads, clock=self.clock, past=past, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"Race(clock={self.clock!r})"

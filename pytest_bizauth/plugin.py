@@ -197,9 +197,19 @@ def _with_arguments(fn: Callable[..., Any], *names: str) -> Callable[..., Any]:
     return fn
 
 
+def _needs_httpx(fixture: str) -> None:
+    from .transport.base import available
+
+    if not available("httpx"):
+        pytest.fail(
+            f"pytest-bizauth: {fixture} needs httpx and respx: pip install 'pytest-bizauth[httpx]'",
+            pytrace=False,
+        )
+
+
 def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
     """The fixtures of one vendor: ``<name>_mock``, ``<name>_tokens`` and, when the spec
-    has a client, ``<name>_client``."""
+    has clients, ``<name>_client`` and ``<name>_async_client``."""
     mock_name = f"{spec.name}_mock"
 
     def mock(**fixtures: Any) -> Iterator[FakeProvider]:
@@ -224,6 +234,16 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
             return build(fixtures[mock_name], _settings(fixtures["request"])["leeway"])
 
         made[f"{spec.name}_client"] = _with_arguments(client, "request", mock_name)
+    if spec.async_client is not None:
+        build_async = spec.async_client
+
+        def async_client(**fixtures: Any) -> Iterator[Any]:
+            _needs_httpx(f"{spec.name}_async_client")
+            built = build_async(fixtures[mock_name], _settings(fixtures["request"])["leeway"])
+            yield built
+            built.close_outside_loop()
+
+        made[f"{spec.name}_async_client"] = _with_arguments(async_client, "request", mock_name)
     fixtures = {}
     for name, fn in made.items():
         fn.__name__ = fn.__qualname__ = name

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -10,7 +11,8 @@ from pytest_bizauth.clock import Clock
 # pytester's in-process runs forget modules first imported inside them; importing every
 # public name here keeps one copy of each class for the outer and the inner runs.
 for _name in pytest_bizauth.__all__:
-    getattr(pytest_bizauth, _name)
+    with contextlib.suppress(ImportError):  # the async clients, without the httpx extra
+        getattr(pytest_bizauth, _name)
 import pytest_bizauth.transport.responses  # noqa: E402
 
 # The same for what signing and verifying import on first use (cryptography's bindings
@@ -32,6 +34,8 @@ QUIET_PLUGINS = (
     "no:freezer",
     "-p",
     "no:hypothesispytest",
+    "-p",
+    "no:asyncio",
 )
 
 

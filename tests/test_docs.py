@@ -58,13 +58,20 @@ def test_every_page_is_linked_from_the_readme():
 
 
 # Extras a page may use; without them installed, its examples are skipped.
-OPTIONAL = {"httpx": "respx", "respx": "respx", "aiohttp": "aiohttp", "httpx_mock": "pytest_httpx"}
+OPTIONAL = {
+    "httpx": "respx",
+    "respx": "respx",
+    "aiohttp": "aiohttp",
+    "httpx_mock": "pytest_httpx",
+    r"\w*async_client": "respx",
+    "asyncio_default_fixture_loop_scope": "pytest_asyncio",
+}
 
 
 @pytest.mark.parametrize(("code", "ini"), EXAMPLES)
 def test_example(pytester, code, ini):
     for word, module in OPTIONAL.items():
-        if re.search(rf"\b{word}\b", code):
+        if re.search(rf"\b{word}\b", code + (ini or "")):
             pytest.importorskip(module)
     if "def test_" not in code:
         exec(compile(code, "<docs example>", "exec"), {"__name__": "docs_example"})
@@ -72,7 +79,11 @@ def test_example(pytester, code, ini):
     if ini:
         pytester.makeini(ini)
     pytester.makepyfile(code)
-    result = pytester.runpytest("-W", "error", "--strict-markers", *QUIET_PLUGINS)
+    plugins = list(QUIET_PLUGINS)
+    if "pytest.mark.asyncio" in code:
+        at = plugins.index("no:asyncio")
+        del plugins[at - 1 : at + 1]
+    result = pytester.runpytest("-W", "error", "--strict-markers", *plugins)
     outcomes = result.parseoutcomes()
     assert result.ret == 0, result.stdout.str()
     assert outcomes.get("passed", 0) >= 1

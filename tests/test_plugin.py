@@ -252,7 +252,9 @@ def test_with_pytest_responses(pytester):
             assert requests.get("https://api.example.com/x", timeout=1).json() == {"n": 2}
             assert bizmail_client.access_token()
     """)
-    result = pytester.runpytest("-W", "error", "-p", "no:randomly", "-p", "no:hypothesispytest")
+    result = pytester.runpytest(
+        "-W", "error", "-p", "no:randomly", "-p", "no:hypothesispytest", "-p", "no:asyncio"
+    )
     result.assert_outcomes(passed=1)
     # pytest-responses stops its mock before our fixture stops ours: requests is unpatched.
     from requests.adapters import HTTPAdapter

@@ -53,7 +53,8 @@ class VendorSpec:
     ``<name>_client``) and options (``<name>_access_ttl``). ``fake`` names the fake's
     class as ``"module:Class"``, imported on first use; each option's value is passed to
     it as the keyword argument of the option's name without the prefix. ``client``
-    builds the ``<name>_client`` fixture's client from the fake and the leeway.
+    builds the ``<name>_client`` fixture's client from the fake and the leeway, and
+    ``async_client`` the ``<name>_async_client`` fixture's.
     """
 
     name: str
@@ -61,6 +62,7 @@ class VendorSpec:
     fake: str
     options: tuple[Option, ...]
     client: Callable[[Any, float], Any] | None = None
+    async_client: Callable[[Any, float], Any] | None = None
     hosts: tuple[str, ...] = ()
     docs: Mapping[str, str] = field(default_factory=dict)
 

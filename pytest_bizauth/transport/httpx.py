@@ -13,6 +13,7 @@ of them at teardown. With no fake mounted it hands every request on.
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -36,15 +37,28 @@ _MOCKER = "httpcore"
 _OURS: weakref.WeakKeyDictionary[respx.Router, HttpxTransport] = weakref.WeakKeyDictionary()
 
 
+class _Router(respx.MockRouter):
+    """A respx router whose async answers let the event loop run other tasks first, as a
+    real network does: code that awaits between checking a token and renewing it shows
+    its race in-process too."""
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # another async library (trio): no asyncio loop to yield to
+            pass
+        else:
+            await asyncio.sleep(0)
+        return await super().async_handler(request)
+
+
 class HttpxTransport:
     """The fakes, reachable from ``httpx.Client``, ``httpx.AsyncClient`` and
     ``httpx.get(...)``/``httpx.post(...)`` with no socket."""
 
     def __init__(self) -> None:
         self.fakes: list[FakeProvider] = []
-        self.router = respx.MockRouter(
-            assert_all_called=False, assert_all_mocked=True, using=_MOCKER
-        )
+        self.router = _Router(assert_all_called=False, assert_all_mocked=True, using=_MOCKER)
         self.router.route(name="pytest-bizauth").mock(side_effect=self._answer)
         _OURS[self.router] = self
 

@@ -12,6 +12,7 @@ from ..._options import Option, parse_bool, parse_client_error, parse_text, pars
 from ...core.spec import VendorSpec, register
 
 if TYPE_CHECKING:
+    from .async_client import AsyncBill24Client
     from .client import Bill24Client
     from .keys import SigningKey
 
@@ -40,6 +41,15 @@ def _client(fake: Any, leeway: float) -> Bill24Client:
 
     user = fake.user
     return Bill24Client.for_portal_user(
+        fake.base_url, user.email, user.password, user.client_id, user.secret, leeway=leeway
+    )
+
+
+def _async_client(fake: Any, leeway: float) -> AsyncBill24Client:
+    from .async_client import AsyncBill24Client
+
+    user = fake.user
+    return AsyncBill24Client.for_portal_user(
         fake.base_url, user.email, user.password, user.client_id, user.secret, leeway=leeway
     )
 
@@ -79,6 +89,7 @@ SPEC = register(
             ),
         ),
         client=_client,
+        async_client=_async_client,
         hosts=("merchantapi.bill24.io", "merchantapi-demo.bill24.io"),
         docs={
             "mock": "A stateful Bill24 fake with a portal user at ``.user`` and a merchant "
@@ -87,6 +98,8 @@ SPEC = register(
             "lifetime).",
             "client": "A real ``Bill24Client`` pointed at the Bill24 fake as its default "
             "portal user.",
+            "async_client": "An ``AsyncBill24Client`` pointed at the Bill24 fake as its "
+            "default portal user; its httpx client is closed at teardown.",
         },
     )
 )

@@ -12,6 +12,7 @@ from ..._options import Option, parse_url, per_vendor
 from ...core.spec import VendorSpec, register
 
 if TYPE_CHECKING:
+    from .async_client import AsyncBizMailClient
     from .client import BizMailClient
 
 __all__ = ["ACCESS_TTL", "BASE_URL", "REFRESH_TTL", "SECRET", "SPEC"]
@@ -37,6 +38,13 @@ def _client(fake: Any, leeway: float) -> BizMailClient:
     return BizMailClient(fake.base_url, user.username, user.password, leeway=leeway)
 
 
+def _async_client(fake: Any, leeway: float) -> AsyncBizMailClient:
+    from .async_client import AsyncBizMailClient
+
+    user = fake.user
+    return AsyncBizMailClient(fake.base_url, user.username, user.password, leeway=leeway)
+
+
 SPEC = register(
     VendorSpec(
         name="bizmail",
@@ -50,11 +58,14 @@ SPEC = register(
             *per_vendor("bizmail", "BizMail", access_ttl=ACCESS_TTL, refresh_ttl=REFRESH_TTL),
         ),
         client=_client,
+        async_client=_async_client,
         hosts=("smtp-api.bizfly.vn",),
         docs={
             "mock": "A stateful BizMail Delivery fake with one default user at ``.user``.",
             "tokens": "Mints tokens the BizMail fake accepts (same secret, user, lifetimes).",
             "client": "A real ``BizMailClient`` pointed at the BizMail fake as its default user.",
+            "async_client": "An ``AsyncBizMailClient`` pointed at the BizMail fake as its "
+            "default user; its httpx client is closed at teardown.",
         },
     )
 )
