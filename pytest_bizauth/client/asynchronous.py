@@ -94,17 +94,16 @@ class AsyncTokenClient(ClientCore):
         return lock
 
     async def _token(self, rejected: Cached | None = None) -> Cached:
-        cached = self._cached
-        if rejected is None and cached is not None and self._fresh() is not None:
-            return cached
+        usable = self._usable(rejected) if rejected is None else None
+        if usable is not None:
+            return usable
         async with self._lock():
-            if self._stale(
-                None if rejected is None else rejected.access,
-                None if rejected is None else rejected.generation,
-            ):
+            usable = self._usable(rejected)
+            if usable is None:
                 await self._run(self._renew())
-            assert self._cached is not None
-            return self._cached
+                usable = self._cached
+            assert usable is not None
+            return usable
 
     async def _run(self, flow: Flow) -> Any:
         """Drive a flow of the core: make its requests, hand it tokens."""
@@ -132,11 +131,7 @@ class AsyncTokenClient(ClientCore):
         return self._own
 
     async def _send(self, send: Send) -> Answer:
-        options: dict[str, Any] = {"headers": send.headers()}
-        if send.parts:
-            options["files"] = [(name, (file, data, kind)) for name, file, data, kind in send.parts]
-        elif send.json is not None:
-            options["json"] = send.json
+        options = send.options()
         try:
             response = await self._http().request(
                 send.method,

@@ -53,6 +53,15 @@ class Send:
     def headers(self) -> dict[str, str]:
         return {} if self.token is None else {"Authorization": f"Bearer {self.token}"}
 
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments ``requests`` and ``httpx`` both take for this request."""
+        options: dict[str, Any] = {"headers": self.headers()}
+        if self.parts:
+            options["files"] = [(name, (file, data, kind)) for name, file, data, kind in self.parts]
+        elif self.json is not None:
+            options["json"] = self.json
+        return options
+
 
 @dataclass(frozen=True)
 class NeedToken:
@@ -179,13 +188,16 @@ class ClientCore:
             return cached.access
         return None
 
-    def _stale(self, rejected: str | None, generation: int | None) -> bool:
-        """Whether the cache still needs renewing: for a rejected token, only if no
-        renewal happened since the caller saw it."""
+    def _usable(self, rejected: Cached | None = None) -> Cached | None:
+        """The cached token set if it needs no renewal: not due, and (after a 401 with
+        ``rejected``) renewed by someone else since. Decided by generation, not by
+        comparing tokens, which can be byte-identical across a renewal."""
         cached = self._cached
+        if cached is None:
+            return None
         if rejected is None:
-            return cached is None or timestamp() >= cached.renew_at
-        return cached is None or cached.generation == generation
+            return cached if timestamp() < cached.renew_at else None
+        return cached if cached.generation != rejected.generation else None
 
     def forget_tokens(self) -> None:
         """Drop the cached tokens: the next call logs in."""

@@ -85,17 +85,16 @@ class TokenClient(ClientCore):
     def _token(self, rejected: Cached | None = None) -> Cached:
         """The cached token set, renewed under the lock if it is due, or (``rejected``)
         if no other thread renewed it since that one was refused."""
-        cached = self._cached
-        if rejected is None and cached is not None and self._fresh() is not None:
-            return cached
+        usable = self._usable(rejected) if rejected is None else None
+        if usable is not None:
+            return usable
         with self._lock:
-            if self._stale(
-                None if rejected is None else rejected.access,
-                None if rejected is None else rejected.generation,
-            ):
+            usable = self._usable(rejected)
+            if usable is None:
                 self._run(self._renew())
-            assert self._cached is not None
-            return self._cached
+                usable = self._cached
+            assert usable is not None
+            return usable
 
     def _run(self, flow: Flow) -> Any:
         """Drive a flow of the core: make its requests, hand it tokens."""
@@ -115,11 +114,7 @@ class TokenClient(ClientCore):
 
     def _send(self, send: Send) -> Answer:
         url = self.base_url + send.path
-        options: dict[str, Any] = {"headers": send.headers()}
-        if send.parts:
-            options["files"] = [(name, (file, data, kind)) for name, file, data, kind in send.parts]
-        elif send.json is not None:
-            options["json"] = send.json
+        options = send.options()
         try:
             response = self.session.request(
                 send.method, url, timeout=self.timeout, allow_redirects=False, **options

@@ -7,10 +7,21 @@ import importlib.util
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
+from ..core.wire import NetworkError
+
 if TYPE_CHECKING:
     from ..core.fake import FakeProvider
+    from ..core.wire import Reply
 
-__all__ = ["IN_PROCESS", "Transport", "available", "load", "served_by", "unserved"]
+__all__ = [
+    "IN_PROCESS",
+    "Transport",
+    "available",
+    "load",
+    "no_answer",
+    "served_by",
+    "unserved",
+]
 
 
 class Transport(Protocol):
@@ -58,6 +69,21 @@ def unserved(fake: FakeProvider, method: str, path: str) -> str:
         f"Connection refused by pytest-bizauth: the {fake.vendor} fake at {fake.base_url} "
         f"has no endpoint {method} {path}.\nIt serves:\n{routes}"
     )
+
+
+def no_answer(
+    fake: FakeProvider, reply: Reply | None, method: str, path: str
+) -> tuple[NetworkError | None, str] | None:
+    """Why a request gets no HTTP answer, if it does not: ``(None, why)`` for a path the
+    fake does not serve (a refused connection), ``(fault, why)`` for an injected network
+    fault. Each transport raises its library's exception for it."""
+    if reply is None:
+        return None, unserved(fake, method, path)
+    if reply.fault is NetworkError.TIMEOUT:
+        return reply.fault, f"Read timed out (injected by pytest-bizauth into {method} {path})"
+    if reply.fault is NetworkError.CONNECTION:
+        return reply.fault, f"Connection aborted (injected by pytest-bizauth into {method} {path})"
+    return None
 
 
 def host_of(url: str) -> str:

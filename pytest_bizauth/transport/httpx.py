@@ -23,7 +23,7 @@ import respx
 from respx.models import AllMockedAssertionError
 
 from ..core.wire import FakeRequest, NetworkError
-from .base import served_by, unserved
+from .base import no_answer, served_by
 
 if TYPE_CHECKING:
     from ..core.fake import FakeProvider
@@ -114,15 +114,10 @@ class HttpxTransport:
                 request.method, parts.path, dict(request.headers), request.content, parts.query
             )
         )
-        where = f"{request.method} {parts.path}"
-        if reply is None:
-            raise httpx.ConnectError(unserved(fake, request.method, parts.path), request=request)
-        if reply.fault is NetworkError.TIMEOUT:
-            raise httpx.ReadTimeout(
-                f"Read timed out (injected by pytest-bizauth into {where})", request=request
-            )
-        if reply.fault is NetworkError.CONNECTION:
-            raise httpx.ConnectError(
-                f"Connection aborted (injected by pytest-bizauth into {where})", request=request
-            )
+        problem = no_answer(fake, reply, request.method, parts.path)
+        if problem is not None:
+            fault, why = problem
+            failure = httpx.ReadTimeout if fault is NetworkError.TIMEOUT else httpx.ConnectError
+            raise failure(why, request=request)
+        assert reply is not None
         return httpx.Response(reply.status, headers=reply.all_headers(), content=reply.content())

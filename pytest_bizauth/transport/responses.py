@@ -19,7 +19,7 @@ from responses.registries import FirstMatchRegistry
 
 from .. import _compat
 from ..core.wire import FakeRequest, NetworkError
-from .base import served_by, unserved
+from .base import no_answer, served_by
 
 if TYPE_CHECKING:
     from requests import PreparedRequest
@@ -50,19 +50,14 @@ class _FakeHostRoute(responses.BaseResponse):
             str(request.method), parts.path, dict(request.headers), request.body, parts.query
         )
         reply = self.fake.handle(fake_request)
-        where = f"{request.method} {parts.path}"
-        if reply is None:
-            raise requests.ConnectionError(
-                unserved(self.fake, str(request.method), parts.path), request=request
+        problem = no_answer(self.fake, reply, str(request.method), parts.path)
+        if problem is not None:
+            fault, why = problem
+            timeout = fault is NetworkError.TIMEOUT
+            raise (requests.ReadTimeout if timeout else requests.ConnectionError)(
+                why, request=request
             )
-        if reply.fault is NetworkError.TIMEOUT:
-            raise requests.ReadTimeout(
-                f"Read timed out (injected by pytest-bizauth into {where})", request=request
-            )
-        if reply.fault is NetworkError.CONNECTION:
-            raise requests.ConnectionError(
-                f"Connection aborted (injected by pytest-bizauth into {where})", request=request
-            )
+        assert reply is not None
         answer = responses.Response(
             method=str(request.method),
             url=str(request.url),
