@@ -164,6 +164,7 @@ class ClientCore:
         self.base_url = base_url.rstrip("/")
         self.leeway = float(leeway)
         self.on_token = on_token
+        self.timeout: Any = None
         self._cached: Cached | None = None
 
     # -- what vendors provide ------------------------------------------------------------
@@ -254,6 +255,14 @@ class ClientCore:
         return TokenRejectedError(
             message, status=401, endpoint=path, hint="the token was refused even after a refresh"
         )
+
+    def _unanswered(self, path: str, failure: Exception, *, timed_out: bool) -> ProviderError:
+        """No answer came: the client's timeout passed, or the connection failed."""
+        if timed_out:
+            message = f"{self.vendor} did not answer in time ({self.timeout!r})"
+        else:
+            message = f"{self.vendor} could not be reached: {type(failure).__name__}"
+        return ProviderError(message, endpoint=path)
 
     # -- reading answers -------------------------------------------------------------------
 

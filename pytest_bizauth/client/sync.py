@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 import requests
 from requests.auth import AuthBase
 
-from ..errors import ProviderError
 from .core import Answer, Cached, ClientCore, Flow, IssuedTokens, NeedToken, Send
 
 if TYPE_CHECKING:
@@ -120,12 +119,8 @@ class TokenClient(ClientCore):
                 send.method, url, timeout=self.timeout, allow_redirects=False, **options
             )
         except requests.Timeout as exc:
-            raise ProviderError(
-                f"{self.vendor} did not answer in time ({self.timeout!r})", endpoint=send.path
-            ) from exc
+            raise self._unanswered(send.path, exc, timed_out=True) from exc
         except requests.RequestException as exc:
-            raise ProviderError(
-                f"{self.vendor} could not be reached: {type(exc).__name__}", endpoint=send.path
-            ) from exc
+            raise self._unanswered(send.path, exc, timed_out=False) from exc
         headers = {k.lower(): v for k, v in response.headers.items()}
         return Answer(response.status_code, headers, response.content)
