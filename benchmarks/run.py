@@ -65,6 +65,21 @@ SUITES = {
         "def test_it(i, bizmail_mock):\n"
         f"    assert httpx.post('{TOKEN_URL}', {LOGIN}).status_code == 200\n"
     ),
+    "async_static_route": (
+        "import asyncio, httpx, respx\n\n"
+        "async def login():\n"
+        "    async with httpx.AsyncClient() as client:\n"
+        f"        return await client.post('{TOKEN_URL}', {LOGIN})\n\n"
+        "def test_it(i):\n"
+        "    with respx.mock() as router:\n"
+        f"        router.post('{TOKEN_URL}').respond(json={ANSWER})\n"
+        "        asyncio.run(login())\n"
+    ),
+    "async_login": (
+        "import asyncio\n\n"
+        "def test_it(i, bizmail_async_client):\n"
+        "    asyncio.run(bizmail_async_client.access_token())\n"
+    ),
     "httpserver_static": (
         "import requests\n\n"
         "def test_it(i, httpserver):\n"
@@ -144,6 +159,41 @@ def cached_token_ns() -> tuple[float, float]:
     return subject * 1e9, floor * 1e9
 
 
+def cached_async_token_ns() -> float:
+    """ns per cached ``await access_token()`` of the async client, awaited in a loop."""
+    import asyncio
+
+    import respx
+
+    from pytest_bizauth import AsyncBizMailClient, Clock, FakeBizMail
+    from pytest_bizauth.transport.httpx import HttpxTransport
+
+    calls = 200_000
+
+    async def measure(client: AsyncBizMailClient) -> float:
+        await client.access_token()
+        best = float("inf")
+        for _ in range(5):
+            start = time.perf_counter()
+            for _ in range(calls):
+                await client.access_token()
+            best = min(best, time.perf_counter() - start)
+        await client.aclose()
+        return best / calls
+
+    assert respx
+    with Clock():
+        transport = HttpxTransport()
+        fake = FakeBizMail()
+        transport.mount(fake)
+        transport.start()
+        try:
+            client = AsyncBizMailClient(fake.base_url, fake.user.username, fake.user.password)
+            return asyncio.run(measure(client)) * 1e9
+        finally:
+            transport.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=600, help="tests per generated suite")
@@ -201,6 +251,13 @@ def main() -> None:
     if "fake_and_server" in best and "fake_only" in best:
         cost = (best["fake_and_server"] - best["fake_only"]) * 1e6
         print(f"bizauth_server's cost per test once started: {cost:.0f} us   target < 100 us")
+    ratio(
+        "async login through the fake / one static respx route (async)",
+        "async_login",
+        "async_static_route",
+        "<= 1.3x",
+    )
+    print(f"cached await access_token(): {cached_async_token_ns():.0f} ns/call   target < 2000 ns")
     subject, floor = cached_token_ns()
     print(
         f"cached access_token(): {subject:.0f} ns/call, {subject / floor:.1f}x a bare "

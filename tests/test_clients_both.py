@@ -269,8 +269,8 @@ def test_the_async_auth_works_with_any_async_client(bizmail_async_client, bizmai
 
 
 FORM = [
-    ("from", (None, "a@example.com")),
-    ("to", (None, "b@example.com")),
-    ("subject", (None, "s")),
-    ("text", (None, "t")),
+    ("from", (None, b"a@example.com")),
+    ("to", (None, b"b@example.com")),
+    ("subject", (None, b"s")),
+    ("text", (None, b"t")),
 ]

@@ -57,7 +57,10 @@ class Send:
         """The keyword arguments ``requests`` and ``httpx`` both take for this request."""
         options: dict[str, Any] = {"headers": self.headers()}
         if self.parts:
-            options["files"] = [(name, (file, data, kind)) for name, file, data, kind in self.parts]
+            options["files"] = [
+                (name, (file, data.encode() if isinstance(data, str) else data, kind))
+                for name, file, data, kind in self.parts
+            ]
         elif self.json is not None:
             options["json"] = self.json
         return options
