@@ -4,9 +4,10 @@ a digest, request and response bodies redacted by field name."""
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
-__all__ = ["HIDDEN_FIELDS", "TOKEN_FIELDS", "hide", "mask", "redact"]
+__all__ = ["HIDDEN_FIELDS", "TOKEN_FIELDS", "Secret", "hide", "mask", "redact", "scrub"]
 
 #: Field names whose values are never shown, not even in part.
 HIDDEN_FIELDS = frozenset({"password", "secret", "client_secret"})
@@ -32,24 +33,70 @@ def hide(_secret: object) -> str:
     return "***"
 
 
+class Secret(str):
+    """A credential: a ``str`` everywhere it is used (sent, compared, hashed), masked
+    wherever it is printed by ``repr``, so pytest's tracebacks (arguments, ``-l``
+    locals), assertion messages and logs never show it. A password or client secret
+    shows as ``***``; a token (``token=True``) as its first characters and a digest."""
+
+    __slots__ = ("_token",)
+
+    def __new__(cls, value: str, *, token: bool = False) -> Secret:
+        made = super().__new__(cls, value)
+        made._token = token
+        return made
+
+    def __repr__(self) -> str:
+        return repr(mask(str.__str__(self)) if self._token else hide(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Secret, (str.__str__(self),), {"_token": self._token})
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._token = state["_token"]
+
+
+def secret(value: object, *, token: bool = False) -> Any:
+    """``value`` held as a :class:`Secret` if it is a string; anything else as it is."""
+    if isinstance(value, str) and not isinstance(value, Secret):
+        return Secret(value, token=token)
+    return value
+
+
+# Runs of token characters long enough to be (part of) a credential: JWTs and their
+# pieces, hex and base64url tokens.
+_TOKEN_RUN = re.compile(rb"[A-Za-z0-9_\-]{24,}(?:\.[A-Za-z0-9_\-]*){0,2}")
+
+
+def scrub(body: bytes) -> bytes:
+    """A raw body fit for a log: every long run of token characters (a whole or cut
+    token) shortened to a prefix and a digest. For bodies that are not JSON."""
+    return _TOKEN_RUN.sub(lambda m: mask(m.group().decode("ascii")).encode(), body)
+
+
 def redact(
     value: Any,
     key: str = "",
     *,
     hidden: frozenset[str] = HIDDEN_FIELDS,
     tokens: frozenset[str] = TOKEN_FIELDS,
+    known: frozenset[str] = frozenset(),
 ) -> Any:
-    """A copy of a request or response body fit for a log: fields named in ``hidden``
-    replaced by ``***``, fields named in ``tokens`` shortened to a prefix and a digest.
+    """A copy of a request or response body fit for a log: fields named in ``hidden``,
+    and any value in ``known`` (the secrets the caller knows) wherever it stands,
+    replaced by ``***``; fields named in ``tokens`` shortened to a prefix and a digest.
     Names are compared in lower case."""
     if isinstance(value, dict):
-        return {k: redact(v, str(k), hidden=hidden, tokens=tokens) for k, v in value.items()}
+        return {
+            k: redact(v, str(k), hidden=hidden, tokens=tokens, known=known)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [redact(v, key, hidden=hidden, tokens=tokens) for v in value]
+        return [redact(v, key, hidden=hidden, tokens=tokens, known=known) for v in value]
     if not isinstance(value, str) or not value:
         return value
     lowered = key.lower()
-    if lowered in hidden:
+    if lowered in hidden or value in known:
         return hide(value)
     if lowered in tokens:
         scheme, space, rest = value.partition(" ")

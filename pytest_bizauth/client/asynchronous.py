@@ -140,9 +140,9 @@ class AsyncTokenClient(ClientCore):
                 **options,
             )
         except httpx.TimeoutException as exc:
-            raise self._unanswered(send.path, exc, timed_out=True) from exc
+            raise self._unanswered(send.path, exc, timed_out=True) from None
         except httpx.HTTPError as exc:
-            raise self._unanswered(send.path, exc, timed_out=False) from exc
+            raise self._unanswered(send.path, exc, timed_out=False) from None
         headers = {k.lower(): v for k, v in response.headers.items()}
         return Answer(response.status_code, headers, response.content)
 

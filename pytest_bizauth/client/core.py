@@ -17,7 +17,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
 
-from .._redact import mask
+from .._redact import Secret, mask, secret
 from ..clock import timestamp
 from ..errors import ProviderError, RequestRejectedError, TokenRejectedError
 
@@ -51,7 +51,9 @@ class Send:
     token: str | None = field(default=None, repr=False)
 
     def headers(self) -> dict[str, str]:
-        return {} if self.token is None else {"Authorization": f"Bearer {self.token}"}
+        if self.token is None:
+            return {}
+        return {"Authorization": Secret(f"Bearer {self.token}", token=True)}
 
     def options(self) -> dict[str, Any]:
         """The keyword arguments ``requests`` and ``httpx`` both take for this request."""
@@ -359,7 +361,13 @@ class ClientCore:
                 status=status,
                 endpoint=path,
             )
-        return IssuedTokens(access, refresh or None, float(expires_in), timestamp(), by)
+        return IssuedTokens(
+            secret(access, token=True),
+            secret(refresh, token=True) or None,
+            float(expires_in),
+            timestamp(),
+            by,
+        )
 
     def __repr__(self) -> str:
         cached = self._cached

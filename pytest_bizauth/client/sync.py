@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 import requests
 from requests.auth import AuthBase
 
+from .._redact import Secret
 from .core import Answer, Cached, ClientCore, Flow, IssuedTokens, NeedToken, Send
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ class _BearerAuth(AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         cached = self._client._token()
-        request.headers["Authorization"] = f"Bearer {cached.access}"
+        request.headers["Authorization"] = Secret(f"Bearer {cached.access}", token=True)
         request.register_hook(  # type: ignore[no-untyped-call]
             "response", partial(self._retry_once, cached)
         )
@@ -43,7 +44,7 @@ class _BearerAuth(AuthBase):
         response.close()
         retry = response.request.copy()
         retry._bizauth_retry = True  # type: ignore[attr-defined]
-        retry.headers["Authorization"] = f"Bearer {token.access}"
+        retry.headers["Authorization"] = Secret(f"Bearer {token.access}", token=True)
         again: requests.Response = response.connection.send(retry, **kwargs)
         again.history.append(response)
         again.request = retry
@@ -119,8 +120,8 @@ class TokenClient(ClientCore):
                 send.method, url, timeout=self.timeout, allow_redirects=False, **options
             )
         except requests.Timeout as exc:
-            raise self._unanswered(send.path, exc, timed_out=True) from exc
+            raise self._unanswered(send.path, exc, timed_out=True) from None
         except requests.RequestException as exc:
-            raise self._unanswered(send.path, exc, timed_out=False) from exc
+            raise self._unanswered(send.path, exc, timed_out=False) from None
         headers = {k.lower(): v for k, v in response.headers.items()}
         return Answer(response.status_code, headers, response.content)

@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Union
 
-from .._redact import HIDDEN_FIELDS, TOKEN_FIELDS, mask, redact
+from .._redact import HIDDEN_FIELDS, TOKEN_FIELDS, mask, redact, scrub
 from ..clock import now, register_expiry_source
 from .faults import Fault, FaultTarget, Step, check_error, check_status, phrase
 from .tokens import TokenStore
@@ -163,8 +163,17 @@ class FakeProvider:
         except Refusal as refusal:
             return refusal.reply()
 
+    def _secrets(self) -> frozenset[str]:
+        """Every value this fake knows to be secret (passwords, client secrets), hidden
+        from the call log wherever it appears."""
+        return frozenset()
+
     def _redact(self, value: Any) -> Any:
-        return redact(value, hidden=self.hidden_fields, tokens=self.token_fields)
+        if isinstance(value, bytes):
+            return scrub(value)
+        return redact(
+            value, hidden=self.hidden_fields, tokens=self.token_fields, known=self._secrets()
+        )
 
     def _record(self, route: Route, request: FakeRequest, reply: Reply) -> Call:
         form = request.form()
@@ -184,7 +193,7 @@ class FakeProvider:
             kind=route.event(request),
             request=self._redact(fields),
             status=None if reply.fault else reply.status,
-            response=reply.body if isinstance(reply.body, bytes) else self._redact(reply.body),
+            response=self._redact(reply.body),
             at=now(),
             fault=reply.fault.value if reply.fault else None,
             injected=reply.injected,
@@ -342,14 +351,18 @@ class FakeProvider:
 
     def assert_logged_in(self, times: int | None = None) -> None:
         """Successful logins: ``times`` exactly, or at least one when ``None``."""
+        __tracebackhide__ = True
+        __tracebackhide__ = True
         self._assert_count("login", "logged in", times)
 
     def assert_refreshed(self, times: int | None = None) -> None:
         """Successful refreshes: ``times`` exactly, or at least one when ``None``."""
+        __tracebackhide__ = True
         self._assert_count("refresh", "refreshed", times)
 
     def assert_not_refreshed(self) -> None:
         """No refresh succeeded."""
+        __tracebackhide__ = True
         self._assert_count("refresh", "refreshed", 0)
 
     @property
@@ -361,6 +374,7 @@ class FakeProvider:
 
     def assert_bearer_used(self, token: str) -> None:
         """Some call to a protected endpoint carried this access token."""
+        __tracebackhide__ = True
         wanted = mask(token)
         with self._lock:
             for call in self.calls:
@@ -375,6 +389,7 @@ class FakeProvider:
 
     def assert_last_refresh_used(self, refresh_token: str) -> None:
         """The most recent refresh call presented this refresh token."""
+        __tracebackhide__ = True
         wanted = mask(refresh_token)
         with self._lock:
             refreshes = [c for c in self.calls if c.kind == "refresh"]

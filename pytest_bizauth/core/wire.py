@@ -94,7 +94,7 @@ class Form:
 def _parse_json(body: bytes) -> Form | None:
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict):
         return None
@@ -190,8 +190,13 @@ class FakeRequest:
             raw = body.encode("utf-8")
         elif isinstance(body, (bytes, bytearray, memoryview)):
             raw = bytes(body)
+        elif hasattr(body, "__iter__"):  # a chunked body: an iterable of chunks
+            raw = b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
         else:
-            raise TypeError(f"a request body must be bytes or str, not {type(body).__name__}")
+            raise TypeError(
+                f"a request body must be bytes, str or an iterable of chunks, "
+                f"not {type(body).__name__}"
+            )
         lowered = {k.lower(): v for k, v in (headers or {}).items()}
         return cls(method.upper(), path or "/", lowered, raw, query)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..._redact import secret as hold
 from ...client.core import Answer, ClientCore, Flow, IssuedTokens, RefreshRejected, Send
 from ...client.sync import TokenClient
 from ...errors import InvalidCredentialsError, ProviderError, RequestRejectedError
@@ -55,9 +56,9 @@ class Bill24Flows(ClientCore):
         super().__init__(base_url, **options)
         self.client_id = client_id
         self.email = email
-        self._secret = secret
-        self._password = password
-        self._merchant_token = merchant_token
+        self._secret = hold(secret)
+        self._password = hold(password)
+        self._merchant_token = hold(merchant_token)
         self._path = PORTAL_PATH if portal else MERCHANT_PATH
 
     @classmethod
@@ -97,13 +98,17 @@ class Bill24Flows(ClientCore):
         who = f"email={self.email!r}" if self.email else "merchant"
         return f"{who}, client_id={self.client_id!r}"
 
-    def _body(self, refresh_token: str = "") -> dict[str, str]:
-        body = {"clientId": self.client_id, "secret": self._secret, "refreshToken": refresh_token}
+    def _body(self, refresh_token: str = "") -> dict[str, Any]:
+        body = {
+            "clientId": self.client_id,
+            "secret": self._secret,
+            "refreshToken": hold(refresh_token, token=True),
+        }
         if self.is_merchant:
-            return {"token": "" if refresh_token else str(self._merchant_token), **body}
+            return {"token": "" if refresh_token else self._merchant_token, **body}
         if refresh_token:
             return {"email": "", "password": "", **body}
-        return {"email": str(self.email), "password": str(self._password), **body}
+        return {"email": str(self.email), "password": self._password, **body}
 
     def _tokens(self, answer: Answer, by: str) -> IssuedTokens:
         body = self._json(answer, self._path)

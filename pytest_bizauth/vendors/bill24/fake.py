@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
+from ..._redact import hide
 from ...clock import now
 from ...core.fake import FakeProvider, Route
 from ...core.values import positive_seconds
@@ -59,6 +60,13 @@ class Transaction:
     tran_id: str
     tran_date: str
     request: dict[str, Any]
+
+
+class _Secrets(dict[str, str]):
+    """Client secrets by client id; the repr hides the secrets."""
+
+    def __repr__(self) -> str:
+        return repr({client_id: hide(secret) for client_id, secret in self.items()})
 
 
 def _envelope(code: Any, message: str, message_kh: str, data: Any) -> dict[str, Any]:
@@ -133,10 +141,9 @@ class FakeBill24(FakeProvider):
         self.merchant = merchant
         self.users: dict[str, Bill24User] = {user.email.lower(): user}
         self.merchants: dict[str, Bill24Merchant] = {merchant.token: merchant}
-        self.clients: dict[str, str] = {
-            user.client_id: user.secret,
-            merchant.client_id: merchant.secret,
-        }
+        self.clients: dict[str, str] = _Secrets(
+            {user.client_id: user.secret, merchant.client_id: merchant.secret}
+        )
         self.transactions: list[Transaction] = []
         self._tran_ids = itertools.count(1)
 
@@ -222,6 +229,13 @@ class FakeBill24(FakeProvider):
 
     def _refresh_key(self, token: str) -> str:
         return token.upper()
+
+    def _secrets(self) -> frozenset[str]:
+        return frozenset(
+            [u.password for u in self.users.values()]
+            + list(self.clients.values())
+            + list(self.merchants)
+        )
 
     def _known(self, subject: Subject) -> bool:
         if isinstance(subject, Bill24Merchant):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Union
 
+from ..._redact import secret
 from ...client.core import Answer, ClientCore, Flow, IssuedTokens, RefreshRejected, Send
 from ...client.sync import TokenClient
 from ...errors import InvalidCredentialsError, ProviderError
@@ -33,7 +34,7 @@ class BizMailFlows(ClientCore):
             raise ValueError(f"{type(self).__name__} needs a non-empty password for {username!r}")
         super().__init__(base_url, **options)
         self.username = username
-        self._password = password
+        self._password = secret(password)
 
     def _who(self) -> str:
         return f"username={self.username!r}"

@@ -134,6 +134,9 @@ class FakeBizMail(FakeProvider):
 
         self.tokens.use_secret(secrets.token_urlsafe(48) if key is None else key)
 
+    def _secrets(self) -> frozenset[str]:
+        return frozenset(user.password for user in self.users.values())
+
     def _user_of(self, claims: dict[str, Any]) -> BizMailUser | None:
         user = self.users.get(str(claims.get("username")))
         if user is None or user.user_id != claims.get("user_id"):
