@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 __all__ = [
+    "ini_keys",
     "freezegun_factories",
     "freezegun_real_time_ids",
     "mock_real_send",
@@ -99,3 +100,17 @@ def registry_routes(registry: Any) -> list[Any]:
 
 def set_registry_routes(registry: Any, routes: list[Any]) -> None:
     registry._responses = routes
+
+
+# -- pytest (checked with 7.0 to 9.x) ------------------------------------------------------
+
+
+def ini_keys(config: Any) -> list[str]:
+    """The keys the project's ini file sets (``config.inicfg``, deprecated in pytest 9
+    with no public way to list them): to catch a misspelled ``bizauth_*`` option."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        keys = list(getattr(config, "inicfg", {}) or {})
+    return keys

@@ -7,7 +7,7 @@ shared options and every registered vendor's own.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .core.spec import MARKER, SHARED_PER_VENDOR, Option, registered
 
@@ -40,20 +40,27 @@ def parse_seconds(value: object, name: str) -> int:
 
 
 def parse_leeway(value: object, name: str) -> float:
+    import math
+
     if isinstance(value, str):
         try:
             value = float(value)
         except ValueError:
             raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"{name} must be a number of seconds, 0 or more, not {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ValueError(f"{name} must be a finite number of seconds, 0 or more, not {value!r}")
     return float(value)
 
 
 def parse_instant(value: object, name: str) -> _dt.datetime:
-    from .clock import parse_instant
+    from .clock import _check_start, parse_instant
 
-    return parse_instant(value, what=name)  # type: ignore[arg-type]
+    return _check_start(parse_instant(value, what=name), name)  # type: ignore[arg-type]
 
 
 def parse_url(value: object, name: str) -> str:
@@ -200,6 +207,28 @@ def _unknown(name: str, table: dict[str, Option]) -> str:
     return f"@pytest.mark.{MARKER}() has no option {name!r}.{hint} Options: {', '.join(table)}"
 
 
+def ini_type(option: Option) -> Literal["bool", "string"]:
+    """How pytest reads the option from ini: booleans as ``bool``, the rest as
+    strings that the option's own parser checks."""
+    return "bool" if option.parse is parse_bool else "string"
+
+
+def unknown_ini(config: pytest.Config) -> list[str]:
+    """Messages for ``bizauth_*`` ini keys that name no option (a misspelling)."""
+    import difflib
+
+    from ._compat import ini_keys
+
+    known = {option.ini for option in options().values()}
+    problems = []
+    for key in ini_keys(config):
+        if key.startswith(f"{MARKER}_") and key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            problems.append(f"the ini file sets {key}, which is no pytest-bizauth option{hint}")
+    return problems
+
+
 def resolve(item: pytest.Item, config: pytest.Config) -> Settings:
     """Merge markers (closest first), ini and defaults, validating every value."""
     table = options()
@@ -221,13 +250,13 @@ def resolve(item: pytest.Item, config: pytest.Config) -> Settings:
             value, where = raw[name]
         else:
             try:
-                ini = config.getini(option.ini)
+                value = config.getini(option.ini)
             except ValueError:  # a vendor registered after pytest read its ini options
-                ini = ""
-            if not ini:
+                value = None
+            if value is None or value == "" or value == []:  # not set
                 values[name] = option.default
                 continue
-            value, where = ini, f"ini option {option.ini}"
+            where = f"ini option {option.ini}"
         values[name] = option.parse(value, where)
         given.add(name)
     return Settings(values, given)

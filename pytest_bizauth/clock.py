@@ -15,7 +15,7 @@ from typing import Any, Union
 from . import _compat, _jwt
 from ._redact import mask
 
-__all__ = ["DEFAULT_START", "Clock", "now"]
+__all__ = ["DEFAULT_START", "Clock", "ClockConflictError", "now"]
 
 UTC = _dt.timezone.utc
 
@@ -35,9 +35,18 @@ def register_expiry_source(source: Any) -> None:
     _expiry_sources.add(source)
 
 
+def unregister_expiry_source(source: Any) -> None:
+    """Stop asking ``source`` (a fake whose test has ended)."""
+    _expiry_sources.discard(source)
+
+
 # Running clocks, innermost last. While one is also freezegun's innermost freeze, now()
 # answers from it directly instead of through freezegun's (slower) fake datetime.
 _running: list[Clock] = []
+
+
+class ClockConflictError(RuntimeError):
+    """Another ``freeze_time`` froze time inside or around a running :class:`Clock`."""
 
 
 def now() -> _dt.datetime:
@@ -94,7 +103,20 @@ def parse_instant(value: Instant, *, what: str = "instant") -> _dt.datetime:
             f"{what} {value.isoformat()!r} has no time zone; give an aware datetime "
             "(tzinfo=timezone.utc) or a string ending in 'Z' or '+HH:MM'"
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{what} {value.isoformat()!r} is out of range") from None
+
+
+def _check_start(instant: _dt.datetime, what: str) -> _dt.datetime:
+    """A clock may start from 1970 to 8999: tokens minted then can still expire."""
+    if not 1970 <= instant.year <= 8999:
+        raise ValueError(
+            f"{what} {instant.isoformat()!r} is out of range: start the clock between "
+            "1970-01-01 and 8999-12-31"
+        )
+    return instant
 
 
 def _seconds(value: Seconds, *, what: str) -> float:
@@ -180,7 +202,7 @@ class Clock:
     """
 
     def __init__(self, start: Instant = DEFAULT_START) -> None:
-        self._instant = parse_instant(start, what="the clock's start")
+        self._instant = _check_start(parse_instant(start, what="the clock's start"), "start")
         self._freezer: Any = None
         self._factory: Any = None
         self._freezes: list[Any] = []
@@ -199,6 +221,8 @@ class Clock:
             raise RuntimeError("this Clock is already running; call stop() before start()")
         from freezegun import freeze_time
 
+        if _compat.freezegun_factories():
+            raise self._conflict()
         self._freezer = freeze_time(self._instant, tick=False, real_asyncio=True)
         self._factory = _start_freezer(self._freezer)
         self._freezes = _compat.freezegun_factories()
@@ -230,6 +254,15 @@ class Clock:
         inside it would govern instead)."""
         return bool(self._freezes) and self._freezes[-1] is self._factory
 
+    def _conflict(self) -> ClockConflictError:
+        return ClockConflictError(
+            "pytest-bizauth: another freeze_time (freezegun's, or pytest-freezer's "
+            "freezer) is freezing time beside bizauth_clock, and moving one clock would "
+            "leave the other behind. Use one clock: bizauth_clock has move_to(), shift() "
+            "and travel_past(); drop the other freeze (one started inside bizauth_clock "
+            "governs until it stops, but bizauth_clock cannot move meanwhile)."
+        )
+
     def timestamp(self) -> float:
         """The frozen instant in seconds since the epoch."""
         return self.now().timestamp()
@@ -238,7 +271,9 @@ class Clock:
 
     def move_to(self, when: Instant) -> _dt.datetime:
         """Jump to an instant (an aware datetime or an ISO 8601 string); back in time too."""
-        target = parse_instant(when, what="move_to()'s instant")
+        target = _check_start(parse_instant(when, what="move_to()'s instant"), "move_to()")
+        if self._factory is not None and not self._governs_time():
+            raise self._conflict()
         self._instant = target
         if self._factory is not None:
             self._factory.move_to(target)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import pytest
 
 from . import vendors as _vendors  # noqa: F401  (registers the built-in vendors)
-from ._options import MARKER, Settings, options, resolve
+from ._options import MARKER, Option, Settings, ini_type, options, resolve, unknown_ini
 from .core.spec import register, registered
 
 if TYPE_CHECKING:
@@ -34,10 +34,18 @@ _SETTINGS = pytest.StashKey[Settings]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     for option in options().values():
-        parser.addini(option.ini, f"pytest-bizauth: {option.help}", default="")
+        _add_ini(parser, option)
+
+
+def _add_ini(parser: pytest.Parser, option: Option) -> None:
+    # Unset reads as None (or [] before pytest 8), and the option's own default applies.
+    parser.addini(option.ini, f"pytest-bizauth: {option.help}", type=ini_type(option), default=None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    problems = unknown_ini(config)
+    if problems:
+        raise pytest.UsageError("pytest-bizauth: " + "; ".join(problems))
     config.addinivalue_line(
         "markers",
         f"{MARKER}(**options): configure pytest-bizauth's clock, fakes and clients for this "
@@ -218,6 +226,9 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         fake = spec.fake_class()(**settings.for_vendor(spec))
         fixtures["_bizauth_transports"].mount(fake, spec.hosts)
         yield fake
+        from .clock import unregister_expiry_source
+
+        unregister_expiry_source(fake)  # a later test's clock asks only its own fakes
         _verify(fake, settings)
 
     def tokens(**fixtures: Any) -> Any:
@@ -260,7 +271,7 @@ def install_vendor(spec: VendorSpec, namespace: MutableMapping[str, Any]) -> Non
 
     def pytest_addoption(parser: pytest.Parser) -> None:
         for option in spec.options:
-            parser.addini(option.ini, f"pytest-bizauth: {option.help}", default="")
+            _add_ini(parser, option)
 
     namespace["pytest_addoption"] = pytest_addoption
 

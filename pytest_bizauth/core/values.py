@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from typing import Union
 
 from ..clock import Instant, parse_instant, timestamp
@@ -12,14 +13,27 @@ __all__ = ["IssuedAt", "epoch", "http_url", "positive_seconds"]
 IssuedAt = Union[Instant, int, float]
 
 
+#: The longest lifetime a fake may give a token: a hundred years.
+MAX_SECONDS = 100 * 365 * 86_400
+
+
 def positive_seconds(value: object, *, what: str) -> int:
-    """A whole, positive number of seconds (a timedelta is accepted too)."""
+    """A whole, positive number of seconds, at most a hundred years (a timedelta is
+    accepted too)."""
     if isinstance(value, _dt.timedelta):
         value = value.total_seconds()
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value != int(value)
+    ):
         raise TypeError(f"{what} must be a whole number of seconds, not {value!r}")
-    if value <= 0:
-        raise ValueError(f"{what} must be more than 0 seconds, not {value!r}")
+    if not 0 < value <= MAX_SECONDS:
+        raise ValueError(
+            f"{what} must be more than 0 seconds and at most {MAX_SECONDS} (a hundred "
+            f"years), not {value!r}"
+        )
     return int(value)
 
 
@@ -35,7 +49,20 @@ def epoch(value: IssuedAt | None) -> int:
 
 
 def http_url(value: object, *, what: str) -> str:
-    """An http(s) URL without its trailing slash."""
+    """An http(s) URL with a host, without its trailing slash."""
+    from urllib.parse import urlsplit
+
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise ValueError(f"{what} must be an http(s) URL, not {value!r}")
+        raise ValueError(
+            f"{what} must be an http(s) URL such as https://api.example.com, not {value!r}"
+        )
+    try:
+        host = urlsplit(value).hostname
+    except ValueError:
+        host = None
+    if not host or any(c.isspace() for c in value):
+        raise ValueError(
+            f"{what} must be an http(s) URL with a host, such as "
+            f"https://api.example.com, not {value!r}"
+        )
     return value.rstrip("/")

@@ -33,7 +33,13 @@ def _pem_path(value: object, name: str) -> SigningKey:
 
     if not isinstance(value, (str, Path)) or not Path(value).is_file():
         raise ValueError(f"{name} must be the path of a PEM file with an RSA key, not {value!r}")
-    return load_signing_key(str(Path(value).resolve()))
+    try:
+        return load_signing_key(str(Path(value).resolve()))
+    except (TypeError, ValueError) as exc:
+        problem = str(exc).split(", not <")[0]  # no object reprs in the message
+        raise ValueError(
+            f"{name} must name a PEM file with an RSA private key: {problem}"
+        ) from None
 
 
 def _client(fake: Any, leeway: float) -> Bill24Client:
