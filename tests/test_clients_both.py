@@ -274,3 +274,59 @@ FORM = [
     ("subject", (None, b"s")),
     ("text", (None, b"t")),
 ]
+
+
+# -- one policy for both vendors ------------------------------------------------------------
+
+
+def test_retry_after_is_carried_on_the_error(subject, bizauth_responses):
+    import respx
+
+    url = subject.mock.base_url + subject.login_path
+    bizauth_responses.post(url, status=429, headers={"Retry-After": "3"}, json={})
+    with respx.mock(assert_all_called=False) as router:
+        router.post(url).respond(429, headers={"Retry-After": "3"}, json={})
+        with pytest.raises(RequestRejectedError) as failure:
+            subject.token()
+    assert failure.value.retry_after == 3
+
+
+def test_a_bizmail_success_false_is_never_success(request, bizauth_responses):
+    client = request.getfixturevalue("bizmail_client")
+    mock = request.getfixturevalue("bizmail_mock")
+    bizauth_responses.post(
+        mock.base_url + "/api/1.0/auth/token",
+        json={
+            "success": False,
+            "access_token": "a" * 30,
+            "refresh_token": "b" * 30,
+            "expires_in": 60,
+        },
+    )
+    with pytest.raises(ProviderError, match="success: false"):
+        client.access_token()
+    bizauth_responses.remove("POST", mock.base_url + "/api/1.0/auth/token")
+    bizauth_responses.post(mock.base_url + "/api/1.0/mail/store", json={"success": False})
+    with pytest.raises(RequestRejectedError):
+        client.send_mail(**MAIL)
+
+
+def test_a_fault_on_a_bill24_refresh_is_logged_as_a_refresh(
+    bill24_client, bill24_mock, bizauth_clock
+):
+    bizauth_clock.travel_past(bill24_client.access_token())
+    bill24_mock.fail_next("authorize", 503)
+    with pytest.raises(ProviderError):
+        bill24_client.access_token()
+    assert bill24_mock.auth_events == ["login", "refresh 503"]
+
+
+def test_64_threads_after_a_same_instant_expiry_refresh_once(
+    bizmail_client, bizmail_mock, bizauth_race
+):
+    for _ in range(20):
+        bizmail_client.access_token()
+        bizmail_mock.expire_access_tokens()
+        before = len(bizmail_mock.refresh_calls)
+        bizauth_race(lambda: bizmail_client.send_mail(**MAIL), threads=64).raise_errors()
+        assert len(bizmail_mock.refresh_calls) - before == 1
