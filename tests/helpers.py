@@ -36,3 +36,15 @@ def multipart_request(path: str, fields: dict[str, str], **headers: str) -> Fake
     return FakeRequest.build(
         "POST", path, {"Content-Type": content_type, **headers}, hand_built_multipart(fields)
     )
+
+
+#: A transaction Bill24's init accepts.
+TRANSACTION = {
+    "identity_code": "INV-9",
+    "currency": "USD",
+    "amount": 5,
+    "cancel_url": "",
+    "redirect_url": "",
+    "channel_code": "",
+    "customers": [],
+}

@@ -14,16 +14,9 @@ from pytest_bizauth import (
     TokenRejectedError,
 )
 
+from .helpers import TRANSACTION
+
 SIX_HOURS = 21_600
-TRANSACTION = {
-    "identity_code": "INV-9",
-    "currency": "USD",
-    "amount": 5,
-    "cancel_url": "",
-    "redirect_url": "",
-    "channel_code": "",
-    "customers": [],
-}
 
 
 @pytest.fixture

@@ -15,17 +15,10 @@ from pytest_bizauth import (
     TokenRejectedError,
 )
 
+from .helpers import TRANSACTION
+
 pytest.importorskip("respx")
 
-TRANSACTION = {
-    "identity_code": "INV-9",
-    "currency": "USD",
-    "amount": 5,
-    "cancel_url": "",
-    "redirect_url": "",
-    "channel_code": "",
-    "customers": [],
-}
 MAIL = {"from_email": "a@example.com", "to": "b@example.com", "subject": "Hi", "text": "Hello"}
 
 

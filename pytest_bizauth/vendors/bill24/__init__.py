@@ -6,14 +6,13 @@ fake, keys, token factory and client are imported on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import importlib
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..._options import Option, parse_bool, parse_client_error, parse_text, parse_url, per_vendor
 from ...core.spec import VendorSpec, register
 
 if TYPE_CHECKING:
-    from .async_client import AsyncBill24Client
-    from .client import Bill24Client
     from .keys import SigningKey
 
 __all__ = ["ACCESS_TTL", "BASE_URL", "ISSUER", "REFRESH_TTL", "SPEC"]
@@ -42,22 +41,18 @@ def _pem_path(value: object, name: str) -> SigningKey:
         ) from None
 
 
-def _client(fake: Any, leeway: float) -> Bill24Client:
-    from .client import Bill24Client
+def _client_of(module: str, name: str) -> Callable[[Any, float], Any]:
+    """Builds the fixture's client (``name`` from ``module``, sync or async) for the
+    fake's default portal user."""
 
-    user = fake.user
-    return Bill24Client.for_portal_user(
-        fake.base_url, user.email, user.password, user.client_id, user.secret, leeway=leeway
-    )
+    def build(fake: Any, leeway: float) -> Any:
+        client_class = getattr(importlib.import_module(module, __name__), name)
+        user = fake.user
+        return client_class.for_portal_user(
+            fake.base_url, user.email, user.password, user.client_id, user.secret, leeway=leeway
+        )
 
-
-def _async_client(fake: Any, leeway: float) -> AsyncBill24Client:
-    from .async_client import AsyncBill24Client
-
-    user = fake.user
-    return AsyncBill24Client.for_portal_user(
-        fake.base_url, user.email, user.password, user.client_id, user.secret, leeway=leeway
-    )
+    return build
 
 
 SPEC = register(
@@ -94,8 +89,8 @@ SPEC = register(
                 "a PEM file with the RSA key Bill24 tokens are signed with",
             ),
         ),
-        client=_client,
-        async_client=_async_client,
+        client=_client_of(".client", "Bill24Client"),
+        async_client=_client_of(".async_client", "AsyncBill24Client"),
         hosts=("merchantapi.bill24.io", "merchantapi-demo.bill24.io"),
         docs={
             "mock": "A stateful Bill24 fake with a portal user at ``.user`` and a merchant "

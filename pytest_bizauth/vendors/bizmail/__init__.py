@@ -6,14 +6,11 @@ fake, token factory and client are imported on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import importlib
+from typing import Any, Callable
 
 from ..._options import Option, parse_url, per_vendor
 from ...core.spec import VendorSpec, register
-
-if TYPE_CHECKING:
-    from .async_client import AsyncBizMailClient
-    from .client import BizMailClient
 
 __all__ = ["ACCESS_TTL", "BASE_URL", "REFRESH_TTL", "SECRET", "SPEC"]
 
@@ -31,18 +28,16 @@ def _secret(value: object, name: str) -> str:
     return check_hmac_secret(value, what=name)
 
 
-def _client(fake: Any, leeway: float) -> BizMailClient:
-    from .client import BizMailClient
+def _client_of(module: str, name: str) -> Callable[[Any, float], Any]:
+    """Builds the fixture's client (``name`` from ``module``, sync or async) for the
+    fake's default user."""
 
-    user = fake.user
-    return BizMailClient(fake.base_url, user.username, user.password, leeway=leeway)
+    def build(fake: Any, leeway: float) -> Any:
+        client_class = getattr(importlib.import_module(module, __name__), name)
+        user = fake.user
+        return client_class(fake.base_url, user.username, user.password, leeway=leeway)
 
-
-def _async_client(fake: Any, leeway: float) -> AsyncBizMailClient:
-    from .async_client import AsyncBizMailClient
-
-    user = fake.user
-    return AsyncBizMailClient(fake.base_url, user.username, user.password, leeway=leeway)
+    return build
 
 
 SPEC = register(
@@ -57,8 +52,8 @@ SPEC = register(
             ),
             *per_vendor("bizmail", "BizMail", access_ttl=ACCESS_TTL, refresh_ttl=REFRESH_TTL),
         ),
-        client=_client,
-        async_client=_async_client,
+        client=_client_of(".client", "BizMailClient"),
+        async_client=_client_of(".async_client", "AsyncBizMailClient"),
         hosts=("smtp-api.bizfly.vn",),
         docs={
             "mock": "A stateful BizMail Delivery fake with one default user at ``.user``.",
