@@ -74,6 +74,10 @@ def scrub(body: bytes) -> bytes:
     return _TOKEN_RUN.sub(lambda m: mask(m.group().decode("ascii")).encode(), body)
 
 
+# Deeper than this, a body is logged as a placeholder (JSON can nest past the stack).
+_MAX_DEPTH = 32
+
+
 def redact(
     value: Any,
     key: str = "",
@@ -81,18 +85,24 @@ def redact(
     hidden: frozenset[str] = HIDDEN_FIELDS,
     tokens: frozenset[str] = TOKEN_FIELDS,
     known: frozenset[str] = frozenset(),
+    depth: int = 0,
 ) -> Any:
     """A copy of a request or response body fit for a log: fields named in ``hidden``,
     and any value in ``known`` (the secrets the caller knows) wherever it stands,
     replaced by ``***``; fields named in ``tokens`` shortened to a prefix and a digest.
     Names are compared in lower case."""
+    if isinstance(value, (dict, list)) and depth >= _MAX_DEPTH:
+        return "<nested too deep to log>"
     if isinstance(value, dict):
         return {
-            k: redact(v, str(k), hidden=hidden, tokens=tokens, known=known)
+            k: redact(v, str(k), hidden=hidden, tokens=tokens, known=known, depth=depth + 1)
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [redact(v, key, hidden=hidden, tokens=tokens, known=known) for v in value]
+        return [
+            redact(v, key, hidden=hidden, tokens=tokens, known=known, depth=depth + 1)
+            for v in value
+        ]
     if not isinstance(value, str) or not value:
         return value
     lowered = key.lower()

@@ -167,3 +167,14 @@ def test_a_provider_answering_deep_json_is_a_provider_error(bizmail_client, biza
     )
     with pytest.raises(ProviderError, match="not JSON"):
         bizmail_client.access_token()
+
+
+def test_a_deep_body_is_logged_as_a_placeholder(bizmail_mock):
+    from pytest_bizauth import FakeRequest
+
+    deep = "[" * 200 + "]" * 200
+    request = FakeRequest.build(
+        "POST", "/api/1.0/auth/token", {"Content-Type": "application/json"}, f'{{"a": {deep}}}'
+    )
+    assert bizmail_mock.handle(request).status == 400
+    assert "nested too deep" in repr(bizmail_mock.calls[-1].request)
