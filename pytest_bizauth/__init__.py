@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .client.core import IssuedTokens
-    from .clock import DEFAULT_START, Clock
+    from .clock import DEFAULT_START, Clock, ClockConflictError
     from .concurrency import Race, RaceResult, race, race_tasks
     from .core.wire import Call, FakeRequest, Refusal, Reply
     from .errors import (
@@ -48,6 +48,7 @@ __all__ = [
     "BizMailUser",
     "Call",
     "Clock",
+    "ClockConflictError",
     "FakeBill24",
     "FakeBizMail",
     "FakeRequest",
@@ -73,6 +74,7 @@ _WHERE = {
     "AsyncBill24Client": ".vendors.bill24.async_client",
     "DEFAULT_START": ".clock",
     "Clock": ".clock",
+    "ClockConflictError": ".clock",
     "IssuedTokens": ".client.core",
     "Race": ".concurrency",
     "RaceResult": ".concurrency",
