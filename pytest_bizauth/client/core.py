@@ -239,10 +239,6 @@ class ClientCore:
             self.on_token(issued)
         return issued.access_token
 
-    def _generation(self) -> int | None:
-        cached = self._cached
-        return None if cached is None else cached.generation
-
     # -- resource calls --------------------------------------------------------------------
 
     def _with_bearer(self, send: Send) -> Flow:
@@ -256,7 +252,7 @@ class ClientCore:
         again: Answer = yield _with_token(send, token)
         return again
 
-    def _refused_token(self, answer: Answer, path: str, message: str) -> TokenRejectedError:
+    def _refused_token(self, path: str, message: str) -> TokenRejectedError:
         return TokenRejectedError(
             message, status=401, endpoint=path, hint="the token was refused even after a refresh"
         )

@@ -42,8 +42,7 @@ class _Slot:
                 pass
 
             def log(self, type: str, message: str, *args: Any) -> None:
-                if type == "error":
-                    pool.record_log(message % args if args else message)
+                pass  # the fake's errors reach the test through the pool, not a log
 
         self.pool = pool
         self.fake: FakeProvider | None = None
@@ -160,12 +159,8 @@ class ServerPool:
         self.host = host
         self.hold = hold
         self.errors: list[BaseException] = []
-        self.log: list[str] = []
         self._slots: list[_Slot] = []
         self._lock = threading.Lock()
-
-    def record_log(self, message: str) -> None:
-        self.log.append(message)
 
     def url_for(self, fake: FakeProvider, port: int = 0) -> str:
         """The base URL of a server serving ``fake`` (started, or taken from the free

@@ -170,7 +170,7 @@ class Bill24Flows(ClientCore):
     def _call(self, path: str, fields: Mapping[str, Any]) -> Flow:
         answer: Answer = yield from self._with_bearer(Send("POST", path, json=dict(fields)))
         if answer.status == 401:
-            raise self._refused_token(answer, path, "Bill24 refused the bearer token")
+            raise self._refused_token(path, "Bill24 refused the bearer token")
         if 400 <= answer.status < 500:
             raise self._rejected(answer, path)
         if answer.status != 200:

@@ -128,7 +128,7 @@ class BizMailFlows(ClientCore):
                 raise self._rejected(answer, MAIL_PATH)
             return body
         if answer.status == 401:
-            raise self._refused_token(answer, MAIL_PATH, self._message(answer, MAIL_PATH))
+            raise self._refused_token(MAIL_PATH, self._message(answer, MAIL_PATH))
         if 400 <= answer.status < 500:
             raise self._rejected(answer, MAIL_PATH)
         raise self._provider_error(answer, MAIL_PATH)
