@@ -18,7 +18,13 @@ from pytest_bizauth import (
 from .conftest import DAY
 
 TOKEN_URL = "https://smtp-api.bizfly.vn/api/1.0/auth/token"
-MAIL = {"from_email": "a@example.com", "to": "b@example.com", "subject": "Hi", "text": "Hello"}
+MAIL = {
+    "from_email": "a@example.com",
+    "from_name": "A",
+    "to": "b@example.com",
+    "subject": "Hi",
+    "text": "Hello",
+}
 
 
 def test_the_cached_path_makes_no_call(bizmail_client, bizmail_mock):
@@ -126,6 +132,7 @@ def test_the_auth_works_with_any_session(bizmail_client, bizmail_mock):
         bizmail_mock.base_url + "/api/1.0/mail/store",
         files={
             "from": (None, "a@x.io"),
+            "from_name": (None, "A"),
             "to": (None, "b@x.io"),
             "subject": (None, "s"),
             "text": (None, "t"),
@@ -165,13 +172,15 @@ def test_mail_fields_and_attachments_arrive(bizmail_client, bizmail_mock):
 
 def test_a_validation_error_is_request_rejected(bizmail_client):
     with pytest.raises(RequestRejectedError, match="Validation error") as error:
-        bizmail_client.send_mail(from_email="", to="b@example.com", subject="s", text="t")
+        bizmail_client.send_mail(
+            from_email="", from_name="A", to="b@example.com", subject="s", text="t"
+        )
     assert error.value.status == 400
 
 
 def test_send_mail_needs_a_body(bizmail_client):
     with pytest.raises(ValueError, match="needs a body"):
-        bizmail_client.send_mail(from_email="a@x.io", to="b@x.io", subject="s")
+        bizmail_client.send_mail(from_email="a@x.io", from_name="A", to="b@x.io", subject="s")
 
 
 # -- what real servers do -----------------------------------------------------------------

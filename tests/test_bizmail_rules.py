@@ -34,12 +34,17 @@ def refresh(fake, token):
     return fake.handle(json_request(REFRESH_PATH, {"refresh_token": token}))
 
 
+MAIL = {
+    "from": "a@example.com",
+    "from_name": "A",
+    "to": "b@example.com",
+    "subject": "Hi",
+    "text": "Hello",
+}
+
+
 def store(fake, token, fields=None):
-    fields = (
-        fields
-        if fields is not None
-        else {"from": "a@example.com", "to": "b@example.com", "subject": "Hi", "text": "Hello"}
-    )
+    fields = fields if fields is not None else MAIL
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
     return fake.handle(multipart_request(MAIL_PATH, fields, **headers))
 
@@ -299,7 +304,13 @@ def test_a_mail_is_stored_with_a_valid_access_token(fake):
 @pytest.mark.parametrize("header", [None, "Basic abc", "Bearer", "Bearer not.a.jwt"])
 def test_a_missing_or_invalid_bearer_is_401(fake, header):
     headers = {} if header is None else {"Authorization": header}
-    fields = {"from": "a@example.com", "to": "b@example.com", "subject": "s", "text": "t"}
+    fields = {
+        "from": "a@example.com",
+        "from_name": "A",
+        "to": "b@example.com",
+        "subject": "s",
+        "text": "t",
+    }
     reply = fake.handle(multipart_request(MAIL_PATH, fields, **headers))
     assert reply.body == {"success": False, "message": "Missing or invalid token"}
     assert reply.status == 401
@@ -325,9 +336,15 @@ def test_a_tampered_expired_token_is_invalid_not_expired(fake, frozen):
     assert store(fake, fake.tokens.tampered(token)).body["message"] == "Missing or invalid token"
 
 
-@pytest.mark.parametrize("missing", ["from", "to", "subject", "text"])
+@pytest.mark.parametrize("missing", ["from", "from_name", "to", "subject", "text"])
 def test_missing_mail_fields_are_a_validation_400(fake, missing):
-    fields = {"from": "a@example.com", "to": "b@example.com", "subject": "s", "text": "t"}
+    fields = {
+        "from": "a@example.com",
+        "from_name": "A",
+        "to": "b@example.com",
+        "subject": "s",
+        "text": "t",
+    }
     del fields[missing]
     reply = store(fake, login(fake).body["access_token"], fields)
     assert reply.status == 400
@@ -336,8 +353,51 @@ def test_missing_mail_fields_are_a_validation_400(fake, missing):
     assert missing in reply.body["errors"]
 
 
+@pytest.mark.parametrize(
+    "sender",
+    ["not-an-email", "a@b", "a b@example.com", "a@@example.com", "x" * 244 + "@example.com"],
+)
+def test_an_invalid_or_overlong_from_is_a_validation_400(fake, sender):
+    fields = {**MAIL, "from": sender}
+    reply = store(fake, login(fake).body["access_token"], fields)
+    assert (reply.status, reply.body["message"]) == (400, "Validation error")
+    assert "255 characters" in reply.body["errors"]["from"]
+
+
+def test_a_from_of_exactly_255_characters_is_accepted(fake):
+    sender = "x" * 243 + "@example.com"
+    assert len(sender) == 255
+    assert store(fake, login(fake).body["access_token"], {**MAIL, "from": sender}).status == 200
+
+
+def test_a_json_mail_is_a_validation_400_unless_accepted(fake):
+    token = login(fake).body["access_token"]
+    reply = fake.handle(json_request(MAIL_PATH, MAIL, Authorization=f"Bearer {token}"))
+    assert (reply.status, reply.body["errors"]) == (
+        400,
+        {"body": "send the mail as multipart/form-data"},
+    )
+    fake.accept_json_mail = True
+    reply = fake.handle(json_request(MAIL_PATH, MAIL, Authorization=f"Bearer {token}"))
+    assert reply.status == 200
+
+
+def test_a_urlencoded_mail_is_a_form_too(fake):
+    from urllib.parse import urlencode
+
+    token = login(fake).body["access_token"]
+    request = urlencoded_request(MAIL_PATH, urlencode(MAIL), Authorization=f"Bearer {token}")
+    assert fake.handle(request).status == 200
+
+
 def test_html_alone_is_a_body_and_to_brackets_are_recipients(fake):
-    fields = {"from": "a@example.com", "to[]": "b@example.com", "subject": "s", "html": "<p>"}
+    fields = {
+        "from": "a@example.com",
+        "from_name": "A",
+        "to[]": "b@example.com",
+        "subject": "s",
+        "html": "<p>",
+    }
     assert store(fake, login(fake).body["access_token"], fields).status == 200
     assert fake.mails[0].fields["to"] == ["b@example.com"]
 
@@ -346,7 +406,7 @@ def test_attachments_over_20_mb_are_refused(fake):
     token = login(fake).body["access_token"]
     boundary = "b0undary"
     big = b"x" * (20 * 1024 * 1024 + 1)
-    fields = {"from": "a@x.io", "to": "b@x.io", "subject": "s", "text": "t"}
+    fields = {"from": "a@x.io", "from_name": "A", "to": "b@x.io", "subject": "s", "text": "t"}
     body = b"".join(
         [
             *(

@@ -19,7 +19,13 @@ from .helpers import TRANSACTION
 
 pytest.importorskip("respx")
 
-MAIL = {"from_email": "a@example.com", "to": "b@example.com", "subject": "Hi", "text": "Hello"}
+MAIL = {
+    "from_email": "a@example.com",
+    "from_name": "A",
+    "to": "b@example.com",
+    "subject": "Hi",
+    "text": "Hello",
+}
 
 
 class Subject:
@@ -263,6 +269,7 @@ def test_the_async_auth_works_with_any_async_client(bizmail_async_client, bizmai
 
 FORM = [
     ("from", (None, b"a@example.com")),
+    ("from_name", (None, b"A")),
     ("to", (None, b"b@example.com")),
     ("subject", (None, b"s")),
     ("text", (None, b"t")),

@@ -234,7 +234,9 @@ def test_with_responses_activate(pytester):
         def test_decorated(bizmail_client, bizmail_mock):
             responses.add(responses.GET, "https://api.example.com/x", json={"n": 1})
             assert requests.get("https://api.example.com/x", timeout=1).json() == {"n": 1}
-            bizmail_client.send_mail(from_email="a@x.io", to="b@x.io", subject="s", text="t")
+            bizmail_client.send_mail(
+                from_email="a@x.io", from_name="A", to="b@x.io", subject="s", text="t"
+            )
             bizmail_mock.assert_logged_in(times=1)
 
     """)

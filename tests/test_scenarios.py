@@ -11,7 +11,13 @@ import requests
 from pytest_bizauth import BizMailClient, ProviderError, race
 from pytest_bizauth.clock import timestamp
 
-MAIL = {"from_email": "a@example.com", "to": "b@example.com", "subject": "s", "text": "t"}
+MAIL = {
+    "from_email": "a@example.com",
+    "from_name": "A",
+    "to": "b@example.com",
+    "subject": "s",
+    "text": "t",
+}
 TRANSACTION = {
     "identity_code": "I",
     "currency": "KHR",

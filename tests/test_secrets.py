@@ -34,7 +34,9 @@ FAILING = """
         token = bizmail_client.access_token()
         remember(token, bizmail_client._cached.refresh)
         bizmail_mock.fail_next("mail", 401, times=2)
-        bizmail_client.send_mail(from_email="a@x.io", to="b@x.io", subject="s", text="t")
+        bizmail_client.send_mail(
+            from_email="a@x.io", from_name="A", to="b@x.io", subject="s", text="t"
+        )
 
     def test_an_assertion_on_a_refresh_token(bizmail_client, bizmail_mock):
         token = bizmail_client.access_token()

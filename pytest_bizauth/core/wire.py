@@ -234,6 +234,11 @@ class FakeRequest:
             self._parsed = True
         return self._form
 
+    def is_form(self) -> bool:
+        """Whether the body is declared as a form (multipart or urlencoded), not JSON."""
+        kind, _ = content_type(self.header("content-type") or "")
+        return kind in ("multipart/form-data", "application/x-www-form-urlencoded")
+
     def json_object(self) -> dict[str, object] | None:
         """The body as one flat object (each field's first value), or ``None`` when it
         cannot be parsed or carries files."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable
 
-from ..._options import Option, parse_url, per_vendor
+from ..._options import Option, parse_bool, parse_url, per_vendor
 from ...core.spec import VendorSpec, register
 
 __all__ = ["ACCESS_TTL", "BASE_URL", "REFRESH_TTL", "SECRET", "SPEC"]
@@ -51,6 +51,12 @@ SPEC = register(
                 "bizmail_secret", _secret, SECRET, "the HS256 secret BizMail tokens are signed with"
             ),
             *per_vendor("bizmail", "BizMail", access_ttl=ACCESS_TTL, refresh_ttl=REFRESH_TTL),
+            Option(
+                "bizmail_accept_json_mail",
+                parse_bool,
+                False,
+                "let mail/store take a JSON body too (the vendor documents multipart only)",
+            ),
         ),
         client=_client_of(".client", "BizMailClient"),
         async_client=_client_of(".async_client", "AsyncBizMailClient"),

@@ -87,11 +87,11 @@ class BizMailFlows(ClientCore):
         self,
         *,
         from_email: str,
+        from_name: str,
         to: Recipients,
         subject: str,
         text: str | None = None,
         html: str | None = None,
-        from_name: str | None = None,
         cc: Recipients | None = None,
         bcc: Recipients | None = None,
         reply_to: str | None = None,
@@ -144,8 +144,8 @@ class BizMailClient(BizMailFlows, TokenClient):
 
     def send_mail(self, **fields: Any) -> Mapping[str, Any]:
         """Store a mail for delivery (``POST /api/1.0/mail/store``, multipart) and return
-        the provider's JSON answer. Fields: ``from_email``, ``to``, ``subject``, ``text``
-        and/or ``html``; optional ``from_name``, ``cc``, ``bcc``, ``reply_to``,
+        the provider's JSON answer. Fields: ``from_email``, ``from_name``, ``to``,
+        ``subject``, ``text`` and/or ``html``; optional ``cc``, ``bcc``, ``reply_to``,
         ``attachments`` (``(filename, content[, content_type])``)."""
         result: Mapping[str, Any] = self._run(self._send_mail(**fields))
         return result

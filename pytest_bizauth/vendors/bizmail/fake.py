@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from .tokens import BizMailTokens
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from ...core.wire import Call, FakeRequest, Note, Upload
+    from ...core.wire import Call, FakeRequest, Form, Note, Upload
 
 __all__ = ["FakeBizMail", "StoredMail"]
 
@@ -40,6 +41,29 @@ TOKEN_EXPIRED = "Token expired"
 VALIDATION_ERROR = "Validation error"
 ATTACHMENTS_TOO_LARGE = "Attachments too large"
 MAIL_STORED = "Mail stored"
+MAIL_BODY = "send the mail as multipart/form-data"
+#: The longest ``from`` address the vendor's field table allows.
+FROM_LIMIT = 255
+# A plain address check, as form validators do: something@domain.tld, no spaces.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _mail_errors(form: Form) -> dict[str, str]:
+    """What the vendor's field table finds wrong with a mail, by field."""
+    errors = {}
+    sender = form.text("from")
+    if not sender:
+        errors["from"] = "from is required"
+    elif len(sender) > FROM_LIMIT or not _EMAIL.fullmatch(sender):
+        errors["from"] = f"from must be a valid email address of at most {FROM_LIMIT} characters"
+    for name in ("from_name", "subject"):
+        if not form.text(name):
+            errors[name] = f"{name} is required"
+    if not form.texts("to", "to[]"):
+        errors["to"] = "to is required"
+    if not (form.text("text") or form.text("html")):
+        errors["text"] = "text or html is required"
+    return errors
 
 
 def _failure(status: int, message: str, note: Note | None = None, **extra: Any) -> Refusal:
@@ -79,6 +103,7 @@ class FakeBizMail(FakeProvider):
         refresh_ttl: int = REFRESH_TTL,
         single_use_refresh: bool = False,
         rotate_refresh_tokens: bool = True,
+        accept_json_mail: bool = False,
         user: BizMailUser = DEFAULT_USER,
     ) -> None:
         super().__init__(
@@ -89,6 +114,10 @@ class FakeBizMail(FakeProvider):
         self.tokens = BizMailTokens(
             secret, user=user, access_ttl=access_ttl, refresh_ttl=refresh_ttl
         )
+        if not isinstance(accept_json_mail, bool):
+            raise TypeError(f"accept_json_mail must be True or False, not {accept_json_mail!r}")
+        #: ``mail/store`` takes a JSON body as well as multipart and urlencoded ones.
+        self.accept_json_mail = accept_json_mail
         self.user = user
         self.users: dict[str, BizMailUser] = {user.username: user}
         self.mails: list[StoredMail] = []
@@ -252,17 +281,9 @@ class FakeBizMail(FakeProvider):
         if user is None:
             raise _failure(401, TOKEN_INVALID, "invalid")
         form = request.form()
-        if form is None:
-            raise _failure(400, VALIDATION_ERROR, errors={"body": "the body could not be parsed"})
-        recipients = form.texts("to", "to[]")
-        errors = {}
-        for name in ("from", "subject"):
-            if not form.text(name):
-                errors[name] = f"{name} is required"
-        if not recipients:
-            errors["to"] = "to is required"
-        if not (form.text("text") or form.text("html")):
-            errors["text"] = "text or html is required"
+        if form is None or not (self.accept_json_mail or request.is_form()):
+            raise _failure(400, VALIDATION_ERROR, errors={"body": MAIL_BODY})
+        errors = _mail_errors(form)
         if errors:
             raise _failure(400, VALIDATION_ERROR, errors=errors)
         if sum(upload.size for upload in form.uploads) > ATTACHMENTS_LIMIT:
