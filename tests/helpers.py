@@ -43,8 +43,8 @@ TRANSACTION = {
     "identity_code": "INV-9",
     "currency": "USD",
     "amount": 5,
-    "cancel_url": "",
-    "redirect_url": "",
-    "channel_code": "",
-    "customers": [],
+    "cancel_url": "https://shop.example.com/cancel",
+    "redirect_url": "https://shop.example.com/done",
+    "channel_code": "KHQR",
+    "customers": [{"amount": 5}],
 }

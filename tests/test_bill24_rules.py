@@ -62,9 +62,9 @@ MERCHANT_CLAIMS = [
     "sub",
     "auth_time",
     "idp",
-    "merchant_token",
     "email",
     "username",
+    "merchant_token",
     "iat",
     "scope",
     "amr",
@@ -73,9 +73,9 @@ TRANSACTION = {
     "identity_code": "INV-1",
     "currency": "KHR",
     "amount": 10000,
-    "cancel_url": "",
+    "cancel_url": "https://shop.example.com/cancel",
     "redirect_url": "https://shop.example.com/done",
-    "channel_code": "",
+    "channel_code": "KHQR",
     "customers": [{"amount": 10000}],
     "purpose_of_transaction": "13",
 }
@@ -278,6 +278,22 @@ def test_merchant_claims(fake):
     assert claims["merchant_token"] == fake.merchant.token
     assert (claims["email"], claims["username"]) == ("", "API Integration")
     assert "role" not in claims
+    merchant_apis = [
+        "bill_gateway_api",
+        "khqr_api",
+        "notification_api",
+        "subscription_management_api",
+    ]
+    assert claims["aud"] == [*merchant_apis, f"{fake.tokens.issuer}/resources"]
+    assert claims["scope"] == [*merchant_apis, "offline_access"]
+    assert claims["exp"] - claims["nbf"] == SIX_HOURS
+
+
+def test_portal_tokens_keep_the_seeds_audience(fake):
+    claims = b64json(portal(fake).body["token"].split(".")[1])
+    apis = ["bank_api", "khqr_api", "notification_api", "security_api"]
+    assert claims["aud"] == [*apis, f"{fake.tokens.issuer}/resources"]
+    assert claims["scope"] == [*apis, "offline_access"]
 
 
 def test_refresh_through_either_route(fake, frozen):
@@ -327,7 +343,7 @@ def test_verify_finds_what_init_created(fake):
     for query in (
         {"tran_id": tran_id},
         {"identity_code": "INV-1"},
-        {"purpose_of_transaction": "13", "tran_id": ""},
+        {"identity_code": "INV-1", "purpose_of_transaction": "13", "tran_id": ""},
     ):
         reply = resource(fake, VERIFY_PATH, token, fields=query)
         assert (reply.body["code"], reply.body["message"]) == ("SUCCESS", "Transaction found")
@@ -340,14 +356,123 @@ def test_verify_finds_what_init_created(fake):
     )
 
 
-@pytest.mark.parametrize("missing", ["identity_code", "currency", "amount", "customers"])
-def test_missing_fields_are_business_errors_with_200(fake, missing):
+CHECKOUT_REQUIRED = [
+    "identity_code",
+    "currency",
+    "amount",
+    "cancel_url",
+    "redirect_url",
+    "channel_code",
+    "customers",
+]
+KHQR = {"identity_code": "INV-7", "purpose_of_transaction": "13", "currency": "USD", "amount": 5}
+
+
+def missed(reply):
+    assert (reply.status, reply.body["code"], reply.body["data"]) == (200, "ERR_MISSED_FIELD", None)
+    assert reply.body["message"] == reply.body["message_kh"]
+    return reply.body["message"]
+
+
+@pytest.mark.parametrize("missing", CHECKOUT_REQUIRED)
+@pytest.mark.parametrize("how", ["absent", "null", "empty"])
+def test_checkout_init_names_the_missing_field(fake, missing, how):
     fields = {k: v for k, v in TRANSACTION.items() if k != missing}
+    if how != "absent":
+        fields[missing] = None if how == "null" else ""
     reply = resource(fake, INIT_PATH, portal(fake).body["token"], fields=fields)
-    assert reply.status == 200
-    assert reply.body["code"] == "ERR_MISSED_FIELD"
-    assert missing in reply.body["message"]
-    assert reply.body["data"] is None
+    assert missed(reply) == f"Please provide [{missing}]."
+
+
+def test_several_missing_fields_name_the_first_in_the_schemas_order(fake):
+    fields = {"amount": 5, "customers": [{"amount": 5}]}
+    reply = resource(fake, INIT_PATH, portal(fake).body["token"], fields=fields)
+    assert missed(reply) == "Please provide [identity_code]."
+
+
+@pytest.mark.parametrize(
+    ("customers", "field"),
+    [([], "customers"), ("C-1", "customers"), ([{"code": "C-1"}], "customers[0].amount")],
+)
+def test_checkout_customers_each_need_an_amount(fake, customers, field):
+    fields = {**TRANSACTION, "customers": customers}
+    reply = resource(fake, INIT_PATH, portal(fake).body["token"], fields=fields)
+    assert missed(reply) == f"Please provide [{field}]."
+
+
+def test_checkout_verify_needs_one_way_to_find_the_transaction(fake):
+    token = portal(fake).body["token"]
+    reply = resource(fake, VERIFY_PATH, token, fields={"purpose_of_transaction": "13"})
+    assert missed(reply) == "Please provide [tran_id], [identity_code] or [bank_ref]."
+
+
+def test_the_khqr_product_has_its_own_schema(frozen):
+    fake = FakeBill24(product="khqr")
+    token = portal(fake).body["token"]
+    created = resource(fake, INIT_PATH, token, fields=KHQR)
+    assert created.body["code"] == "SUCCESS"
+    for missing in KHQR:
+        fields = {k: v for k, v in KHQR.items() if k != missing}
+        assert missed(resource(fake, INIT_PATH, token, fields=fields)) == (
+            f"Please provide [{missing}]."
+        )
+    only_code = resource(fake, VERIFY_PATH, token, fields={"identity_code": "INV-7"})
+    assert missed(only_code) == "Please provide [purpose_of_transaction]."
+    both = {"identity_code": "INV-7", "purpose_of_transaction": "13"}
+    found = resource(fake, VERIFY_PATH, token, fields=both)
+    assert found.body["data"]["tran_id"] == created.body["data"]["tran_id"]
+
+
+def test_a_checkout_request_without_a_purpose_is_refused_by_khqr(frozen):
+    fake = FakeBill24(product="khqr")
+    fields = {k: v for k, v in TRANSACTION.items() if k != "purpose_of_transaction"}
+    reply = resource(fake, INIT_PATH, portal(fake).body["token"], fields=fields)
+    assert missed(reply) == "Please provide [purpose_of_transaction]."
+
+
+@pytest.mark.parametrize("product", ["", "deeplink", None, 3])
+def test_an_unknown_product_names_the_choices(frozen, product):
+    with pytest.raises(ValueError, match="'checkout' or 'khqr'"):
+        FakeBill24(product=product)
+
+
+def test_tran_date_has_microseconds_in_local_time(fake, frozen):
+    token = portal(fake).body["token"]
+    tran_id = resource(fake, INIT_PATH, token).body["data"]["tran_id"]
+    found = resource(fake, VERIFY_PATH, token, fields={"tran_id": tran_id}).body["data"]
+    # the clock starts at 2025-01-01T00:00:00Z: 07:00 in Phnom Penh
+    assert found["tran_date"] == "2025-01-01T07:00:00.000000"
+    frozen.shift(1.253174)
+    resource(fake, INIT_PATH, token)
+    assert fake.transactions[-1].tran_date == "2025-01-01T07:00:01.253174"
+
+
+def test_token_expire_time_fractions_follow_the_clock(fake, frozen):
+    frozen.shift(0.9110603)
+    body = portal(fake).body
+    assert body["tokenExpireTime"] == "2025-01-01T13:00:00.9110600+07:00"
+
+
+STATIC = "khqr-static-3f9a"
+
+
+def test_a_static_token_is_taken_only_when_configured(frozen):
+    headers = {"token": STATIC}
+    plain = FakeBill24()
+    reply = plain.handle(json_request(INIT_PATH, TRANSACTION, **headers))
+    assert (reply.status, reply.content()) == (401, b"")
+    fake = FakeBill24(static_token=STATIC)
+    for path in (INIT_PATH, VERIFY_PATH):
+        reply = fake.handle(json_request(path, TRANSACTION, **headers))
+        assert (reply.status, reply.body["code"]) == (200, "SUCCESS")
+    for wrong in (
+        {"token": STATIC + "x"},
+        {"token": f"Bearer {STATIC}"},
+        {"Authorization": STATIC},
+    ):
+        reply = fake.handle(json_request(INIT_PATH, TRANSACTION, **wrong))
+        assert reply.status == 401, wrong
+    assert STATIC not in repr(fake.calls)
 
 
 @pytest.mark.parametrize(

@@ -305,6 +305,50 @@ def test_bill24_options_from_marker_and_ini(pytester):
     result.stdout.fnmatch_lines(["*bill24_error_status=...) must be a 4xx HTTP status*"])
 
 
+def test_product_static_token_and_json_mail_options(pytester):
+    pytester.makeini("""
+        [pytest]
+        bizauth_bill24_product = khqr
+        bizauth_bizmail_accept_json_mail = true
+    """)
+    pytester.makepyfile("""
+        import pytest
+        import requests
+
+        KHQR = {"identity_code": "I-1", "purpose_of_transaction": "13", "currency": "USD",
+                "amount": 5}
+
+        @pytest.mark.bizauth(bill24_static_token="khqr-static-1")
+        def test_khqr_with_a_static_token(bill24_mock, bizmail_mock):
+            assert bill24_mock.product.name == "khqr"
+            assert bizmail_mock.accept_json_mail
+            answer = requests.post(bill24_mock.base_url + "/transaction/v2/init", json=KHQR,
+                                   headers={"token": "khqr-static-1"}, timeout=5)
+            assert answer.json()["code"] == "SUCCESS"
+
+        def test_no_static_token_by_default(bill24_mock):
+            answer = requests.post(bill24_mock.base_url + "/transaction/v2/init", json=KHQR,
+                                   headers={"token": "khqr-static-1"}, timeout=5)
+            assert answer.status_code == 401
+
+        @pytest.mark.bizauth(bill24_product="deeplink")
+        def test_bad_product(bill24_mock):
+            pass
+
+        @pytest.mark.bizauth(bill24_static_token=" ")
+        def test_bad_static_token(bill24_mock):
+            pass
+    """)
+    result = run(pytester)
+    result.assert_outcomes(passed=2, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*bill24_product*must be 'checkout' or 'khqr', not 'deeplink'*",
+            "*bill24_static_token*must be a non-empty string*",
+        ]
+    )
+
+
 def test_the_opt_in_retry_check(pytester):
     pytester.makepyfile("""
         import pytest
@@ -327,8 +371,8 @@ def test_the_opt_in_retry_check(pytester):
         def test_the_client_retries(bill24_mock, bizauth_clock, bill24_client):
             give_up(bill24_mock, bizauth_clock, bill24_client)
             bill24_client.init_transaction(
-                identity_code="I", currency="KHR", amount=1, cancel_url="", redirect_url="",
-                channel_code="", customers=[])
+                identity_code="I", currency="KHR", amount=1, cancel_url="https://x.io/c",
+                redirect_url="https://x.io/r", channel_code="KHQR", customers=[{"amount": 1}])
     """)
     result = run(pytester)
     result.assert_outcomes(passed=3, errors=1)

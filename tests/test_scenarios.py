@@ -22,10 +22,10 @@ TRANSACTION = {
     "identity_code": "I",
     "currency": "KHR",
     "amount": 1,
-    "cancel_url": "",
-    "redirect_url": "",
-    "channel_code": "",
-    "customers": [],
+    "cancel_url": "https://shop.example.com/cancel",
+    "redirect_url": "https://shop.example.com/done",
+    "channel_code": "KHQR",
+    "customers": [{"amount": 5}],
 }
 VENDORS = ["bizmail", "bill24"]
 

@@ -22,11 +22,13 @@ from .tokens import TokenStore
 from .wire import Call, EventKind, FakeRequest, Refusal, Reply
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
 __all__ = ["FakeProvider", "Route"]
 
 Rule = Callable[[FakeRequest], Reply]
+#: What answers a declared endpoint: the request and its token's claims in, a reply out.
+Handler = Callable[[FakeRequest, dict[str, Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,11 @@ class FakeProvider:
         """Sign from now on with ``key`` (a new one when ``None``)."""
         raise NotImplementedError
 
+    def _authenticate(self, request: FakeRequest) -> dict[str, Any]:
+        """The claims of the request's good bearer token, as the vendor's protected
+        endpoints check it; else raise the vendor's :class:`~.wire.Refusal`."""
+        raise NotImplementedError
+
     def _refresh_key(self, token: str) -> str:
         """The form a refresh token is stored in (a vendor may compare them loosely)."""
         return token
@@ -139,6 +146,41 @@ class FakeProvider:
             names = ", ".join(f"{r.name!r} ({r.path})" for r in self._routes.values())
             raise ValueError(f"{self.vendor} has no endpoint {endpoint!r}; use one of: {names}")
         return found
+
+    def add_endpoint(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        status: int = 200,
+        body: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        handler: Handler | None = None,
+        name: str | None = None,
+    ) -> str:
+        """Serve an endpoint of the vendor that the fake does not model, protected by the
+        vendor's bearer token exactly as the fake's own protected endpoints are.
+
+        A call with a good token answers ``status`` with ``json`` (or the raw ``body``)
+        and ``headers``; or, with ``handler``, whatever ``handler(request, claims)``
+        returns: a :class:`~.wire.Reply`, or a JSON value answered with ``status`` and
+        ``headers`` (it may raise :class:`~.wire.Refusal`). Calls are logged as
+        ``resource`` events, and faults target the endpoint by ``name`` (the path when
+        not given) or path. Returns the name."""
+        route = _declared_route(method, path, json, status, body, headers, handler, name, self)
+        with self._lock:
+            clash = self._routes.get((route.method, route.path))
+            if clash is not None:
+                raise ValueError(f"the {self.vendor} fake already serves {clash}")
+            if route.name in self._by_name:
+                raise ValueError(
+                    f"the {self.vendor} fake already has an endpoint named {route.name!r}; "
+                    "give this one another name="
+                )
+            self._routes[(route.method, route.path)] = route
+            self._by_name[route.name] = route
+        return route.name
 
     def handle(self, request: FakeRequest) -> Reply | None:
         """Answer a request, or return ``None`` when no route matches it."""
@@ -459,6 +501,46 @@ class FakeProvider:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, calls={len(self.calls)})"
+
+
+def _declared_route(
+    method: str,
+    path: str,
+    json: Any,
+    status: int,
+    body: bytes | str | None,
+    headers: Mapping[str, str] | None,
+    handler: Handler | None,
+    name: str | None,
+    fake: FakeProvider,
+) -> Route:
+    """The route :meth:`FakeProvider.add_endpoint` declares, its arguments checked."""
+    if not isinstance(method, str) or not method.isalpha():
+        raise ValueError(f"method must be an HTTP method such as 'POST', not {method!r}")
+    if not isinstance(path, str) or not path.startswith("/") or "?" in path or "#" in path:
+        raise ValueError(f"path must start with '/' and hold no query, not {path!r}")
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        raise ValueError(f"status must be an HTTP status code, not {status!r}")
+    if sum(x is not None for x in (json, body, handler)) > 1:
+        raise ValueError("give at most one of json=, body= and handler=")
+    if body is not None and not isinstance(body, (bytes, str)):
+        raise TypeError(f"body must be bytes or str, not {type(body).__name__}")
+    if handler is not None and not callable(handler):
+        raise TypeError(f"handler must be callable as handler(request, claims), not {handler!r}")
+    if name is not None and (not isinstance(name, str) or not name):
+        raise ValueError(f"name must be a non-empty string, not {name!r}")
+    sent = dict(headers or {})
+    raw = body.encode() if isinstance(body, str) else body
+    answer = Reply(status, raw if raw is not None else json, sent)
+
+    def rule(request: FakeRequest) -> Reply:
+        claims = fake._authenticate(request)
+        if handler is None:
+            return answer
+        result = handler(request, claims)
+        return result if isinstance(result, Reply) else Reply(status, result, sent)
+
+    return Route(name or path, method.upper(), path, "resource", rule)
 
 
 def _times(n: int) -> str:

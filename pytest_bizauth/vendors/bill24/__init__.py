@@ -41,6 +41,18 @@ def _pem_path(value: object, name: str) -> SigningKey:
         ) from None
 
 
+def _product(value: object, name: str) -> str:
+    from .products import product_named
+
+    return product_named(value, name).name
+
+
+def _static_token(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a non-empty string (the token, as your code sends it)")
+    return value.strip()
+
+
 def _client_of(module: str, name: str) -> Callable[[Any, float], Any]:
     """Builds the fixture's client (``name`` from ``module``, sync or async) for the
     fake's default portal user."""
@@ -81,6 +93,18 @@ SPEC = register(
                 parse_bool,
                 False,
                 "answer 'passwordNeverExprie' as the seed's schema spells it",
+            ),
+            Option(
+                "bill24_product",
+                _product,
+                "checkout",
+                "the product whose schema init and verify check: checkout or khqr",
+            ),
+            Option(
+                "bill24_static_token",
+                _static_token,
+                None,
+                "a static API token init and verify also take as 'token: <value>'",
             ),
             Option(
                 "bill24_signing_key",

@@ -16,7 +16,8 @@ from ...core.values import positive_seconds
 from ...core.wire import Refusal, Reply
 from . import ACCESS_TTL, BASE_URL, ISSUER, REFRESH_TTL
 from .accounts import DEFAULT_MERCHANT, DEFAULT_USER, Bill24Merchant, Bill24User
-from .tokens import ICT, Bill24Tokens, expire_time
+from .products import missing_field, product_named
+from .tokens import APIS, ICT, MERCHANT_APIS, Bill24Tokens, expire_time
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -78,6 +79,18 @@ def _unauthorized(why: Note) -> Refusal:
     return Refusal(401, None, INVALID_TOKEN_HEADERS, note=why)
 
 
+def _require(missing: str | None) -> None:
+    """Refuse a call that lacks a field: Bill24's business error, HTTP 200."""
+    if missing is not None:
+        message = missing_field(missing)
+        raise Refusal(200, _envelope("ERR_MISSED_FIELD", message, message, None))
+
+
+def _tran_date() -> str:
+    """A ``tran_date`` as Bill24 writes it: local time, microseconds, no offset."""
+    return now().astimezone(ICT).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
 def _text(value: object) -> bool:
     """A non-empty string."""
     return isinstance(value, str) and bool(value)
@@ -117,6 +130,8 @@ class FakeBill24(FakeProvider):
         rotate_refresh_tokens: bool = True,
         error_status: int = 401,
         schema_spelling: bool = False,
+        product: str = "checkout",
+        static_token: str | None = None,
         user: Bill24User = DEFAULT_USER,
         merchant: Bill24Merchant = DEFAULT_MERCHANT,
     ) -> None:
@@ -137,6 +152,12 @@ class FakeBill24(FakeProvider):
             raise ValueError(f"error_status must be a 4xx status code, not {error_status!r}")
         self.error_status = error_status
         self.schema_spelling = schema_spelling
+        #: The product whose schema ``init`` and ``verify`` validate.
+        self.product = product_named(product)
+        if static_token is not None and (not isinstance(static_token, str) or not static_token):
+            raise ValueError("static_token must be a non-empty string, or None for none")
+        #: A static API token ``init`` and ``verify`` also take as ``token: <value>``.
+        self.static_token = static_token
         self.user = user
         self.merchant = merchant
         self.users: dict[str, Bill24User] = {user.email.lower(): user}
@@ -235,6 +256,7 @@ class FakeBill24(FakeProvider):
             [u.password for u in self.users.values()]
             + list(self.clients.values())
             + list(self.merchants)
+            + ([self.static_token] if self.static_token else [])
         )
 
     def _known(self, subject: Subject) -> bool:
@@ -395,13 +417,16 @@ class FakeBill24(FakeProvider):
         del issued["subject"]
         return Reply(200, {"code": 200, "message": "", "data": issued})
 
-    def _bearer_claims(self, request: FakeRequest) -> dict[str, Any]:
+    def _authenticate(self, request: FakeRequest) -> dict[str, Any]:
         """The claims of a good bearer token, else the empty 401 noting why."""
         import jwt
 
         token = request.bearer(*self.bearer_headers)
         if token is None:
-            raise _unauthorized("invalid")
+            static = self._static_claims(request)
+            if static is None:
+                raise _unauthorized("invalid")
+            return static
         try:
             claims: dict[str, Any] = self.tokens.decode(token, verify_exp=False)
             header = jwt.get_unverified_header(token)
@@ -422,9 +447,19 @@ class FakeBill24(FakeProvider):
             raise _unauthorized("invalid")
         return claims
 
+    def _static_claims(self, request: FakeRequest) -> dict[str, Any] | None:
+        """What a call presenting the configured static token as ``token: <value>`` is
+        allowed as (the default merchant), or ``None``."""
+        presented = (request.header("token") or "").strip()
+        if self.static_token is None or not presented:
+            return None
+        if not hmac.compare_digest(presented.encode(), self.static_token.encode()):
+            return None
+        return {"sub": self.merchant.merchant_id, "client_id": self.merchant.client_id}
+
     def _protected(self, request: FakeRequest) -> dict[str, Any]:
         """The JSON body of a call with a good bearer token; else the refusal."""
-        self._bearer_claims(request)
+        self._authenticate(request)
         body = request.json_object()
         if body is None:
             raise Refusal(200, _envelope("ERR_INVALID_REQUEST", BAD_BODY, BAD_BODY, None))
@@ -432,23 +467,9 @@ class FakeBill24(FakeProvider):
 
     def _init(self, request: FakeRequest) -> Reply:
         body = self._protected(request)
-        required = (
-            "identity_code",
-            "currency",
-            "amount",
-            "cancel_url",
-            "redirect_url",
-            "channel_code",
-            "customers",
-        )
-        missing = [name for name in required if body.get(name) is None]
-        if missing:
-            message = f"Missing required field: {', '.join(missing)}"
-            raise Refusal(200, _envelope("ERR_MISSED_FIELD", message, message, None))
+        _require(self.product.missing_in_init(body))
         tran_id = f"{next(self._tran_ids):012X}"
-        self.transactions.append(
-            Transaction(tran_id, now().astimezone(ICT).replace(tzinfo=None).isoformat(), body)
-        )
+        self.transactions.append(Transaction(tran_id, _tran_date(), body))
         data = {
             "tran_id": tran_id,
             "identity_code": body["identity_code"],
@@ -459,11 +480,9 @@ class FakeBill24(FakeProvider):
 
     def _verify(self, request: FakeRequest) -> Reply:
         body = self._protected(request)
+        _require(self.product.missing_in_verify(body))
         keys = ("tran_id", "identity_code", "purpose_of_transaction", "bank_ref")
-        wanted = {k: body[k] for k in keys if isinstance(body.get(k), str) and body[k]}
-        if not wanted:
-            message = f"Missing required field: one of {', '.join(keys)}"
-            raise Refusal(200, _envelope("ERR_MISSED_FIELD", message, message, None))
+        wanted = {k: str(v) for k in keys if (v := body.get(k)) is not None and str(v).strip()}
         for transaction in reversed(self.transactions):
             fields = {**transaction.request, "tran_id": transaction.tran_id}
             if all(str(fields.get(k, "")) == v for k, v in wanted.items()):
@@ -500,13 +519,7 @@ class FakeBill24(FakeProvider):
                 "jwks_uri": self.base_url + JWKS_PATH,
                 "token_endpoint": self.base_url + PORTAL_PATH,
                 "id_token_signing_alg_values_supported": ["RS256"],
-                "scopes_supported": [
-                    "bank_api",
-                    "khqr_api",
-                    "notification_api",
-                    "security_api",
-                    "offline_access",
-                ],
+                "scopes_supported": [*dict.fromkeys(APIS + MERCHANT_APIS), "offline_access"],
             },
         )
 

@@ -20,9 +20,12 @@ if TYPE_CHECKING:
     from .accounts import Bill24User
     from .keys import SigningKey
 
-__all__ = ["APIS", "ICT", "Bill24Tokens", "expire_time", "parse_expire_time"]
+__all__ = ["APIS", "ICT", "MERCHANT_APIS", "Bill24Tokens", "expire_time", "parse_expire_time"]
 
+#: The APIs a portal user's token is for (the seed's 2023 token).
 APIS = ("bank_api", "khqr_api", "notification_api", "security_api")
+#: The APIs a merchant's token is for (a real 2025 merchant token).
+MERCHANT_APIS = ("bill_gateway_api", "khqr_api", "notification_api", "subscription_management_api")
 #: Bill24 writes times in Indochina Time.
 ICT = _dt.timezone(_dt.timedelta(hours=7))
 
@@ -102,11 +105,12 @@ class Bill24Tokens:
         who = self.user if subject is None else subject
         iat = epoch(issued_at)
         life = self.access_ttl if lifetime is None else positive_seconds(lifetime, what="lifetime")
+        apis = MERCHANT_APIS if isinstance(who, Bill24Merchant) else APIS
         claims: dict[str, Any] = {
             "nbf": iat,
             "exp": iat + life,
             "iss": self.issuer,
-            "aud": [*APIS, f"{self.issuer}/resources"],
+            "aud": [*apis, f"{self.issuer}/resources"],
             "client_id": who.client_id,
         }
         if isinstance(who, Bill24Merchant):
@@ -114,11 +118,11 @@ class Bill24Tokens:
                 sub=who.merchant_id,
                 auth_time=iat,
                 idp="local",
-                merchant_token=who.token,
                 email="",
                 username="API Integration",
+                merchant_token=who.token,
                 iat=iat,
-                scope=[*APIS, "offline_access"],
+                scope=[*apis, "offline_access"],
                 amr=["merchant_token"],
             )
         else:
@@ -130,7 +134,7 @@ class Bill24Tokens:
                 email=who.email,
                 username=who.username,
                 iat=iat,
-                scope=[*APIS, "offline_access"],
+                scope=[*apis, "offline_access"],
                 amr=["password"],
             )
         if extra_claims:

@@ -270,16 +270,19 @@ class FakeBizMail(FakeProvider):
             raise _failure(401, REFRESH_INVALID)
         return self._issue(user, presented=token)
 
-    def _store_mail(self, request: FakeRequest) -> Reply:
+    def _authenticate(self, request: FakeRequest) -> dict[str, Any]:
         token = request.bearer()
         if token is None:
             raise _failure(401, TOKEN_INVALID, "invalid")
         claims = self._claims(token, "access", expired=TOKEN_EXPIRED, invalid=TOKEN_INVALID)
         if self.store.is_expired(token):
             raise _failure(401, TOKEN_EXPIRED, "expired")
-        user = self._user_of(claims)
-        if user is None:
+        if self._user_of(claims) is None:
             raise _failure(401, TOKEN_INVALID, "invalid")
+        return claims
+
+    def _store_mail(self, request: FakeRequest) -> Reply:
+        claims = self._authenticate(request)
         form = request.form()
         if form is None or not (self.accept_json_mail or request.is_form()):
             raise _failure(400, VALIDATION_ERROR, errors={"body": MAIL_BODY})
@@ -294,7 +297,8 @@ class FakeBizMail(FakeProvider):
             texts = form.texts(name)
             if texts:
                 fields.setdefault(name[:-2] if name.endswith("[]") else name, []).extend(texts)
-        self.mails.append(StoredMail(mail_id, user.username, fields, list(form.uploads)))
+        username = str(claims["username"])
+        self.mails.append(StoredMail(mail_id, username, fields, list(form.uploads)))
         return Reply(200, {"success": True, "message": MAIL_STORED, "data": {"id": mail_id}})
 
     def __repr__(self) -> str:
