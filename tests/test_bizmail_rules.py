@@ -164,8 +164,21 @@ def test_tokens_carry_the_documented_header_and_claims_in_order(fake):
         assert claims["exp"] - claims["iat"] == lifetime
         assert claims["username"] == fake.user.username
         assert claims["user_id"] == fake.user.user_id
-        assert len(claims["user_id"]) == 24
         assert claims["domain_uuid"] == fake.user.domain_uuid
+
+
+def test_derived_ids_are_shaped_like_the_vendors():
+    # the seed's: an ObjectId ("61d64e2f...", made in 2022) and a version 4 UUID
+    import datetime as dt
+    import re
+    import uuid
+
+    fake = FakeBizMail()
+    for user in (fake.user, fake.add_user("bizfly", "pw"), fake.add_user("ü", "pw")):
+        assert re.fullmatch(r"[0-9a-f]{24}", user.user_id)
+        made = dt.datetime.fromtimestamp(int(user.user_id[:8], 16), dt.timezone.utc)
+        assert made.year == 2022
+        assert uuid.UUID(user.domain_uuid).version == 4
 
 
 def test_two_logins_at_one_instant_are_byte_identical(fake):

@@ -12,6 +12,18 @@ __all__ = ["DEFAULT_USER", "BizMailUser"]
 _USER_ID = re.compile(r"[0-9a-f]{24}")
 
 
+#: When the derived ids' ObjectId timestamps start (the seed's user was made in 2022).
+_ID_EPOCH = 1_640_995_200
+
+
+def _object_id(username: str) -> str:
+    """A MongoDB ObjectId, as the vendor's user ids are, derived from the username: a
+    creation time in 2022 (four bytes) and eight bytes of its digest."""
+    digest = hashlib.sha256(f"bizmail-user:{username}".encode()).digest()
+    created = _ID_EPOCH + int.from_bytes(digest[:3], "big") % (365 * 86_400)
+    return f"{created:08x}{digest[3:11].hex()}"
+
+
 @dataclass(frozen=True)
 class BizMailUser:
     """A BizMail Delivery portal account. ``repr()`` never shows the password."""
@@ -37,14 +49,15 @@ class BizMailUser:
         if not isinstance(password, str) or not password:
             raise ValueError(f"the BizMail user {username!r} needs a non-empty password")
         if user_id is None:
-            user_id = hashlib.sha256(f"bizmail-user:{username}".encode()).hexdigest()[:24]
+            user_id = _object_id(username)
         elif not isinstance(user_id, str) or not _USER_ID.fullmatch(user_id):
             raise ValueError(
                 f"user_id {user_id!r} is not a BizMail user id: "
                 "it must be 24 lower-case hexadecimal characters"
             )
         if domain_uuid is None:
-            domain_uuid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bizmail-domain:{username}"))
+            digest = hashlib.sha256(f"bizmail-domain:{username}".encode()).digest()
+            domain_uuid = str(uuid.UUID(bytes=digest[:16], version=4))
         else:
             try:
                 domain_uuid = str(uuid.UUID(str(domain_uuid)))
