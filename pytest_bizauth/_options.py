@@ -7,7 +7,7 @@ shared options and every registered vendor's own.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from .core.spec import MARKER, SHARED_PER_VENDOR, Option, registered
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from .core.spec import VendorSpec
 
-__all__ = ["MARKER", "Option", "Settings", "options", "per_vendor", "resolve"]
+__all__ = ["MARKER", "Option", "Settings", "options", "per_vendor", "resolve", "settle"]
 
 
 def parse_bool(value: object, name: str) -> bool:
@@ -243,20 +243,33 @@ def resolve(item: pytest.Item, config: pytest.Config) -> Settings:
             if name not in table:
                 raise ValueError(_unknown(name, table))
             raw.setdefault(name, (value, f"@pytest.mark.{MARKER}({name}=...)"))
+
+    def from_ini(option: Option) -> tuple[object, str]:
+        try:
+            value = config.getini(option.ini)
+        except ValueError:  # a vendor registered after pytest read its ini options
+            value = None
+        return value, f"ini option {option.ini}"
+
+    return settle(raw, from_ini)
+
+
+def settle(
+    raw: dict[str, tuple[object, str]],
+    fallback: Callable[[Option], tuple[object, str]] | None = None,
+) -> Settings:
+    """Settings from given values (by option name: the value and where it was given),
+    then ``fallback`` (an ini file), then the defaults; every value parsed and checked."""
     values: dict[str, Any] = {}
     given: set[str] = set()
-    for name, option in table.items():
+    for name, option in options().items():
         if name in raw:
             value, where = raw[name]
         else:
-            try:
-                value = config.getini(option.ini)
-            except ValueError:  # a vendor registered after pytest read its ini options
-                value = None
+            value, where = fallback(option) if fallback else (None, "")
             if value is None or value == "" or value == []:  # not set
                 values[name] = option.default
                 continue
-            where = f"ini option {option.ini}"
         values[name] = option.parse(value, where)
         given.add(name)
     return Settings(values, given)

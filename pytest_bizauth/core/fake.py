@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Union
 
@@ -19,12 +20,12 @@ from .._redact import HIDDEN_FIELDS, TOKEN_FIELDS, mask, redact, scrub
 from ..clock import now, register_expiry_source
 from .faults import Fault, FaultTarget, Step, check_error, check_status, phrase
 from .tokens import TokenStore
-from .wire import Call, EventKind, FakeRequest, Refusal, Reply
+from .wire import CONTROL_PREFIX, Call, EventKind, FakeRequest, Refusal, Reply
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
-__all__ = ["FakeProvider", "Route"]
+__all__ = ["FakeProvider", "Route", "account_data", "account_fields"]
 
 Rule = Callable[[FakeRequest], Reply]
 #: What answers a declared endpoint: the request and its token's claims in, a reply out.
@@ -109,6 +110,16 @@ class FakeProvider:
 
     def _owner_of(self, account: Any) -> str:
         """The token store's owner key for an account (the default one when ``None``)."""
+        raise NotImplementedError
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """The accounts that can log in, with their credentials, as plain data (each
+        with its ``kind``)."""
+        raise NotImplementedError
+
+    def add_account(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Add an account from plain data (``kind`` and the fields :meth:`accounts`
+        lists); returns it as :meth:`accounts` lists it."""
         raise NotImplementedError
 
     def _use_key(self, key: Any) -> None:
@@ -519,6 +530,8 @@ def _declared_route(
         raise ValueError(f"method must be an HTTP method such as 'POST', not {method!r}")
     if not isinstance(path, str) or not path.startswith("/") or "?" in path or "#" in path:
         raise ValueError(f"path must start with '/' and hold no query, not {path!r}")
+    if path.startswith(CONTROL_PREFIX):
+        raise ValueError(f"paths under {CONTROL_PREFIX} are the control API's, not {path!r}")
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
         raise ValueError(f"status must be an HTTP status code, not {status!r}")
     if sum(x is not None for x in (json, body, handler)) > 1:
@@ -541,6 +554,34 @@ def _declared_route(
         return result if isinstance(result, Reply) else Reply(status, result, sent)
 
     return Route(name or path, method.upper(), path, "resource", rule)
+
+
+def account_fields(
+    fields: Mapping[str, Any], kinds: Mapping[str, Iterable[str]], default: str, vendor: str
+) -> tuple[str, dict[str, Any]]:
+    """An account's ``kind`` and its other fields from plain data, checked against what
+    each kind takes (``kinds``: kind -> field names)."""
+    if not isinstance(fields, Mapping):
+        raise TypeError(f"an account is an object of fields, not {type(fields).__name__}")
+    kind = fields.get("kind", default)
+    if kind not in kinds:
+        raise ValueError(f"a {vendor} account's kind is one of {sorted(kinds)}, not {kind!r}")
+    given = {k: v for k, v in fields.items() if k != "kind"}
+    allowed = list(kinds[kind])
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"a {vendor} {kind} has no field {', '.join(map(repr, unknown))}; "
+            f"it takes: {', '.join(allowed)}"
+        )
+    return kind, given
+
+
+def account_data(kind: str, account: Any) -> dict[str, Any]:
+    """An account dataclass as plain data, credentials included."""
+    import dataclasses
+
+    return {"kind": kind, **dataclasses.asdict(account)}
 
 
 def _times(n: int) -> str:

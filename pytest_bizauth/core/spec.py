@@ -54,7 +54,8 @@ class VendorSpec:
     class as ``"module:Class"``, imported on first use; each option's value is passed to
     it as the keyword argument of the option's name without the prefix. ``client``
     builds the ``<name>_client`` fixture's client from the fake and the leeway, and
-    ``async_client`` the ``<name>_async_client`` fixture's.
+    ``async_client`` the ``<name>_async_client`` fixture's. ``port`` is where
+    ``bizauth serve`` serves the fake unless told otherwise.
     """
 
     name: str
@@ -65,6 +66,7 @@ class VendorSpec:
     async_client: Callable[[Any, float], Any] | None = None
     hosts: tuple[str, ...] = ()
     docs: Mapping[str, str] = field(default_factory=dict)
+    port: int = 0
 
     def option_names(self) -> Iterator[tuple[str, str]]:
         """``(option name, keyword argument)`` for each of the vendor's options."""

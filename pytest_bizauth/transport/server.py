@@ -12,17 +12,23 @@ import contextlib
 import select
 import socket
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from ..core.faults import phrase
-from ..core.wire import FakeRequest, NetworkError
+from ..core.wire import CONTROL_PREFIX, FakeRequest, NetworkError
 from .base import unserved
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ..core.fake import FakeProvider
+    from ..core.wire import Reply
+
+    #: Answers a control request for the fake a server serves.
+    Control = Callable[[FakeProvider, FakeRequest], Reply]
+    #: Sees each request a server answered, and its reply.
+    Observer = Callable[[FakeProvider, FakeRequest, "Reply | None"], None]
 
 __all__ = ["LoopbackServer", "ServerPool"]
 
@@ -47,13 +53,25 @@ class _Slot:
         self.pool = pool
         self.fake: FakeProvider | None = None
         self.released = threading.Event()
-        self.server = make_server(
-            host, port, self._app, threaded=True, request_handler=QuietHandler
-        )
+        # Bound here rather than by werkzeug, which exits the process when a port is taken:
+        # a taken port is an OSError its caller can explain.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.create_server((host, port), family=family, backlog=128)
+        try:
+            self.server = make_server(
+                host,
+                port,
+                self._app,
+                threaded=True,
+                request_handler=QuietHandler,
+                fd=listener.fileno(),
+            )
+        finally:
+            listener.close()  # werkzeug serves a duplicate of it
         # threaded=True made a ThreadingMixIn server: let its threads die with the process.
         self.server.daemon_threads = True  # type: ignore[attr-defined]
         self.port = self.server.socket.getsockname()[1]
-        self.url = f"http://{host}:{self.port}"
+        self.url = f"http://{f'[{host}]' if family == socket.AF_INET6 else host}:{self.port}"
         self.thread = threading.Thread(
             target=self.server.serve_forever,
             kwargs={"poll_interval": 0.1},
@@ -101,7 +119,13 @@ class _Slot:
         request = FakeRequest.build(
             method, target.path, dict(EnvironHeaders(environ)), body, target.query
         )
-        reply = fake.handle(request)
+        control = self.pool.control
+        if control is not None and target.path.startswith(CONTROL_PREFIX):
+            reply: Reply | None = control(fake, request)
+        else:
+            reply = fake.handle(request)
+        if self.pool.on_request is not None:
+            self.pool.on_request(fake, request, reply)
         if reply is None:
             return _plain(start_response, 404, unserved(fake, method, target.path))
         if reply.fault is NetworkError.TIMEOUT:
@@ -155,9 +179,20 @@ def _abort(connection: socket.socket) -> None:
 class ServerPool:
     """Servers on loopback, one per fake being served, reused from test to test."""
 
-    def __init__(self, host: str = "127.0.0.1", hold: float = DEFAULT_HOLD) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        hold: float = DEFAULT_HOLD,
+        *,
+        control: Control | None = None,
+        on_request: Observer | None = None,
+    ) -> None:
         self.host = host
         self.hold = hold
+        #: Answers requests under ``/_bizauth/`` instead of the fake (``bizauth serve``).
+        self.control = control
+        #: Told of every request and its reply (``None``: no route).
+        self.on_request = on_request
         self.errors: list[BaseException] = []
         self._slots: list[_Slot] = []
         self._lock = threading.Lock()
@@ -175,6 +210,13 @@ class ServerPool:
                 self._slots.append(free)
             free.bind(fake)
             return free.url
+
+    def rebind(self, old: FakeProvider, new: FakeProvider) -> None:
+        """Serve ``new`` wherever ``old`` was served, on the same port."""
+        with self._lock:
+            for slot in self._slots:
+                if slot.fake is old:
+                    slot.fake = new
 
     def release_all(self) -> None:
         with self._lock:

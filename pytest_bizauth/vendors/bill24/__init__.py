@@ -116,6 +116,7 @@ SPEC = register(
         client=_client_of(".client", "Bill24Client"),
         async_client=_client_of(".async_client", "AsyncBill24Client"),
         hosts=("merchantapi.bill24.io", "merchantapi-demo.bill24.io"),
+        port=8002,
         docs={
             "mock": "A stateful Bill24 fake with a portal user at ``.user`` and a merchant "
             "at ``.merchant``.",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from ..._redact import hide
 from ...clock import now
-from ...core.fake import FakeProvider, Route
+from ...core.fake import FakeProvider, Route, account_data, account_fields
 from ...core.values import positive_seconds
 from ...core.wire import Refusal, Reply
 from . import ACCESS_TTL, BASE_URL, ISSUER, REFRESH_TTL
@@ -20,7 +20,7 @@ from .products import missing_field, product_named
 from .tokens import APIS, ICT, MERCHANT_APIS, Bill24Tokens, expire_time
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from ...core.tokens import RefreshRecord
     from ...core.wire import Call, EventKind, FakeRequest, Note
@@ -34,6 +34,17 @@ INIT_PATH = "/transaction/v2/init"
 VERIFY_PATH = "/transaction/v2/verify"
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/.well-known/openid-configuration/jwks"
+_USER_FIELDS = (
+    "email",
+    "password",
+    "client_id",
+    "secret",
+    "user_id",
+    "fullname",
+    "username",
+    "role",
+)
+_MERCHANT_FIELDS = ("token", "client_id", "secret", "merchant_id")
 
 # Documented texts.
 INIT_OK = ("Transaction init successful", "បង្កើតប្រតិបត្តិការជោគជ័យ")
@@ -228,6 +239,21 @@ class FakeBill24(FakeProvider):
     def refresh_tokens(self) -> dict[str, RefreshRecord]:
         """What the fake knows of each refresh token (its ``repr`` masks the tokens)."""
         return self.store.refresh_records
+
+    def accounts(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [account_data("user", user) for user in self.users.values()] + [
+                account_data("merchant", merchant) for merchant in self.merchants.values()
+            ]
+
+    def add_account(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        kinds = {"user": _USER_FIELDS, "merchant": _MERCHANT_FIELDS}
+        default = "merchant" if "token" in fields and "email" not in fields else "user"
+        kind, given = account_fields(fields, kinds, default, self.vendor)
+        if kind == "merchant":
+            return account_data("merchant", self.add_merchant(**given))
+        user = self.add_user(given.pop("email", ""), given.pop("password", ""), **given)
+        return account_data("user", user)
 
     def _owner_of(self, account: Any) -> str:
         if account is None:

@@ -61,6 +61,7 @@ SPEC = register(
         client=_client_of(".client", "BizMailClient"),
         async_client=_client_of(".async_client", "AsyncBizMailClient"),
         hosts=("smtp-api.bizfly.vn",),
+        port=8001,
         docs={
             "mock": "A stateful BizMail Delivery fake with one default user at ``.user``.",
             "tokens": "Mints tokens the BizMail fake accepts (same secret, user, lifetimes).",

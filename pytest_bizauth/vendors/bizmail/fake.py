@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...clock import timestamp
-from ...core.fake import FakeProvider, Route
+from ...core.fake import FakeProvider, Route, account_data, account_fields
 from ...core.wire import Refusal, Reply
 from . import ACCESS_TTL, BASE_URL, REFRESH_TTL, SECRET
 from .accounts import DEFAULT_USER, BizMailUser
 from .tokens import BizMailTokens
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from ...core.wire import Call, FakeRequest, Form, Note, Upload
 
@@ -25,6 +25,7 @@ __all__ = ["FakeBizMail", "StoredMail"]
 TOKEN_PATH = "/api/1.0/auth/token"
 REFRESH_PATH = "/api/1.0/auth/refresh"
 MAIL_PATH = "/api/1.0/mail/store"
+_USER_FIELDS = ("username", "password", "user_id", "domain_uuid")
 ATTACHMENTS_LIMIT = 20 * 1024 * 1024
 
 # Documented bodies, verbatim.
@@ -148,6 +149,15 @@ class FakeBizMail(FakeProvider):
             if self.users.pop(username, None) is None:
                 known = ", ".join(repr(u) for u in self.users) or "none"
                 raise KeyError(f"the BizMail fake has no user {username!r} (it has: {known})")
+
+    def accounts(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [account_data("user", user) for user in self.users.values()]
+
+    def add_account(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        _, given = account_fields(fields, {"user": _USER_FIELDS}, "user", self.vendor)
+        user = self.add_user(given.pop("username", ""), given.pop("password", ""), **given)
+        return account_data("user", user)
 
     def _owner_of(self, account: Any) -> str:
         if account is None:

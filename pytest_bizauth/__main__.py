@@ -1,0 +1,10 @@
+"""``python -m pytest_bizauth``: the ``bizauth`` command."""
+
+from __future__ import annotations
+
+import sys
+
+from .serve.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""The ``bizauth`` command: ``bizauth serve`` runs the fakes as real HTTP servers, with
+the control API under ``/_bizauth/``, for code outside the test process."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..core.fake import FakeProvider
+    from ..core.spec import VendorSpec
+    from ..core.wire import FakeRequest, Reply
+    from ..transport.server import ServerPool
+
+__all__ = ["main"]
+
+#: Options that only mean something inside pytest (fixtures, teardown checks).
+_PYTEST_ONLY = frozenset({"leeway", "check_unmatched", "check_faults", "check_retries", "guard"})
+#: A served fake's base URL is its server's.
+_SERVER_SET = frozenset({"base_url"})
+
+
+def _specs() -> dict[str, VendorSpec]:
+    from .. import vendors  # noqa: F401  (registers the vendors)
+    from ..core.spec import registered
+
+    ordered = sorted(registered(), key=lambda spec: (spec.port or 65_536, spec.name))
+    return {spec.name: spec for spec in ordered}
+
+
+def _serve_options() -> list[Any]:
+    from .._options import options
+
+    specs = _specs().values()
+    set_by_server = {f"{spec.name}_{keyword}" for spec in specs for keyword in _SERVER_SET}
+    return [
+        option
+        for name, option in options().items()
+        if name not in _PYTEST_ONLY and name not in set_by_server
+    ]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bizauth",
+        description="pytest-bizauth's fakes of BizMail Delivery and Bill24, outside pytest.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the fakes over HTTP, with a JSON control API under /_bizauth/",
+        description="Serve the fakes over HTTP on this machine. Prints one line per fake "
+        "(its name and base URL), then the accounts, and serves until SIGINT or SIGTERM. "
+        "The clock follows real time until the control API freezes or moves it.",
+    )
+    names = list(_specs())
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    ports = ", ".join(f"{spec.name} {spec.port}" for spec in _specs().values())
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"0: any free port for each fake; N: the first fake at N, the next at N+1, ... "
+        f"(default: {ports})",
+    )
+    serve.add_argument(
+        "--vendor",
+        action="append",
+        choices=names,
+        help="a fake to serve (repeat for several; default: all)",
+    )
+    serve.add_argument(
+        "--account",
+        action="append",
+        nargs="+",
+        metavar=("VENDOR", "FIELD=VALUE"),
+        default=[],
+        help="add an account, e.g. --account bizmail username=ops@example.com password=s3cret",
+    )
+    serve.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
+    group = serve.add_argument_group("options of the fakes (as the pytest marker's)")
+    for option in _serve_options():
+        group.add_argument(
+            f"--{option.name.replace('_', '-')}",
+            dest=f"option_{option.name}",
+            metavar="VALUE",
+            help=option.help + (" (freezes the clock there)" if option.name == "start" else ""),
+        )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``bizauth`` command; returns its exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command != "serve":
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return _Served(args).run()
+    except _StartError as exc:
+        print(f"bizauth serve: {exc}", file=sys.stderr, flush=True)
+        return 2
+
+
+class _StartError(Exception):
+    """What keeps the server from starting, said to the person who started it."""
+
+
+class _Served:
+    """The fakes being served, their servers, their clock and their control API."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from .._options import settle
+        from ..transport.server import ServerPool
+        from .control import ControlAPI, ServerClock
+
+        specs = _specs()
+        chosen = list(dict.fromkeys(args.vendor or specs))
+        self.specs = [specs[name] for name in chosen]
+        raw = {
+            option.name: (value, f"--{option.name.replace('_', '-')}")
+            for option in _serve_options()
+            if (value := getattr(args, f"option_{option.name}")) is not None
+        }
+        try:
+            self.settings = settle(raw)
+        except (ValueError, TypeError) as exc:
+            raise _StartError(str(exc)) from None
+        self.clock = ServerClock(self.settings["start"])
+        self.verbose = bool(args.verbose)
+        self.out: TextIO = sys.stdout
+        self.pool: ServerPool = ServerPool(
+            args.host,
+            control=ControlAPI(self.clock, self._reset),
+            on_request=self._log if self.verbose else None,
+        )
+        self.host = args.host
+        self.port: int | None = args.port
+        self.accounts: list[list[str]] = args.account
+        self.fakes: dict[str, FakeProvider] = {}
+        self.urls: dict[str, str] = {}
+
+    def _build(self, spec: VendorSpec, base_url: str) -> FakeProvider:
+        kwargs = self.settings.for_vendor(spec)
+        kwargs["base_url"] = base_url
+        try:
+            return spec.fake_class()(**kwargs)
+        except (ValueError, TypeError) as exc:
+            raise _StartError(f"{spec.name}: {exc}") from None
+
+    def _start(self) -> None:
+        for index, spec in enumerate(self.specs):
+            port = spec.port if self.port is None else (self.port + index if self.port else 0)
+            placeholder = self._build(spec, f"http://{self.host}:{port}")
+            try:
+                url = self.pool.url_for(placeholder, port)
+            except OSError as exc:
+                raise _StartError(
+                    f"cannot listen on {self.host}:{port} for {spec.name} ({exc.strerror}); "
+                    "pick other ports with --port N, or --port 0 for any free ones"
+                ) from None
+            fake = self._build(spec, url)
+            self.pool.rebind(placeholder, fake)
+            self.fakes[spec.name], self.urls[spec.name] = fake, url
+        for vendor, *pairs in self.accounts:
+            self._add_account(vendor, pairs)
+
+    def _add_account(self, vendor: str, pairs: list[str]) -> None:
+        fake = self.fakes.get(vendor)
+        if fake is None:
+            raise _StartError(f"--account names {vendor!r}, which is not served")
+        fields = {}
+        for pair in pairs:
+            name, sep, value = pair.partition("=")
+            if not sep or not name:
+                raise _StartError(f"--account takes FIELD=VALUE pairs, not {pair!r}")
+            fields[name] = value
+        try:
+            fake.add_account(fields)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise _StartError(f"--account {vendor}: {exc}") from None
+
+    def _reset(self, old: FakeProvider) -> None:
+        from ..clock import unregister_expiry_source
+
+        for spec in self.specs:
+            if self.fakes.get(spec.name) is old:
+                new = self._build(spec, self.urls[spec.name])
+                self.pool.rebind(old, new)
+                self.fakes[spec.name] = new
+                unregister_expiry_source(old)
+
+    def _announce(self) -> None:
+        lines = [f"{name} {url}" for name, url in self.urls.items()]
+        described = []
+        for name, fake in self.fakes.items():
+            hidden = {"kind"} | fake.hidden_fields | fake.token_fields
+            for account in fake.accounts():
+                shown = next((f"{k}={v}" for k, v in account.items() if k not in hidden), "")
+                described.append(f"{name} {account['kind']} {shown}")
+        first = next(iter(self.urls.values()))
+        lines.append(
+            f"accounts: {'; '.join(described)} "
+            f"(credentials: GET {first}/_bizauth/accounts, on each fake's server)"
+        )
+        print("\n".join(lines), file=self.out, flush=True)
+
+    def _log(self, fake: FakeProvider, request: FakeRequest, reply: Reply | None) -> None:
+        name = next((n for n, f in self.fakes.items() if type(f) is type(fake)), fake.vendor)
+        outcome = "404" if reply is None else (reply.fault or str(reply.status))
+        print(f"{name} {request.method} {request.path} -> {outcome}", file=sys.stderr, flush=True)
+
+    def run(self) -> int:
+        stop = threading.Event()
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        previous = {
+            sig: signal.signal(sig, lambda *_: stop.set())
+            for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            self._announce()
+            while not stop.wait(0.1):
+                pass
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.close()
+        return 0
+
+    def close(self) -> None:
+        self.pool.close()
+        self.clock.close()

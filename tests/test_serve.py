@@ -1,0 +1,422 @@
+"""``bizauth serve``, tested from outside as a user's project would: the command line
+and HTTP only."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from http.client import HTTPConnection
+from urllib.parse import urlsplit
+
+import pytest
+
+PASSWORD = "correct-horse-battery"
+
+
+class Served:
+    """A running ``bizauth serve``: its process and the base URL of each fake."""
+
+    def __init__(self, *args: str) -> None:
+        command = [sys.executable, "-m", "pytest_bizauth", "serve", *args]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        self.lines: list[str] = []
+        self.urls: dict[str, str] = {}
+        assert self.process.stdout is not None
+        while True:
+            line = self.process.stdout.readline()
+            if not line:
+                raise AssertionError(f"bizauth serve stopped: {self.process.stderr.read()}")
+            self.lines.append(line.rstrip("\n"))
+            if line.startswith("accounts:"):
+                break
+            name, url = line.split()
+            self.urls[name] = url
+
+    def call(self, vendor, method, path, body=None, *, form=None):
+        """``(status, JSON body or text)`` of one request."""
+        headers = {}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        elif form is not None:
+            from urllib.parse import urlencode
+
+            data = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        request = urllib.request.Request(
+            self.urls[vendor] + path, data=data, headers=headers, method=method
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                status, content = answer.status, answer.read()
+        except urllib.error.HTTPError as error:
+            with error:
+                status, content = error.code, error.read()
+        try:
+            return status, json.loads(content)
+        except ValueError:
+            return status, content.decode()
+
+    def stop(self, sig: int = signal.SIGINT) -> tuple[int, float]:
+        started = time.monotonic()
+        self.process.send_signal(sig)
+        try:
+            code = self.process.wait(timeout=5)
+        finally:
+            self.process.kill()
+            _, self.stderr = self.process.communicate()
+        return code, time.monotonic() - started
+
+
+@pytest.fixture
+def served():
+    running = []
+
+    def start(*args: str) -> Served:
+        running.append(Served("--port", "0", *args))
+        return running[-1]
+
+    yield start
+    for server in running:
+        if server.process.poll() is None:
+            server.stop()
+
+
+def test_help_lists_the_serve_command():
+    for command in (["bizauth"], [sys.executable, "-m", "pytest_bizauth"]):
+        if command == ["bizauth"] and shutil.which("bizauth") is None:
+            continue
+        out = subprocess.run(
+            [*command, "--help"], capture_output=True, text=True, timeout=60, check=True
+        )
+        assert "serve" in out.stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest_bizauth", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    for flag in ("--host", "--port", "--vendor", "--account", "--start", "--verbose"):
+        assert flag in out.stdout
+    assert "--bill24-product" in out.stdout
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_it_announces_each_fake_first_and_stops_on_a_signal(served, sig):
+    server = served()
+    assert re.fullmatch(r"bizmail http://127\.0\.0\.1:\d+", server.lines[0])
+    assert re.fullmatch(r"bill24 http://127\.0\.0\.1:\d+", server.lines[1])
+    accounts = server.lines[2]
+    assert "bizauth-user@example.com" in accounts
+    assert PASSWORD not in accounts
+    code, took = server.stop(sig)
+    assert code == 0
+    assert took < 1.5
+
+
+def test_one_vendor_and_quiet_by_default(served):
+    server = served("--vendor", "bill24")
+    assert list(server.urls) == ["bill24"]
+    server.call("bill24", "GET", "/.well-known/openid-configuration")
+    server.stop()
+    assert server.stderr == ""
+
+
+def test_a_login_clock_and_refresh_flow(served):
+    server = served()
+    user = {"username": "bizauth-user@example.com", "password": PASSWORD}
+    status, clock = server.call("bizmail", "POST", "/_bizauth/clock", {"freeze": True})
+    assert (status, clock["frozen"]) == (200, True)
+    status, tokens = server.call("bizmail", "POST", "/api/1.0/auth/token", form=user)
+    assert status == 200
+    status, moved = server.call("bizmail", "POST", "/_bizauth/clock", {"shift": 86_401})
+    assert moved["now"] > clock["now"]
+    mail = urllib.request.Request(
+        server.urls["bizmail"] + "/api/1.0/mail/store",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        method="POST",
+        data=b"",
+    )
+    with pytest.raises(urllib.error.HTTPError) as expired:
+        urllib.request.urlopen(mail, timeout=10)
+    with expired.value:
+        assert json.loads(expired.value.read())["message"] == "Token expired"
+    status, renewed = server.call(
+        "bizmail", "POST", "/api/1.0/auth/refresh", form={"refresh_token": tokens["refresh_token"]}
+    )
+    assert status == 200
+    assert renewed["access_token"] != tokens["access_token"]
+    assert server.call("bizmail", "GET", "/_bizauth/events") == (
+        200,
+        ["login", "resource 401", "refresh"],
+    )
+    status, calls = server.call("bizmail", "GET", "/_bizauth/calls")
+    assert [c["kind"] for c in calls] == ["login", "resource", "refresh"]
+    assert calls[0]["request"] == {"username": user["username"], "password": "***"}
+    assert PASSWORD not in json.dumps(calls)
+    assert tokens["access_token"] not in json.dumps(calls)
+
+
+def test_accounts_can_be_read_and_added(served):
+    server = served("--account", "bizmail", "username=ops@example.com", "password=s3cret-pw")
+    status, accounts = server.call("bizmail", "GET", "/_bizauth/accounts")
+    assert status == 200
+    assert [a["username"] for a in accounts] == ["bizauth-user@example.com", "ops@example.com"]
+    assert accounts[1]["password"] == "s3cret-pw"
+    status, added = server.call(
+        "bill24",
+        "POST",
+        "/_bizauth/accounts",
+        {"email": "cfo@example.com", "password": "pw-2", "client_id": "finance", "secret": "s"},
+    )
+    assert (status, added["kind"], added["client_id"]) == (201, "user", "finance")
+    login = {"email": "cfo@example.com", "password": "pw-2", "clientId": "finance", "secret": "s"}
+    assert server.call("bill24", "POST", "/security/authorize", login)[0] == 200
+
+
+def test_faults_state_changes_and_reset(served):
+    server = served()
+    assert server.call(
+        "bill24", "POST", "/_bizauth/faults", {"endpoint": "authorize", "sequence": [503, 502]}
+    ) == (200, {"pending": {"authorize": ["HTTP 503", "HTTP 502"]}})
+    assert server.call("bill24", "GET", "/_bizauth/faults")[1] == {
+        "authorize": ["HTTP 503", "HTTP 502"]
+    }
+    assert server.call("bill24", "DELETE", "/_bizauth/faults") == (200, {"pending": {}})
+    server.call("bizmail", "POST", "/_bizauth/faults", {"endpoint": "token", "always": True})
+    user = {"username": "bizauth-user@example.com", "password": PASSWORD}
+    assert server.call("bizmail", "POST", "/api/1.0/auth/token", form=user)[0] == 500
+    assert server.call("bizmail", "POST", "/api/1.0/auth/token", form=user)[0] == 500
+    status, switches = server.call(
+        "bizmail", "POST", "/_bizauth/switches", {"single_use_refresh": True}
+    )
+    assert switches == {"single_use_refresh": True, "rotate_refresh_tokens": True}
+    assert server.call("bizmail", "POST", "/_bizauth/clock", {"move_to": "2031-05-01T00:00:00Z"})[
+        1
+    ]["now"] == ("2031-05-01T00:00:00Z")
+    status, reset = server.call("bizmail", "POST", "/_bizauth/reset")
+    assert (status, reset["frozen"]) == (200, False)
+    assert server.call("bizmail", "GET", "/_bizauth/events") == (200, [])
+    assert server.call("bizmail", "POST", "/api/1.0/auth/token", form=user)[0] == 200
+    _, switches = server.call("bizmail", "POST", "/_bizauth/switches", {})
+    assert switches["single_use_refresh"] is False
+
+
+def test_token_state_changes(served):
+    server = served()
+    login = {
+        "email": "bizauth-user@example.com",
+        "password": PASSWORD,
+        "clientId": "bizauth_portal_client",
+        "secret": "portal-client-secret",
+    }
+    _, first = server.call("bill24", "POST", "/security/authorize", login)
+    assert server.call("bill24", "POST", "/_bizauth/expire_access_tokens") == (
+        200,
+        {"expired": 1},
+    )
+    token = {"Authorization": f"Bearer {first['token']}"}
+    request = urllib.request.Request(
+        server.urls["bill24"] + "/transaction/v2/verify", b"{}", token, method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    refused.value.close()
+    assert refused.value.code == 401
+    assert server.call(
+        "bill24", "POST", "/_bizauth/revoke_refresh_token", {"token": first["refreshToken"]}
+    ) == (200, {"revoked": 1})
+    refresh = {**login, "refreshToken": first["refreshToken"]}
+    assert server.call("bill24", "POST", "/security/authorize", refresh)[0] == 401
+    assert server.call("bill24", "POST", "/_bizauth/rotate_keys")[0] == 200
+    assert server.call("bill24", "POST", "/_bizauth/skew_next_token", {"seconds": 60})[0] == 200
+    assert server.call("bill24", "POST", "/_bizauth/revoke_refresh_tokens")[1] == {"revoked": 0}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "says"),
+    [
+        ("POST", "/_bizauth/clock", {"shift": "soon"}, "shift is a number of seconds"),
+        ("POST", "/_bizauth/clock", {"shift": 1, "freeze": True}, "exactly one of"),
+        ("POST", "/_bizauth/clock", {"move_to": "tomorrow"}, "not an ISO 8601"),
+        ("POST", "/_bizauth/faults", {"status": 503}, "endpoint is a non-empty string"),
+        ("POST", "/_bizauth/faults", {"endpoint": "nope"}, "has no endpoint 'nope'"),
+        ("POST", "/_bizauth/faults", {"endpoint": "token", "times": 0}, "times must be"),
+        ("POST", "/_bizauth/accounts", {"username": "x"}, "non-empty password"),
+        ("POST", "/_bizauth/switches", {"single_use_refresh": "yes"}, "true or false"),
+        ("POST", "/_bizauth/revoke_refresh_token", {}, "token is a non-empty string"),
+    ],
+)
+def test_a_malformed_control_request_is_a_400_saying_the_right_form(
+    served_once, method, path, body, says
+):
+    status, answer = served_once.call("bizmail", method, path, body)
+    assert status == 400
+    assert says in answer["error"]
+    assert answer["form"]
+
+
+def test_not_json_and_unknown_control_paths(served_once):
+    request = urllib.request.Request(
+        served_once.urls["bizmail"] + "/_bizauth/clock", b"[1,", method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as bad:
+        urllib.request.urlopen(request, timeout=10)
+    with bad.value:
+        assert json.loads(bad.value.read())["error"] == "the body must be a JSON object"
+    status, answer = served_once.call("bizmail", "GET", "/_bizauth/nope")
+    assert status == 404
+    assert any("POST /_bizauth/clock" in line for line in answer["endpoints"])
+    status, index = served_once.call("bill24", "GET", "/_bizauth/")
+    assert (status, index["vendor"]) == (200, "Bill24")
+
+
+@pytest.fixture(scope="module")
+def served_once():
+    server = Served("--port", "0")
+    yield server
+    server.stop()
+
+
+def test_verbose_logs_one_line_per_request_with_no_secret(served):
+    server = served("--verbose")
+    user = {"username": "bizauth-user@example.com", "password": PASSWORD}
+    server.call("bizmail", "POST", "/api/1.0/auth/token", form=user)
+    server.call("bizmail", "POST", "/api/1.0/auth/refresh", form={"refresh_token": "x"})
+    server.stop()
+    log = server.stderr.splitlines()
+    assert log == [
+        "bizmail POST /api/1.0/auth/token -> 200",
+        "bizmail POST /api/1.0/auth/refresh -> 401",
+    ]
+    assert PASSWORD not in "\n".join(log)
+
+
+def _free_ports(count: int) -> int:
+    """A port ``p`` with ``p`` .. ``p + count - 1`` free just now."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = probe.getsockname()[1]
+        if first + count > 65_535:
+            continue
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as taken:
+                    taken.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    pytest.skip("no run of free ports")
+
+
+def test_fixed_ports_and_a_port_in_use():
+    first = _free_ports(2)
+    server = Served("--port", str(first))
+    try:
+        assert server.urls == {
+            "bizmail": f"http://127.0.0.1:{first}",
+            "bill24": f"http://127.0.0.1:{first + 1}",
+        }
+        clash = subprocess.run(
+            [sys.executable, "-m", "pytest_bizauth", "serve", "--port", str(first)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert clash.returncode == 2
+        assert f"cannot listen on 127.0.0.1:{first}" in clash.stderr
+        assert "--port 0" in clash.stderr
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--bill24-product", "deeplink"], "'checkout' or 'khqr'"),
+        (["--start", "yesterday"], "not an ISO 8601"),
+        (["--account", "bizmail", "username"], "FIELD=VALUE"),
+        (["--vendor", "bill24", "--account", "bizmail", "a=b"], "not served"),
+    ],
+)
+def test_bad_start_options_exit_2_with_a_message(args, says):
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest_bizauth", "serve", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert says in out.stderr
+    assert out.stdout == ""
+
+
+def test_options_and_a_frozen_start(served):
+    server = served("--start", "2030-01-01T00:00:00Z", "--bill24-product", "khqr")
+    assert server.call("bill24", "GET", "/_bizauth/clock")[1] == {
+        "now": "2030-01-01T00:00:00Z",
+        "frozen": True,
+    }
+    login = {
+        "email": "bizauth-user@example.com",
+        "password": PASSWORD,
+        "clientId": "bizauth_portal_client",
+        "secret": "portal-client-secret",
+    }
+    _, tokens = server.call("bill24", "POST", "/security/authorize", login)
+    assert tokens["tokenExpireTime"] == "2030-01-01T13:00:00.0000000+07:00"
+    request = urllib.request.Request(
+        server.urls["bill24"] + "/transaction/v2/init",
+        json.dumps({"identity_code": "I", "currency": "USD", "amount": 1}).encode(),
+        {"Authorization": f"Bearer {tokens['token']}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert json.loads(answer.read())["message"] == "Please provide [purpose_of_transaction]."
+    _, discovery = server.call("bill24", "GET", "/.well-known/openid-configuration")
+    assert discovery["jwks_uri"] == server.urls["bill24"] + "/.well-known/openid-configuration/jwks"
+
+
+def _logins(base_url: str, count: int) -> list[int]:
+    """``count`` logins over one keep-alive connection; their statuses."""
+    target = urlsplit(base_url)
+    connection = HTTPConnection(target.hostname, target.port, timeout=30)
+    body = "username=bizauth-user%40example.com&password=correct-horse-battery"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    statuses = []
+    try:
+        for _ in range(count):
+            connection.request("POST", "/api/1.0/auth/token", body, headers)
+            answer = connection.getresponse()
+            answer.read()
+            statuses.append(answer.status)
+    finally:
+        connection.close()
+    return statuses
+
+
+def test_concurrent_keep_alive_logins_lose_no_call(served):
+    server = served()
+    clients, each = 8, int(os.environ.get("BIZAUTH_SERVE_LOGINS", "100"))
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(lambda _: _logins(server.urls["bizmail"], each), range(clients)))
+    assert {status for statuses in results for status in statuses} == {200}
+    assert server.call("bizmail", "GET", "/_bizauth/events") == (
+        200,
+        ["login"] * (clients * each),
+    )
