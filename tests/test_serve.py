@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -20,65 +19,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .serving import Served
+
 PASSWORD = "correct-horse-battery"
-
-
-class Served:
-    """A running ``bizauth serve``: its process and the base URL of each fake."""
-
-    def __init__(self, *args: str) -> None:
-        command = [sys.executable, "-m", "pytest_bizauth", "serve", *args]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        self.lines: list[str] = []
-        self.urls: dict[str, str] = {}
-        assert self.process.stdout is not None
-        while True:
-            line = self.process.stdout.readline()
-            if not line:
-                raise AssertionError(f"bizauth serve stopped: {self.process.stderr.read()}")
-            self.lines.append(line.rstrip("\n"))
-            if line.startswith("accounts:"):
-                break
-            name, url = line.split()
-            self.urls[name] = url
-
-    def call(self, vendor, method, path, body=None, *, form=None):
-        """``(status, JSON body or text)`` of one request."""
-        headers = {}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        elif form is not None:
-            from urllib.parse import urlencode
-
-            data = urlencode(form).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        request = urllib.request.Request(
-            self.urls[vendor] + path, data=data, headers=headers, method=method
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                status, content = answer.status, answer.read()
-        except urllib.error.HTTPError as error:
-            with error:
-                status, content = error.code, error.read()
-        try:
-            return status, json.loads(content)
-        except ValueError:
-            return status, content.decode()
-
-    def stop(self, sig: int = signal.SIGINT) -> tuple[int, float]:
-        started = time.monotonic()
-        self.process.send_signal(sig)
-        try:
-            code = self.process.wait(timeout=5)
-        finally:
-            self.process.kill()
-            _, self.stderr = self.process.communicate()
-        return code, time.monotonic() - started
 
 
 @pytest.fixture
@@ -186,6 +129,12 @@ def test_accounts_can_be_read_and_added(served):
     assert (status, added["kind"], added["client_id"]) == (201, "user", "finance")
     login = {"email": "cfo@example.com", "password": "pw-2", "clientId": "finance", "secret": "s"}
     assert server.call("bill24", "POST", "/security/authorize", login)[0] == 200
+    # reset goes back to the start, the command line's accounts included
+    server.call("bizmail", "POST", "/_bizauth/reset")
+    server.call("bill24", "POST", "/_bizauth/reset")
+    _, accounts = server.call("bizmail", "GET", "/_bizauth/accounts")
+    assert [a["username"] for a in accounts] == ["bizauth-user@example.com", "ops@example.com"]
+    assert server.call("bill24", "POST", "/security/authorize", login)[0] == 401
 
 
 def test_faults_state_changes_and_reset(served):

@@ -171,7 +171,9 @@ class _Served:
         for vendor, *pairs in self.accounts:
             self._add_account(vendor, pairs)
 
-    def _add_account(self, vendor: str, pairs: list[str]) -> None:
+    def _add_account(self, vendor: str, pairs: list[str], only: str | None = None) -> None:
+        if only not in (None, vendor):
+            return
         fake = self.fakes.get(vendor)
         if fake is None:
             raise _StartError(f"--account names {vendor!r}, which is not served")
@@ -192,8 +194,10 @@ class _Served:
         for spec in self.specs:
             if self.fakes.get(spec.name) is old:
                 new = self._build(spec, self.urls[spec.name])
-                self.pool.rebind(old, new)
                 self.fakes[spec.name] = new
+                for vendor, *pairs in self.accounts:  # the start includes --account's
+                    self._add_account(vendor, pairs, only=spec.name)
+                self.pool.rebind(old, new)
                 unregister_expiry_source(old)
 
     def _announce(self) -> None:

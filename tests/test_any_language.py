@@ -1,0 +1,85 @@
+"""Every example of "Use the fakes from any language" runs against ``bizauth serve``:
+node where node is installed, curl where curl is, and the CI job's script in bash."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .serving import Served
+
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "any-language.md"
+BLOCKS = re.findall(r"```(bash|javascript)\n(.*?)```", PAGE.read_text(), re.S)
+NODE = [code for lang, code in BLOCKS if lang == "javascript"]
+SHELL = [code for lang, code in BLOCKS if lang == "bash"]
+# The page's first shell block starts the server the other examples talk to.
+STARTS, CURL, CI_JOB = SHELL
+
+
+@pytest.fixture(scope="module")
+def served():
+    args = shlex.split(STARTS)
+    assert args[:2] == ["bizauth", "serve"]
+    server = Served(*args[2:], "--port", "0")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def urls(served):
+    yield {"BIZMAIL_URL": served.urls["bizmail"], "BILL24_URL": served.urls["bill24"]}
+    served.call("bizmail", "POST", "/_bizauth/reset")
+
+
+def _run(command, urls, cwd, **kwargs):
+    env = {
+        **os.environ,
+        **urls,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60, **kwargs
+    )
+
+
+@pytest.mark.parametrize("code", NODE, ids=["vendor-sample", "clock-and-refresh"])
+def test_node_examples(code, urls, tmp_path):
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    script = tmp_path / "example.mjs"
+    script.write_text(code)
+    out = _run(["node", str(script)], urls, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    if "console.log" in code:
+        assert "success: true" in out.stdout
+
+
+def test_the_curl_example(urls, tmp_path):
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    out = _run(["bash", "-c", f"set -euo pipefail\n{CURL}"], urls, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert '"token_type":"Bearer"' in out.stdout
+
+
+def test_the_ci_job_script(tmp_path):
+    assert CI_JOB.rstrip().endswith("npm test")
+    # the suite it hands the URLs to: here, a look at each fake's clock
+    check = (
+        f'"{sys.executable}" -c "import os, urllib.request; '
+        "[urllib.request.urlopen(os.environ[name] + '/_bizauth/clock', timeout=10).close() "
+        "for name in ('BIZMAIL_URL', 'BILL24_URL')]; print('suite passed')\""
+    )
+    script = CI_JOB.rstrip()[: -len("npm test")] + check
+    out = _run(["bash", "-c", f"set -euo pipefail\n{script}"], {}, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "suite passed"
+    assert (tmp_path / "bizauth.out").read_text().startswith("bizmail http://127.0.0.1:")
