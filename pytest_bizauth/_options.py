@@ -18,7 +18,19 @@ if TYPE_CHECKING:
 
     from .core.spec import VendorSpec
 
-__all__ = ["MARKER", "Option", "Settings", "options", "per_vendor", "resolve", "settle"]
+#: The documentation of every option.
+CONFIGURATION_URL = "https://pytest-bizauth.readthedocs.io/en/latest/configuration/"
+
+__all__ = [
+    "CONFIGURATION_URL",
+    "MARKER",
+    "Option",
+    "Settings",
+    "options",
+    "per_vendor",
+    "resolve",
+    "settle",
+]
 
 
 def parse_bool(value: object, name: str) -> bool:
@@ -84,8 +96,18 @@ def parse_client_error(value: object, name: str) -> int:
 
 
 _SHARED = (
-    Option("start", parse_instant, None, "the instant bizauth_clock starts at (ISO 8601)"),
-    Option("leeway", parse_leeway, 60.0, "seconds before expiry at which the clients renew"),
+    Option(
+        "start",
+        parse_instant,
+        None,
+        "the instant bizauth_clock starts at, ISO 8601 with a zone (2025-01-01T00:00:00Z)",
+    ),
+    Option(
+        "leeway",
+        parse_leeway,
+        60.0,
+        "seconds (a number, 0 or more) before expiry at which the clients renew (default 60)",
+    ),
     Option(
         "check_unmatched",
         parse_bool,
@@ -115,13 +137,13 @@ _SHARED = (
         "access_ttl",
         parse_seconds,
         None,
-        "access-token lifetime in seconds for every fake (vendor default when unset)",
+        "access-token lifetime for every fake, in whole seconds (each vendor's when unset)",
     ),
     Option(
         "refresh_ttl",
         parse_seconds,
         None,
-        "refresh-token lifetime in seconds for every fake (vendor default when unset)",
+        "refresh-token lifetime for every fake, in whole seconds (each vendor's when unset)",
     ),
     Option(
         "single_use_refresh",
@@ -146,13 +168,14 @@ def per_vendor(
             f"{name}_access_ttl",
             parse_seconds,
             access_ttl,
-            f"{title} access-token lifetime (default {access_ttl})",
+            f"{title} access-token lifetime in whole seconds (default {access_ttl})",
         ),
         Option(
             f"{name}_refresh_ttl",
             parse_seconds,
             refresh_ttl,
-            f"{title} refresh-token lifetime (default {refresh_ttl}{refresh_ttl_note})",
+            f"{title} refresh-token lifetime in whole seconds (default {refresh_ttl}"
+            f"{refresh_ttl_note})",
         ),
         Option(
             f"{name}_single_use_refresh",
@@ -164,7 +187,7 @@ def per_vendor(
             f"{name}_rotate_refresh_tokens",
             parse_bool,
             True,
-            f"the same as rotate_refresh_tokens, {title} only",
+            f"a {title} refresh answers a new refresh token (off: the same one)",
         ),
     )
 

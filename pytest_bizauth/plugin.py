@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Any, Callable
 import pytest
 
 from . import vendors as _vendors  # noqa: F401  (registers the built-in vendors)
-from ._options import MARKER, Option, Settings, ini_type, options, resolve, unknown_ini
+from ._options import (
+    CONFIGURATION_URL,
+    MARKER,
+    Option,
+    Settings,
+    ini_type,
+    options,
+    resolve,
+    unknown_ini,
+)
 from .core.spec import register, registered
 
 if TYPE_CHECKING:
@@ -49,7 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(**options): configure pytest-bizauth's clock, fakes and clients for this "
-        f"test; options: {', '.join(options())}. The closest marker wins for each option.",
+        f"test (the closest marker wins for each option); the options: {CONFIGURATION_URL}",
     )
 
 

@@ -50,12 +50,24 @@ EXAMPLES = [
 def test_every_page_has_an_example_or_a_reason():
     without = [p.name for p in PAGES if not any(lang == "python" for _, lang, _, _ in blocks(p))]
     # any-language.md's examples are node, curl and bash: test_any_language runs them
-    assert without == ["any-language.md", "fidelity.md", "install.md", "reference.md"]
+    assert without == [
+        "any-language.md",
+        "changelog.md",
+        "fidelity.md",
+        "install.md",
+        "reference.md",
+    ]
 
 
-def test_every_page_is_linked_from_the_readme():
+SITE = "https://pytest-bizauth.readthedocs.io/en/latest/"
+
+
+def test_every_page_is_linked_from_the_readme_and_in_the_sites_nav():
     readme = (ROOT / "README.md").read_text()
-    assert [p.name for p in PAGES[1:] if f"(docs/{p.name})" not in readme] == []
+    pages = [p for p in PAGES[1:] if p.name != "index.md"]
+    assert [p.name for p in pages if f"({SITE}{p.stem}/)" not in readme] == []
+    nav = (ROOT / "mkdocs.yml").read_text()
+    assert [p.name for p in PAGES[1:] if f" {p.name}\n" not in nav] == []
 
 
 # Extras a page may use; without them installed, its examples are skipped.

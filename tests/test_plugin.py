@@ -34,9 +34,24 @@ def test_the_plugin_can_be_switched_off(pytester):
     result.stdout.fnmatch_lines(["*fixture 'bizmail_mock' not found*"])
 
 
-def test_the_marker_is_registered_with_its_options(pytester):
+def test_the_marker_points_at_the_configuration_page(pytester):
     result = run(pytester, "--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.bizauth(**options)*start, leeway*"])
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.bizauth(**options)*https://pytest-bizauth.readthedocs.io/*/configuration/"]
+    )
+
+
+def test_ini_options_are_typed_and_explained_in_a_users_words(pytester):
+    from pytest_bizauth._options import options, parse_bool
+
+    result = run(pytester, "--help")
+    text = result.stdout.str()
+    for option in options().values():
+        kind = "bool" if option.parse is parse_bool else "string"
+        assert f"bizauth_{option.name} ({kind})" in text
+        assert "seed" not in option.help
+        if option.name.endswith("_ttl"):
+            assert "whole seconds" in option.help
 
 
 def test_nothing_leaks_from_one_test_to_the_next(pytester):

@@ -74,7 +74,7 @@ SPEC = register(
         fake="pytest_bizauth.vendors.bill24.fake:FakeBill24",
         options=(
             Option("bill24_base_url", parse_url, BASE_URL, "where the Bill24 fake listens"),
-            Option("bill24_issuer", parse_text, ISSUER, "the iss of Bill24 tokens"),
+            Option("bill24_issuer", parse_text, ISSUER, "the issuer (iss claim) of Bill24 tokens"),
             *per_vendor(
                 "bill24",
                 "Bill24",
@@ -86,13 +86,14 @@ SPEC = register(
                 "bill24_error_status",
                 parse_client_error,
                 401,
-                "the status of Bill24's (undocumented) authorize errors",
+                "the HTTP status (4xx) of Bill24's authorize errors (Bill24 documents none)",
             ),
             Option(
                 "bill24_schema_spelling",
                 parse_bool,
                 False,
-                "answer 'passwordNeverExprie' as the seed's schema spells it",
+                "spell the authorize answer's field 'passwordNeverExprie', as Bill24's schema does "
+                "(its examples: 'passwordNeverExpire')",
             ),
             Option(
                 "bill24_product",
