@@ -5,6 +5,7 @@ object, yields it, and checks or resets it afterwards. Every registered vendor g
 from __future__ import annotations
 
 import inspect
+import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 __all__ = ["install_vendor", "vendor_fixtures"]
 
 _SETTINGS = pytest.StashKey[Settings]()
+_INI = pytest.StashKey[Settings]()
+#: The leeway each live fake's test set, for its client fixtures (no ``request`` needed).
+_LEEWAY: weakref.WeakKeyDictionary[FakeProvider, float] = weakref.WeakKeyDictionary()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -66,14 +70,21 @@ def _settings(request: pytest.FixtureRequest) -> Settings:
     node: pytest.Item = request.node
     settings = node.stash.get(_SETTINGS, None)
     if settings is None:
-        try:
-            settings = resolve(node, request.config)
-        except (TypeError, ValueError) as exc:
-            problem = str(exc)
-        else:
-            node.stash[_SETTINGS] = settings
-            return settings
-        pytest.fail(f"pytest-bizauth: {problem}", pytrace=False)
+        config = request.config
+        # A test without the marker has the ini file's settings: read them once.
+        marked = next(node.iter_markers(MARKER), None) is not None
+        settings = None if marked else config.stash.get(_INI, None)
+        if settings is None:
+            problem = None
+            try:
+                settings = resolve(node, config)
+            except (TypeError, ValueError) as exc:
+                problem = str(exc)
+            if settings is None:  # failed outside the except: no chained traceback
+                pytest.fail(f"pytest-bizauth: {problem}", pytrace=False)
+            if not marked:
+                config.stash[_INI] = settings
+        node.stash[_SETTINGS] = settings
     return settings
 
 
@@ -234,6 +245,7 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         settings = _settings(request)
         fake = spec.fake_class()(**settings.for_vendor(spec))
         fixtures["_bizauth_transports"].mount(fake, spec.hosts)
+        _LEEWAY[fake] = settings["leeway"]
         yield fake
         from .clock import unregister_expiry_source
 
@@ -251,19 +263,27 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         build = spec.client
 
         def client(**fixtures: Any) -> Any:
-            return build(fixtures[mock_name], _settings(fixtures["request"])["leeway"])
+            fake = fixtures[mock_name]
+            built = build(fake, _LEEWAY[fake])
+            session = getattr(built, "session", None)
+            if session is not None:
+                # It talks to a fake only: no proxy or netrc settings to read from the
+                # environment, which costs more than the fake's answer.
+                session.trust_env = False
+            return built
 
-        made[f"{spec.name}_client"] = _with_arguments(client, "request", mock_name)
+        made[f"{spec.name}_client"] = _with_arguments(client, mock_name)
     if spec.async_client is not None:
         build_async = spec.async_client
 
         def async_client(**fixtures: Any) -> Iterator[Any]:
             _needs_httpx(f"{spec.name}_async_client")
-            built = build_async(fixtures[mock_name], _settings(fixtures["request"])["leeway"])
+            fake = fixtures[mock_name]
+            built = build_async(fake, _LEEWAY[fake])
             yield built
             built.close_outside_loop()
 
-        made[f"{spec.name}_async_client"] = _with_arguments(async_client, "request", mock_name)
+        made[f"{spec.name}_async_client"] = _with_arguments(async_client, mock_name)
     fixtures = {}
     for name, fn in made.items():
         fn.__name__ = fn.__qualname__ = name
