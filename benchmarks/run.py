@@ -53,6 +53,7 @@ SUITES = {
     "bill24_login": "def test_it(i, bill24_client):\n    bill24_client.access_token()\n",
     "bizauth_clock": "def test_it(i, bizauth_clock):\n    pass\n",
     "freezer": "def test_it(i, freezer):\n    pass\n",
+    "time_machine": "def test_it(i, time_machine):\n    time_machine.move_to(0, tick=False)\n",
     "httpx_static_route": (
         "import httpx, respx\n\n"
         "def test_it(i):\n"

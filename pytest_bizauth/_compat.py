@@ -14,6 +14,7 @@ __all__ = [
     "ini_keys",
     "freezegun_factories",
     "freezegun_real_time_ids",
+    "real_monotonic",
     "mock_real_send",
     "registry_routes",
     "responses_real_send",
@@ -46,24 +47,41 @@ def freezegun_factories() -> list[Any]:
     return factories
 
 
+class _Walk(dict):  # type: ignore[type-arg]
+    """What freezegun's walk sees as ``sys.modules``: the given modules as its items, and
+    every loaded module's name as its keys (``modules_at_start``, which must name them
+    all), so the full set is built once."""
+
+    def keys(self) -> Any:
+        return sys.modules.keys()
+
+
 def start_freezer_walking(freezer: Any, modules: dict[str, Any]) -> Any:
     """Start a ``freeze_time`` whose walk of loaded modules sees only ``modules``.
 
     freezegun reads ``sys.modules`` through its module global ``sys``
     (``freezegun.api.sys``) and has no option to narrow the walk. The same walk records
-    ``modules_at_start``, the modules whose fakes need no swapping back at stop; it must
-    name every loaded module, not only those walked.
+    ``modules_at_start`` from ``sys.modules.keys()``, the modules whose fakes need no
+    swapping back at stop: it must name every loaded module, not only those walked.
     """
     from freezegun import api
 
     walked: Any = api
-    walked.sys = SimpleNamespace(modules=modules)
+    walked.sys = SimpleNamespace(modules=_Walk(modules))
     try:
         factory = freezer.start()
     finally:
         walked.sys = sys
-    freezer.modules_at_start = set(sys.modules)
     return factory
+
+
+def real_monotonic() -> Callable[[], float]:
+    """The real ``time.monotonic`` (``freezegun.api.real_monotonic``), which asyncio's
+    loops must keep reading while time is frozen."""
+    from freezegun import api
+
+    found: Callable[[], float] = api.real_monotonic
+    return found
 
 
 # -- responses (checked with 0.23 to 0.26) --------------------------------------------------

@@ -181,6 +181,45 @@ class _ModuleScan:
 
 _scan = _ModuleScan()
 
+# The event-loop class of each event-loop policy class, learned once by making a loop.
+_loop_classes: dict[type, type] = {}
+
+
+class _RealLoopTime:
+    """Event loops read the real monotonic clock while a :class:`Clock` runs, so
+    ``asyncio.sleep`` and timeouts still end."""
+
+    def __init__(self, loop_class: type | None, saved: Any = None) -> None:
+        self._class = loop_class
+        self._saved = saved
+
+    @classmethod
+    def patch(cls) -> _RealLoopTime:
+        import asyncio
+
+        policy = type(asyncio.get_event_loop_policy())
+        loop_class = _loop_classes.get(policy)
+        if loop_class is None:
+            loop = asyncio.new_event_loop()
+            loop.close()
+            loop_class = _loop_classes[policy] = type(loop)
+        saved = vars(loop_class).get("time", _ABSENT)
+        real = _compat.real_monotonic()
+        loop_class.time = lambda self: real()  # type: ignore[attr-defined]
+        return cls(loop_class, saved)
+
+    def restore(self) -> None:
+        if self._class is None:
+            return
+        if self._saved is _ABSENT:
+            del self._class.time  # type: ignore[attr-defined]
+        else:
+            self._class.time = self._saved  # type: ignore[attr-defined]
+        self._class = None
+
+
+_ABSENT = object()
+
 
 def _start_freezer(freezer: Any) -> Any:
     return _compat.start_freezer_walking(
@@ -205,6 +244,7 @@ class Clock:
         self._instant = _check_start(parse_instant(start, what="the clock's start"), "start")
         self._freezer: Any = None
         self._factory: Any = None
+        self._loop_time = _RealLoopTime(None)
         self._freezes: list[Any] = []
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -223,8 +263,12 @@ class Clock:
 
         if _compat.freezegun_factories():
             raise self._conflict()
-        self._freezer = freeze_time(self._instant, tick=False, real_asyncio=True)
+        # asyncio's loops keep real time, as freeze_time(real_asyncio=True) would have
+        # them; that option makes and closes an event loop at every start to learn its
+        # class, which costs more than the rest of the start.
+        self._freezer = freeze_time(self._instant, tick=False)
         self._factory = _start_freezer(self._freezer)
+        self._loop_time = _RealLoopTime.patch()
         self._freezes = _compat.freezegun_factories()
         _running.append(self)
         return self
@@ -235,6 +279,7 @@ class Clock:
             return
         _running.remove(self)
         freezer, self._freezer, self._factory = self._freezer, None, None
+        self._loop_time.restore()
         freezer.stop()
 
     def __enter__(self) -> Clock:

@@ -75,8 +75,11 @@ class AsyncTokenClient(ClientCore):
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
-        #: An ``httpx.Auth`` giving any ``httpx.AsyncClient`` this client's bearer token.
-        self.auth: httpx.Auth = _AsyncBearerAuth(self)
+
+    @property
+    def auth(self) -> httpx.Auth:
+        """An ``httpx.Auth`` giving any ``httpx.AsyncClient`` this client's bearer token."""
+        return _AsyncBearerAuth(self)  # made on demand: the client holds no cycle through it
 
     async def access_token(self) -> str:
         """A valid access token: the cached one, or a fresh one (refreshed or logged in)."""

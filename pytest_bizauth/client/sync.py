@@ -72,8 +72,11 @@ class TokenClient(ClientCore):
         self.timeout = timeout
         self.session = session if session is not None else requests.Session()
         self._lock = threading.Lock()
-        #: A ``requests`` auth giving any session this client's bearer token and retry.
-        self.auth: AuthBase = _BearerAuth(self)
+
+    @property
+    def auth(self) -> AuthBase:
+        """A ``requests`` auth giving any session this client's bearer token and retry."""
+        return _BearerAuth(self)  # made on demand: the client holds no cycle through it
 
     def access_token(self) -> str:
         """A valid access token: the cached one, or a fresh one (refreshed or logged in)."""

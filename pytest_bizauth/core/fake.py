@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FakeProvider", "Route", "account_data", "account_fields"]
 
-Rule = Callable[[FakeRequest], Reply]
+#: How a route answers: a function of the fake and the request (unbound, so a fake and
+#: its route table hold no cycle of references).
+Rule = Callable[[Any, FakeRequest], Reply]
 #: What answers a declared endpoint: the request and its token's claims in, a reply out.
 Handler = Callable[[FakeRequest, dict[str, Any]], Any]
 
@@ -78,10 +80,11 @@ class FakeProvider:
             raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self._lock = threading.RLock()
-        self._routes: dict[tuple[str, str], Route] = {
-            (route.method, route.path): route for route in self._route_table()
-        }
-        self._by_name = {route.name: route for route in self._routes.values()}
+        routes = _ROUTES.get(type(self))
+        if routes is None:
+            routes = _ROUTES[type(self)] = {(r.method, r.path): r for r in self._route_table()}
+        self._routes: dict[tuple[str, str], Route] = dict(routes)
+        self._by_name = {route.name: route for route in routes.values()}
         self._faults: dict[str, deque[Fault]] = {}
         self._skews: deque[float] = deque()
         self.store = TokenStore()
@@ -101,7 +104,10 @@ class FakeProvider:
 
     # -- what subclasses provide ---------------------------------------------------------
 
-    def _route_table(self) -> Iterable[Route]:
+    @classmethod
+    def _route_table(cls) -> Iterable[Route]:
+        """The vendor's endpoints; their rules are the class's functions, called with the
+        fake and the request."""
         raise NotImplementedError
 
     def _error_body(self, route: Route, status: int) -> Any:
@@ -179,7 +185,7 @@ class FakeProvider:
         ``headers`` (it may raise :class:`~.wire.Refusal`). Calls are logged as
         ``resource`` events, and faults target the endpoint by ``name`` (the path when
         not given) or path. Returns the name."""
-        route = _declared_route(method, path, json, status, body, headers, handler, name, self)
+        route = _declared_route(method, path, json, status, body, headers, handler, name)
         with self._lock:
             clash = self._routes.get((route.method, route.path))
             if clash is not None:
@@ -209,10 +215,9 @@ class FakeProvider:
             self.calls.append(self._record(route, request, reply))
         return reply
 
-    @staticmethod
-    def _apply(rule: Rule, request: FakeRequest) -> Reply:
+    def _apply(self, rule: Rule, request: FakeRequest) -> Reply:
         try:
-            return rule(request)
+            return rule(self, request)
         except Refusal as refusal:
             return refusal.reply()
 
@@ -523,7 +528,6 @@ def _declared_route(
     headers: Mapping[str, str] | None,
     handler: Handler | None,
     name: str | None,
-    fake: FakeProvider,
 ) -> Route:
     """The route :meth:`FakeProvider.add_endpoint` declares, its arguments checked."""
     if not isinstance(method, str) or not method.isalpha():
@@ -546,7 +550,7 @@ def _declared_route(
     raw = body.encode() if isinstance(body, str) else body
     answer = Reply(status, raw if raw is not None else json, sent)
 
-    def rule(request: FakeRequest) -> Reply:
+    def rule(fake: FakeProvider, request: FakeRequest) -> Reply:
         claims = fake._authenticate(request)
         if handler is None:
             return answer
@@ -554,6 +558,10 @@ def _declared_route(
         return result if isinstance(result, Reply) else Reply(status, result, sent)
 
     return Route(name or path, method.upper(), path, "resource", rule)
+
+
+# Each fake class's route table, made once.
+_ROUTES: dict[type, dict[tuple[str, str], Route]] = {}
 
 
 def account_fields(

@@ -55,11 +55,12 @@ class FakeAcme(FakeProvider):
         self.tokens = AcmeTokens(access_ttl, refresh_ttl)
         self._access_expiry: dict[str, float] = {}
 
-    def _route_table(self) -> list[Route]:
+    @classmethod
+    def _route_table(cls) -> list[Route]:
         return [
-            Route("login", "POST", "/login", "login", self._login),
-            Route("refresh", "POST", "/refresh", "refresh", self._refresh),
-            Route("things", "GET", "/things", "resource", self._things),
+            Route("login", "POST", "/login", "login", cls._login),
+            Route("refresh", "POST", "/refresh", "refresh", cls._refresh),
+            Route("things", "GET", "/things", "resource", cls._things),
         ]
 
     def _owner_of(self, account: Any) -> str:

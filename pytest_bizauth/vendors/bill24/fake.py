@@ -306,15 +306,16 @@ class FakeBill24(FakeProvider):
 
     # -- rules ---------------------------------------------------------------------------
 
-    def _route_table(self) -> Iterable[Route]:
+    @classmethod
+    def _route_table(cls) -> Iterable[Route]:
         authorize = _login_or_refresh
         return (
-            Route("authorize", "POST", PORTAL_PATH, authorize, self._authorize_portal),
-            Route("merchant_authorize", "POST", MERCHANT_PATH, authorize, self._authorize_merchant),
-            Route("init", "POST", INIT_PATH, "resource", self._init),
-            Route("verify", "POST", VERIFY_PATH, "resource", self._verify),
-            Route("discovery", "GET", DISCOVERY_PATH, "discovery", self._discovery),
-            Route("jwks", "GET", JWKS_PATH, "discovery", self._jwks),
+            Route("authorize", "POST", PORTAL_PATH, authorize, cls._authorize_portal),
+            Route("merchant_authorize", "POST", MERCHANT_PATH, authorize, cls._authorize_merchant),
+            Route("init", "POST", INIT_PATH, "resource", cls._init),
+            Route("verify", "POST", VERIFY_PATH, "resource", cls._verify),
+            Route("discovery", "GET", DISCOVERY_PATH, "discovery", cls._discovery),
+            Route("jwks", "GET", JWKS_PATH, "discovery", cls._jwks),
         )
 
     def _error_body(self, route: Route, status: int) -> Any:

@@ -201,11 +201,12 @@ class FakeBizMail(FakeProvider):
 
     # -- rules ---------------------------------------------------------------------------
 
-    def _route_table(self) -> Iterable[Route]:
+    @classmethod
+    def _route_table(cls) -> Iterable[Route]:
         return (
-            Route("token", "POST", TOKEN_PATH, "login", self._token),
-            Route("refresh", "POST", REFRESH_PATH, "refresh", self._refresh),
-            Route("mail", "POST", MAIL_PATH, "resource", self._store_mail),
+            Route("token", "POST", TOKEN_PATH, "login", cls._token),
+            Route("refresh", "POST", REFRESH_PATH, "refresh", cls._refresh),
+            Route("mail", "POST", MAIL_PATH, "resource", cls._store_mail),
         )
 
     def _error_body(self, route: Route, status: int) -> Any:
