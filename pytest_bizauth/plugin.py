@@ -41,6 +41,8 @@ __all__ = ["install_vendor", "vendor_fixtures"]
 
 _SETTINGS = pytest.StashKey[Settings]()
 _INI = pytest.StashKey[Settings]()
+_TRANSPORTS = pytest.StashKey["_Transports"]()
+_HTTPX = pytest.StashKey["HttpxTransport | None"]()
 #: The leeway each live fake's test set, for its client fixtures (no ``request`` needed).
 _LEEWAY: weakref.WeakKeyDictionary[FakeProvider, float] = weakref.WeakKeyDictionary()
 
@@ -117,9 +119,21 @@ def bizauth_responses() -> Iterator[responses.RequestsMock]:
 class _Transports:
     """The transports of one test: every fake is mounted on each."""
 
-    def __init__(self, *transports: Transport, guard: Guard | None = None) -> None:
+    def __init__(
+        self,
+        *transports: Transport,
+        guard: Guard | None = None,
+        httpx: HttpxTransport | None = None,
+    ) -> None:
         self.transports = list(transports)
         self.guard = guard
+        self.httpx = httpx
+
+    def close(self) -> None:
+        if self.guard is not None:
+            self.guard.stop()
+        if self.httpx is not None:
+            self.httpx.release()
 
     def mount(self, fake: FakeProvider, hosts: tuple[str, ...] = ()) -> None:
         for transport in self.transports:
@@ -137,44 +151,46 @@ def _fixture_of(vendor: str) -> str:
     return "the fake's fixture"
 
 
-@pytest.fixture(scope="session")
-def _bizauth_httpx() -> Iterator[HttpxTransport | None]:
-    """The httpx transport, when httpx and respx are installed: started once, on first
-    use, for the session (starting it costs milliseconds)."""
+def _httpx_transport(config: pytest.Config) -> HttpxTransport | None:
+    """The httpx transport, when httpx and respx are installed: started on first use and
+    kept for the session (starting it costs milliseconds), stopped at its end."""
+    if _HTTPX in config.stash:
+        return config.stash[_HTTPX]
     from .transport.base import available, load
 
     if not available("httpx"):
-        yield None
-        return
+        config.stash[_HTTPX] = None
+        return None
     transport: HttpxTransport = load("httpx")()  # type: ignore[assignment]
     transport.start()
-    yield transport
-    transport.stop()
+    config.add_cleanup(transport.stop)
+    config.stash[_HTTPX] = transport
+    return transport
 
 
-@pytest.fixture
-def _bizauth_transports(
+def _transports(
     request: pytest.FixtureRequest,
-    bizauth_responses: Transport,
-    _bizauth_httpx: HttpxTransport | None,
-) -> Iterator[_Transports]:
-    """Every in-process transport that is installed, and the guard."""
-    in_process: list[Transport] = [bizauth_responses]
-    if _bizauth_httpx is not None:
-        in_process.append(_bizauth_httpx)
+    settings: Settings,
+    responses_mock: Transport,
+    httpx_transport: HttpxTransport | None,
+) -> tuple[_Transports, bool]:
+    """The test's transports and guard, shared by its fakes: made by the first fake
+    fixture (``True``), which closes them at its teardown, after the others'."""
+    node: pytest.Item = request.node
+    shared = node.stash.get(_TRANSPORTS, None)
+    if shared is not None:
+        return shared, False
+    in_process: list[Transport] = [responses_mock]
+    if httpx_transport is not None:
+        in_process.append(httpx_transport)
     guard = None
-    if _settings(request)["guard"]:
+    if settings["guard"]:
         from .transport.guard import Guard
 
         guard = Guard(_fixture_of)
         guard.start()
-    try:
-        yield _Transports(*in_process, guard=guard)
-    finally:
-        if guard is not None:
-            guard.stop()
-        if _bizauth_httpx is not None:
-            _bizauth_httpx.release()
+    shared = node.stash[_TRANSPORTS] = _Transports(*in_process, guard=guard, httpx=httpx_transport)
+    return shared, True
 
 
 @pytest.fixture(scope="session")
@@ -244,19 +260,27 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         request: pytest.FixtureRequest = fixtures["request"]
         settings = _settings(request)
         fake = spec.fake_class()(**settings.for_vendor(spec))
-        fixtures["_bizauth_transports"].mount(fake, spec.hosts)
+        shared, first = _transports(
+            request, settings, fixtures["bizauth_responses"], _httpx_transport(request.config)
+        )
+        shared.mount(fake, spec.hosts)
         _LEEWAY[fake] = settings["leeway"]
         yield fake
         from .clock import unregister_expiry_source
 
         unregister_expiry_source(fake)  # a later test's clock asks only its own fakes
-        _verify(fake, settings)
+        try:
+            _verify(fake, settings)
+        finally:
+            if first:
+                del request.node.stash[_TRANSPORTS]
+                shared.close()
 
     def tokens(**fixtures: Any) -> Any:
         return fixtures[mock_name].tokens
 
     made: dict[str, Any] = {
-        mock_name: _with_arguments(mock, "request", "_bizauth_transports"),
+        mock_name: _with_arguments(mock, "request", "bizauth_responses"),
         f"{spec.name}_tokens": _with_arguments(tokens, mock_name),
     }
     if spec.client is not None:

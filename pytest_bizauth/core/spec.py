@@ -75,12 +75,16 @@ class VendorSpec:
             yield option.name, option.name[len(prefix) :]
 
     def fake_class(self) -> type[FakeProvider]:
-        module, _, name = self.fake.partition(":")
-        found: type[FakeProvider] = getattr(importlib.import_module(module), name)
+        found = _FAKE_CLASSES.get(self.fake)
+        if found is None:
+            module, _, name = self.fake.partition(":")
+            found = _FAKE_CLASSES[self.fake] = getattr(importlib.import_module(module), name)
         return found
 
 
 _REGISTRY: dict[str, VendorSpec] = {}
+# Fake classes by their "module:Class", imported on first use.
+_FAKE_CLASSES: dict[str, type[FakeProvider]] = {}
 
 
 def register(spec: VendorSpec) -> VendorSpec:
