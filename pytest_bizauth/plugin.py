@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import weakref
+from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from .transport.base import Transport
     from .transport.guard import Guard
     from .transport.httpx import HttpxTransport
+    from .transport.responses import SharedRequestsMock
     from .transport.server import LoopbackServer, ServerPool
 
 __all__ = ["install_vendor", "vendor_fixtures"]
@@ -43,6 +45,7 @@ _SETTINGS = pytest.StashKey[Settings]()
 _INI = pytest.StashKey[Settings]()
 _TRANSPORTS = pytest.StashKey["_Transports"]()
 _HTTPX = pytest.StashKey["HttpxTransport | None"]()
+_RESPONSES = pytest.StashKey["SharedRequestsMock"]()
 #: The leeway each live fake's test set, for its client fixtures (no ``request`` needed).
 _LEEWAY: weakref.WeakKeyDictionary[FakeProvider, float] = weakref.WeakKeyDictionary()
 
@@ -106,14 +109,32 @@ def _verify(fake: FakeProvider, settings: Settings) -> None:
         ) from None
 
 
-@pytest.fixture
-def bizauth_responses() -> Iterator[responses.RequestsMock]:
-    """The ``responses.RequestsMock`` every fake registers on; add your own routes to it."""
+def _responses_mock(node: pytest.Item) -> tuple[SharedRequestsMock, bool]:
+    """The test's ``responses`` mock, started by whichever asks first (``True``: this
+    caller, who stops it at its teardown)."""
+    found = node.stash.get(_RESPONSES, None)
+    if found is not None:
+        return found, False
     from .transport.responses import SharedRequestsMock
 
-    mock = SharedRequestsMock()
-    with mock:
-        yield mock
+    mock = node.stash[_RESPONSES] = SharedRequestsMock()
+    mock.start()
+    return mock, True
+
+
+def _stop_responses(node: pytest.Item, mock: SharedRequestsMock) -> None:
+    del node.stash[_RESPONSES]
+    mock.stop()
+    mock.reset()
+
+
+@pytest.fixture
+def bizauth_responses(request: pytest.FixtureRequest) -> Iterator[responses.RequestsMock]:
+    """The ``responses.RequestsMock`` every fake registers on; add your own routes to it."""
+    mock, made = _responses_mock(request.node)
+    yield mock
+    if made:
+        _stop_responses(request.node, mock)
 
 
 class _Transports:
@@ -124,16 +145,20 @@ class _Transports:
         *transports: Transport,
         guard: Guard | None = None,
         httpx: HttpxTransport | None = None,
+        stop_responses: Callable[[], None] | None = None,
     ) -> None:
         self.transports = list(transports)
         self.guard = guard
         self.httpx = httpx
+        self._stop_responses = stop_responses
 
     def close(self) -> None:
         if self.guard is not None:
             self.guard.stop()
         if self.httpx is not None:
             self.httpx.release()
+        if self._stop_responses is not None:
+            self._stop_responses()
 
     def mount(self, fake: FakeProvider, hosts: tuple[str, ...] = ()) -> None:
         for transport in self.transports:
@@ -168,18 +193,16 @@ def _httpx_transport(config: pytest.Config) -> HttpxTransport | None:
     return transport
 
 
-def _transports(
-    request: pytest.FixtureRequest,
-    settings: Settings,
-    responses_mock: Transport,
-    httpx_transport: HttpxTransport | None,
-) -> tuple[_Transports, bool]:
+def _transports(request: pytest.FixtureRequest, settings: Settings) -> tuple[_Transports, bool]:
     """The test's transports and guard, shared by its fakes: made by the first fake
     fixture (``True``), which closes them at its teardown, after the others'."""
     node: pytest.Item = request.node
     shared = node.stash.get(_TRANSPORTS, None)
     if shared is not None:
         return shared, False
+    responses_mock, made = _responses_mock(node)
+    stop = partial(_stop_responses, node, responses_mock) if made else None
+    httpx_transport = _httpx_transport(request.config)
     in_process: list[Transport] = [responses_mock]
     if httpx_transport is not None:
         in_process.append(httpx_transport)
@@ -189,7 +212,9 @@ def _transports(
 
         guard = Guard(_fixture_of)
         guard.start()
-    shared = node.stash[_TRANSPORTS] = _Transports(*in_process, guard=guard, httpx=httpx_transport)
+    shared = node.stash[_TRANSPORTS] = _Transports(
+        *in_process, guard=guard, httpx=httpx_transport, stop_responses=stop
+    )
     return shared, True
 
 
@@ -260,9 +285,7 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         request: pytest.FixtureRequest = fixtures["request"]
         settings = _settings(request)
         fake = spec.fake_class()(**settings.for_vendor(spec))
-        shared, first = _transports(
-            request, settings, fixtures["bizauth_responses"], _httpx_transport(request.config)
-        )
+        shared, first = _transports(request, settings)
         shared.mount(fake, spec.hosts)
         _LEEWAY[fake] = settings["leeway"]
         yield fake
@@ -280,7 +303,7 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         return fixtures[mock_name].tokens
 
     made: dict[str, Any] = {
-        mock_name: _with_arguments(mock, "request", "bizauth_responses"),
+        mock_name: _with_arguments(mock, "request"),
         f"{spec.name}_tokens": _with_arguments(tokens, mock_name),
     }
     if spec.client is not None:
