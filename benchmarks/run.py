@@ -94,6 +94,30 @@ SUITES = {
         "    url = bizauth_server.url_for(bizmail_mock) + '/api/1.0/auth/token'\n"
         f"    assert requests.post(url, {LOGIN}, timeout=5).status_code == 200\n"
     ),
+    "journey": (
+        "def test_it(i, bizmail_client, bizmail_mock, bizauth_clock):\n"
+        "    first = bizmail_client.access_token()\n"
+        "    bizauth_clock.travel_past(first)\n"
+        "    assert bizmail_client.access_token() != first\n"
+        "    bizmail_mock.assert_logged_in(times=1)\n"
+        "    bizmail_mock.assert_refreshed(times=1)\n"
+    ),
+    "journey_by_hand": (
+        "import requests, responses\n"
+        "from freezegun import freeze_time\n\n"
+        f"REFRESH_URL = '{TOKEN_URL}'.replace('/token', '/refresh')\n\n"
+        "def test_it(i):\n"
+        "    with freeze_time('2025-01-01') as frozen, responses.RequestsMock() as mock:\n"
+        f"        mock.post('{TOKEN_URL}', json={ANSWER})\n"
+        f"        mock.post(REFRESH_URL, json={ANSWER})\n"
+        f"        first = requests.post('{TOKEN_URL}', {LOGIN}, timeout=5).json()\n"
+        "        frozen.tick(86_401)\n"
+        "        requests.post(REFRESH_URL, data={'refresh_token': first['refresh_token']},\n"
+        "                      timeout=5)\n"
+        "        assert [c.request.url for c in mock.calls] == [\n"
+        f"            '{TOKEN_URL}', REFRESH_URL]\n"
+        "        assert mock.calls[1].request.body == 'refresh_token=y'\n"
+    ),
     "fake_only": "def test_it(i, bizmail_mock):\n    pass\n",
     "fake_and_server": (
         "def test_it(i, bizauth_server, bizmail_mock):\n    bizauth_server.url_for(bizmail_mock)\n"
@@ -195,6 +219,70 @@ def cached_async_token_ns() -> float:
         transport.stop()
 
 
+def log_query_us(calls: int = 10_000) -> dict[str, float]:
+    """us per call of auth_events and each assertion on a fake with ``calls`` logged."""
+    from pytest_bizauth import Clock, FakeBizMail
+    from pytest_bizauth.core.wire import FakeRequest
+
+    with Clock() as clock:
+        fake = FakeBizMail()
+        body = b'{"username": "bizauth-user@example.com", "password": "correct-horse-battery"}'
+        login = FakeRequest.build(
+            "POST", "/api/1.0/auth/token", {"Content-Type": "application/json"}, body
+        )
+        for _ in range(calls):
+            clock.shift(1)  # each login at its own instant: a new token pair each time
+            reply = fake.handle(login)
+        refresh = reply.body["refresh_token"]
+        fake.handle(
+            FakeRequest.build(
+                "POST",
+                "/api/1.0/auth/refresh",
+                {"Content-Type": "application/json"},
+                f'{{"refresh_token": "{refresh}"}}'.encode(),
+            )
+        )
+        access = reply.body["access_token"]
+        checks = {
+            "auth_events": lambda: fake.auth_events,
+            "assert_logged_in": lambda: fake.assert_logged_in(times=calls),
+            "assert_refreshed": lambda: fake.assert_refreshed(times=1),
+            "assert_last_refresh_used": lambda: fake.assert_last_refresh_used(refresh),
+            "expire_access_tokens": fake.expire_access_tokens,
+        }
+        fake.handle(
+            FakeRequest.build(
+                "POST",
+                "/api/1.0/mail/store",
+                {"Authorization": f"Bearer {access}", "Content-Type": "application/json"},
+                b"{}",
+            )
+        )
+        checks["assert_bearer_used"] = lambda: fake.assert_bearer_used(access)
+        timer = time.perf_counter  # freezegun fakes it; the clock must stop first
+    return {
+        name: min(timeit.repeat(check, number=200, repeat=5, timer=timer)) / 200 * 1e6
+        for name, check in checks.items()
+    }
+
+
+def peak_kib(root: Path, tests: int) -> int:
+    """Peak resident memory (KiB) of a pytest process running ``tests`` login tests."""
+    suite = root / f"test_memory_{tests}.py"
+    suite.write_text(
+        f"import pytest\n\npytestmark = pytest.mark.parametrize('i', range({tests}))\n\n"
+        + SUITES["bizmail_login"]
+    )
+    script = (
+        "import resource, subprocess, sys\n"
+        f"subprocess.run([sys.executable, '-m', 'pytest', *{COMMON[:-2]!r}, {suite.name!r}],"
+        f" cwd={str(root)!r}, capture_output=True, check=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    return int(out.stdout.strip())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=600, help="tests per generated suite")
@@ -257,6 +345,18 @@ def main() -> None:
         "async_login",
         "async_static_route",
         "<= 1.3x",
+    )
+    ratio("bizauth_clock / time-machine's time_machine", "bizauth_clock", "time_machine", "<= 2.5x")
+    ratio(
+        "login, travel, refresh, assert / the same by hand", "journey", "journey_by_hand", "<= 0.3x"
+    )
+    for name, us in log_query_us().items():
+        print(f"{name} on a 10,000-call log: {us:.1f} us   target < 50 us")
+    with tempfile.TemporaryDirectory() as folder:
+        small = min(peak_kib(Path(folder), 300) for _ in range(2))
+        large = min(peak_kib(Path(folder), 2000) for _ in range(2))
+    print(
+        f"peak memory, 2,000 login tests - 300: {(large - small) / 1024:.2f} MiB   target <= 1 MiB"
     )
     print(f"cached await access_token(): {cached_async_token_ns():.0f} ns/call   target < 2000 ns")
     subject, floor = cached_token_ns()

@@ -386,3 +386,17 @@ def test_race_switches_threads_often_and_restores_the_interval(bizauth_race):
     result = bizauth_race(sys.getswitchinterval, threads=4, switch_interval=1e-5)
     assert result.distinct == [pytest.approx(1e-5)]
     assert sys.getswitchinterval() == before
+
+
+def test_assertions_follow_a_call_log_a_test_changed(bizmail_client, bizmail_mock):
+    bizmail_client.access_token()
+    bizmail_client.forget_tokens()
+    bizmail_client.access_token()
+    bizmail_mock.assert_logged_in(times=2)
+    bizmail_mock.calls.clear()
+    assert bizmail_mock.auth_events == []
+    bizmail_mock.assert_logged_in(times=0)
+    bizmail_client.forget_tokens()
+    bizmail_client.access_token()
+    assert bizmail_mock.auth_events == ["login"]
+    bizmail_mock.assert_logged_in(times=1)

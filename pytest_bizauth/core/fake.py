@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Union
 
 from .._redact import HIDDEN_FIELDS, TOKEN_FIELDS, mask, redact, scrub
 from ..clock import now, register_expiry_source
+from .calllog import CallIndex
 from .faults import Fault, FaultTarget, Step, check_error, check_status, phrase
 from .tokens import TokenStore
 from .wire import CONTROL_PREFIX, Call, EventKind, FakeRequest, Refusal, Reply
@@ -89,6 +90,7 @@ class FakeProvider:
         self._skews: deque[float] = deque()
         self.store = TokenStore()
         self.calls: list[Call] = []
+        self._index = CallIndex(self.bearer_headers)
         self.unmatched: list[str] = []
         for name, flag in (
             ("single_use_refresh", single_use_refresh),
@@ -212,7 +214,9 @@ class FakeProvider:
             else:
                 target = FaultTarget(self.envelope_keys, lambda s: self._error_body(route, s))
                 reply = fault.answer(lambda: self._apply(route.rule, request), target)
-            self.calls.append(self._record(route, request, reply))
+            call = self._record(route, request, reply)
+            self._indexed().add(call)
+            self.calls.append(call)
         return reply
 
     def _apply(self, rule: Rule, request: FakeRequest) -> Reply:
@@ -382,9 +386,12 @@ class FakeProvider:
         with self._lock:
             return [c for c in self.calls if c.endpoint == route.path and c.method == route.method]
 
+    def _indexed(self) -> CallIndex:
+        return self._index.sync(self.calls)
+
     def _successes(self, kind: EventKind) -> int:
         with self._lock:
-            return sum(1 for c in self.calls if c.kind == kind and c.ok)
+            return self._indexed().successes[kind]
 
     def format_calls(self) -> str:
         """The call log, one numbered line a call, for assertion messages."""
@@ -428,18 +435,15 @@ class FakeProvider:
         """The calls in order, as auth events a test can compare with a list:
         ``["login", "resource", "resource 401", "refresh", "resource"]``."""
         with self._lock:
-            return [c.event for c in self.calls if c.kind != "discovery"]
+            return list(self._indexed().events)
 
     def assert_bearer_used(self, token: str) -> None:
         """Some call to a protected endpoint carried this access token."""
         __tracebackhide__ = True
         wanted = mask(token)
         with self._lock:
-            for call in self.calls:
-                for header in self.bearer_headers:
-                    value = str(call.request.get(header, ""))
-                    if value.partition(" ")[2] == wanted:
-                        return
+            if wanted in self._indexed().bearers:
+                return
         raise AssertionError(
             f"expected a call to the {self.vendor} fake with the bearer token {wanted}, "
             f"but none carried it.\nCalls:\n{self.format_calls()}"
@@ -450,13 +454,13 @@ class FakeProvider:
         __tracebackhide__ = True
         wanted = mask(refresh_token)
         with self._lock:
-            refreshes = [c for c in self.calls if c.kind == "refresh"]
-        if not refreshes:
+            last = self._indexed().last_refresh
+        if last is None:
             raise AssertionError(
                 f"expected the {self.vendor} fake's last refresh to use {wanted}, but no "
                 f"refresh call was made.\nCalls:\n{self.format_calls()}"
             )
-        used = refreshes[-1].request.get(self.refresh_token_field)
+        used = last.request.get(self.refresh_token_field)
         if used != wanted:
             raise AssertionError(
                 f"expected the {self.vendor} fake's last refresh to use {wanted}, but it "

@@ -46,7 +46,8 @@ class TokenStore:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._access: dict[str, str] = {}
+        # Access tokens issued since the last expire_access(), by owner: what it expires.
+        self._alive: dict[str, str] = {}
         self._expired: set[str] = set()
         self._refresh: _MaskedKeys = _MaskedKeys()
 
@@ -54,7 +55,7 @@ class TokenStore:
 
     def issued_access(self, token: str, owner: str) -> None:
         with self._lock:
-            self._access[token] = owner
+            self._alive[token] = owner
             self._expired.discard(token)
 
     def issued_refresh(
@@ -130,9 +131,10 @@ class TokenStore:
     def expire_access(self) -> int:
         """Every access token issued so far now counts as expired; how many were alive."""
         with self._lock:
-            alive = set(self._access) - self._expired
-            self._expired |= alive
-            return len(alive)
+            alive = len(self._alive)
+            self._expired.update(self._alive)
+            self._alive.clear()
+            return alive
 
     def revoke(self, refresh: str) -> None:
         with self._lock:
