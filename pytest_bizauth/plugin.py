@@ -41,11 +41,25 @@ if TYPE_CHECKING:
 
 __all__ = ["install_vendor", "vendor_fixtures"]
 
-_SETTINGS = pytest.StashKey[Settings]()
 _INI = pytest.StashKey[Settings]()
-_TRANSPORTS = pytest.StashKey["_Transports"]()
 _HTTPX = pytest.StashKey["HttpxTransport | None"]()
-_RESPONSES = pytest.StashKey["SharedRequestsMock"]()
+# What the fixtures of a running test share (its settings, transports, responses mock),
+# by test; dropped when the test ends, so a long session keeps nothing per test.
+_TESTS: dict[pytest.Item, dict[str, Any]] = {}
+
+
+def _running_test(node: pytest.Item) -> dict[str, Any]:
+    found = _TESTS.get(node)
+    if found is None:
+        found = _TESTS[node] = {}
+    return found
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    _TESTS.pop(item, None)
+
+
 #: The leeway each live fake's test set, for its client fixtures (no ``request`` needed).
 _LEEWAY: weakref.WeakKeyDictionary[FakeProvider, float] = weakref.WeakKeyDictionary()
 
@@ -73,7 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _settings(request: pytest.FixtureRequest) -> Settings:
     node: pytest.Item = request.node
-    settings = node.stash.get(_SETTINGS, None)
+    state = _running_test(node)
+    settings = state.get("settings")
     if settings is None:
         config = request.config
         # A test without the marker has the ini file's settings: read them once.
@@ -89,7 +104,7 @@ def _settings(request: pytest.FixtureRequest) -> Settings:
                 pytest.fail(f"pytest-bizauth: {problem}", pytrace=False)
             if not marked:
                 config.stash[_INI] = settings
-        node.stash[_SETTINGS] = settings
+        state["settings"] = settings
     return settings
 
 
@@ -112,18 +127,19 @@ def _verify(fake: FakeProvider, settings: Settings) -> None:
 def _responses_mock(node: pytest.Item) -> tuple[SharedRequestsMock, bool]:
     """The test's ``responses`` mock, started by whichever asks first (``True``: this
     caller, who stops it at its teardown)."""
-    found = node.stash.get(_RESPONSES, None)
+    state = _running_test(node)
+    found: SharedRequestsMock | None = state.get("responses")
     if found is not None:
         return found, False
     from .transport.responses import SharedRequestsMock
 
-    mock = node.stash[_RESPONSES] = SharedRequestsMock()
+    mock = state["responses"] = SharedRequestsMock()
     mock.start()
     return mock, True
 
 
 def _stop_responses(node: pytest.Item, mock: SharedRequestsMock) -> None:
-    del node.stash[_RESPONSES]
+    _running_test(node).pop("responses", None)
     mock.stop()
     mock.reset()
 
@@ -197,7 +213,8 @@ def _transports(request: pytest.FixtureRequest, settings: Settings) -> tuple[_Tr
     """The test's transports and guard, shared by its fakes: made by the first fake
     fixture (``True``), which closes them at its teardown, after the others'."""
     node: pytest.Item = request.node
-    shared = node.stash.get(_TRANSPORTS, None)
+    state = _running_test(node)
+    shared: _Transports | None = state.get("transports")
     if shared is not None:
         return shared, False
     responses_mock, made = _responses_mock(node)
@@ -212,7 +229,7 @@ def _transports(request: pytest.FixtureRequest, settings: Settings) -> tuple[_Tr
 
         guard = Guard(_fixture_of)
         guard.start()
-    shared = node.stash[_TRANSPORTS] = _Transports(
+    shared = state["transports"] = _Transports(
         *in_process, guard=guard, httpx=httpx_transport, stop_responses=stop
     )
     return shared, True
@@ -296,7 +313,7 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
             _verify(fake, settings)
         finally:
             if first:
-                del request.node.stash[_TRANSPORTS]
+                _running_test(request.node).pop("transports", None)
                 shared.close()
 
     def tokens(**fixtures: Any) -> Any:
