@@ -455,8 +455,7 @@ class FakeBill24(FakeProvider):
                 raise _unauthorized("invalid")
             return static
         try:
-            claims: dict[str, Any] = self.tokens.decode(token, verify_exp=False)
-            header = jwt.get_unverified_header(token)
+            header, claims = self.tokens.decode_complete(token, verify_exp=False)
         except jwt.InvalidTokenError:
             raise _unauthorized("invalid") from None
         if header.get("typ") != "at+jwt" or header.get("kid") != self.tokens.key.kid:

@@ -180,19 +180,16 @@ class Bill24Tokens:
 
     def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
         """Verify the signature (and expiry, by the clock) and return the claims."""
+        return self.decode_complete(token, verify_exp=verify_exp)[1]
+
+    def decode_complete(
+        self, token: str, *, verify_exp: bool = True
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """As :meth:`decode`, with the token's header first."""
         import jwt
 
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            self.key.public_key,
-            algorithms=["RS256"],
-            options={
-                "verify_exp": False,
-                "verify_nbf": False,
-                "verify_iat": False,
-                "verify_aud": False,
-            },
-        )
+        key = self.key
+        header, claims = _jwt.verified(token, key.public_key, key_id=key.kid, algorithm="RS256")
         if verify_exp and claims.get("exp", 0) <= timestamp():
             raise jwt.ExpiredSignatureError("Signature has expired")
-        return claims
+        return header, claims
