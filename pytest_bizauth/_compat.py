@@ -20,7 +20,7 @@ __all__ = [
     "responses_real_send",
     "set_registry_routes",
     "set_responses_real_send",
-    "start_freezer_walking",
+    "start_freezer_patching",
 ]
 
 
@@ -47,31 +47,65 @@ def freezegun_factories() -> list[Any]:
     return factories
 
 
-class _Walk(dict):  # type: ignore[type-arg]
-    """What freezegun's walk sees as ``sys.modules``: the given modules as its items, and
-    every loaded module's name as its keys (``modules_at_start``, which must name them
-    all), so the full set is built once."""
+class _NoWalk(dict):  # type: ignore[type-arg]
+    """What freezegun's walk sees as ``sys.modules``: no module to walk, and every loaded
+    module's name as its keys (``modules_at_start``, which must name them all)."""
 
     def keys(self) -> Any:
         return sys.modules.keys()
 
 
-def start_freezer_walking(freezer: Any, modules: dict[str, Any]) -> Any:
-    """Start a ``freeze_time`` whose walk of loaded modules sees only ``modules``.
+# freezegun's fake for each real time function, by the real one's id, for the freezegun
+# module they belong to (a test may import freezegun afresh, pytester's runs do).
+_fakes: tuple[Any, dict[int, Any]] = (None, {})
+
+
+def start_freezer_patching(freezer: Any, targets: list[tuple[str, Any, tuple[str, ...]]]) -> Any:
+    """Start a ``freeze_time`` and point at its fakes exactly the names in ``targets``
+    (``(module name, module, names)`` holding real time functions), as its own walk of
+    every loaded module would, with the same skips and the same undo at stop.
 
     freezegun reads ``sys.modules`` through its module global ``sys``
-    (``freezegun.api.sys``) and has no option to narrow the walk. The same walk records
-    ``modules_at_start`` from ``sys.modules.keys()``, the modules whose fakes need no
-    swapping back at stop: it must name every loaded module, not only those walked.
+    (``freezegun.api.sys``) and has no option to narrow its walk; it undoes its changes
+    from ``undo_changes``, maps fakes to reals in ``reals`` and names them in
+    ``fake_names``; its fakes are the module attributes of those names. Checked with
+    freezegun 1.4 and 1.5.
     """
     from freezegun import api
 
     walked: Any = api
-    walked.sys = SimpleNamespace(modules=_Walk(modules))
+    walked.sys = SimpleNamespace(modules=_NoWalk())
     try:
         factory = freezer.start()
     finally:
         walked.sys = sys
+    global _fakes
+    if len(api.freeze_factories) > 1:
+        return factory  # an inner freeze: freezegun patched nothing, nor do we
+    module, fakes = _fakes
+    if module is not api:
+        fakes = {}
+        for name in freezer.fake_names:
+            fake = getattr(api, name)
+            fakes[id(freezer.reals[id(fake)])] = fake
+        _fakes = (api, fakes)
+    ignore = tuple(freezer.ignore)
+    undo = freezer.undo_changes
+    for module_name, module, names in targets:
+        if (
+            module_name == api.__name__
+            or module_name.startswith(ignore)
+            or module_name.endswith(".six.moves")
+            or getattr(module, "__name__", None) in (None, "datetime", "time")
+        ):
+            continue
+        namespace = module.__dict__
+        for name in names:
+            real = namespace.get(name)
+            fake = fakes.get(id(real))
+            if fake is not None:
+                setattr(module, name, fake)
+                undo.append((module, name, real))
     return factory
 
 

@@ -133,19 +133,26 @@ class _ModuleScan:
     """Makes freezegun's start cheap without changing what it does.
 
     On every start freezegun walks all of ``sys.modules`` looking for names bound to the
-    real time functions (``from time import time``), to point them at its fakes. Nearly
-    every module holds none, and a module's namespace rarely changes between tests. We
-    remember the modules that held none, keyed by the module object and the size of its
-    namespace, and show freezegun's walk only the others: those that hold a time
-    function, and those that are new or have gained or lost names since. Like freezegun's
-    own cache, this does not notice an existing name rebound to a time function.
+    real time functions (``from time import time``), to point them at its fakes, and
+    checks each module against its cache by listing its names. Nearly every module holds
+    none. We remember, for each module (keyed by the module object and the size of its
+    namespace), which of its names hold a time function, and point exactly those at
+    freezegun's fakes: a module is looked at again when it is new or has gained or lost
+    names since. Like freezegun's own cache, this does not notice an existing name
+    rebound to a time function.
     """
 
     def __init__(self) -> None:
-        self._seen: dict[str, tuple[int, int, bool]] = {}
-        self._last: tuple[list[Any], list[int], dict[str, Any]] = ([], [], {})
+        self._seen: dict[str, tuple[int, int, tuple[str, ...]]] = {}
+        self._last: tuple[list[Any], list[int], list[tuple[str, Any, tuple[str, ...]]]] = (
+            [],
+            [],
+            [],
+        )
 
-    def candidates(self, real_ids: set[int]) -> dict[str, Any]:
+    def candidates(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
+        """``(module name, module, names holding a time function)`` for each module
+        that holds one."""
         modules = list(sys.modules.values())
         try:
             sizes = [len(module.__dict__) for module in modules]
@@ -158,24 +165,23 @@ class _ModuleScan:
         self._last = (modules, sizes, found)
         return found
 
-    def _walk(self, real_ids: set[int]) -> dict[str, Any]:
+    def _walk(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
         seen = self._seen
-        found: dict[str, Any] = {}
+        found = []
         for name, module in list(sys.modules.items()):
             try:
-                size = len(module.__dict__)
+                namespace = module.__dict__
+                size = len(namespace)
             except (AttributeError, TypeError):
-                found[name] = module
-                continue
+                continue  # not a module freezegun could patch either
             known = seen.get(name)
             if known is not None and known[0] == id(module) and known[1] == size:
-                if known[2]:
-                    found[name] = module
-                continue
-            holds = any(id(value) in real_ids for value in list(module.__dict__.values()))
-            seen[name] = (id(module), size, holds)
-            if holds:
-                found[name] = module
+                names = known[2]
+            else:
+                names = tuple(k for k, v in list(namespace.items()) if id(v) in real_ids)
+                seen[name] = (id(module), size, names)
+            if names:
+                found.append((name, module, names))
         return found
 
 
@@ -222,7 +228,7 @@ _ABSENT = object()
 
 
 def _start_freezer(freezer: Any) -> Any:
-    return _compat.start_freezer_walking(
+    return _compat.start_freezer_patching(
         freezer, _scan.candidates(_compat.freezegun_real_time_ids())
     )
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import threading
 import time
 
@@ -149,3 +150,20 @@ def test_without_a_clock_the_fakes_read_real_time():
     before = time.time()
     claims = fake.tokens.decode(fake.tokens.access())
     assert before - 1 <= claims["iat"] <= time.time()
+
+
+def test_a_freezegun_imported_afresh_is_the_one_that_freezes(tmp_path, monkeypatch):
+    """pytester's in-process runs can leave freezegun to be imported again: the clock
+    must use the fakes of the freezegun module that is running, not of an earlier one."""
+    with Clock(EPOCH):
+        pass  # the earlier freezegun's fakes are known now
+    for name in [n for n in sys.modules if n == "freezegun" or n.startswith("freezegun.")]:
+        monkeypatch.delitem(sys.modules, name)
+    module_file = tmp_path / "fresh_time_user.py"
+    module_file.write_text("from time import time\n\ndef read():\n    return time()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import fresh_time_user
+
+    with Clock(EPOCH):
+        assert fresh_time_user.read() == EPOCH_TS
+    assert fresh_time_user.read() != EPOCH_TS
