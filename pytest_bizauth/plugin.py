@@ -46,6 +46,26 @@ _HTTPX = pytest.StashKey["HttpxTransport | None"]()
 # What the fixtures of a running test share (its settings, transports, responses mock),
 # by test; dropped when the test ends, so a long session keeps nothing per test.
 _TESTS: dict[pytest.Item, dict[str, Any]] = {}
+# The tests being run, innermost last (pytester runs a session inside a test). The
+# fixtures find their test here rather than through ``request``, which costs a fixture
+# lookup each time it is asked for.
+_RUNNING: list[pytest.Item] = []
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    _RUNNING.append(item)
+    try:
+        yield
+    finally:
+        _RUNNING.remove(item)
+
+
+def _item() -> pytest.Item:
+    """The test whose fixtures are being set up."""
+    if not _RUNNING:
+        raise RuntimeError("pytest-bizauth's fixtures are for tests pytest is running")
+    return _RUNNING[-1]
 
 
 def _running_test(node: pytest.Item) -> dict[str, Any]:
@@ -85,12 +105,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _settings(request: pytest.FixtureRequest) -> Settings:
-    node: pytest.Item = request.node
+def _settings(node: pytest.Item) -> Settings:
     state = _running_test(node)
     settings = state.get("settings")
     if settings is None:
-        config = request.config
+        config = node.config
         # A test without the marker has the ini file's settings: read them once.
         marked = next(node.iter_markers(MARKER), None) is not None
         settings = None if marked else config.stash.get(_INI, None)
@@ -145,12 +164,13 @@ def _stop_responses(node: pytest.Item, mock: SharedRequestsMock) -> None:
 
 
 @pytest.fixture
-def bizauth_responses(request: pytest.FixtureRequest) -> Iterator[responses.RequestsMock]:
+def bizauth_responses() -> Iterator[responses.RequestsMock]:
     """The ``responses.RequestsMock`` every fake registers on; add your own routes to it."""
-    mock, made = _responses_mock(request.node)
+    node = _item()
+    mock, made = _responses_mock(node)
     yield mock
     if made:
-        _stop_responses(request.node, mock)
+        _stop_responses(node, mock)
 
 
 class _Transports:
@@ -209,17 +229,16 @@ def _httpx_transport(config: pytest.Config) -> HttpxTransport | None:
     return transport
 
 
-def _transports(request: pytest.FixtureRequest, settings: Settings) -> tuple[_Transports, bool]:
+def _transports(node: pytest.Item, settings: Settings) -> tuple[_Transports, bool]:
     """The test's transports and guard, shared by its fakes: made by the first fake
     fixture (``True``), which closes them at its teardown, after the others'."""
-    node: pytest.Item = request.node
     state = _running_test(node)
     shared: _Transports | None = state.get("transports")
     if shared is not None:
         return shared, False
     responses_mock, made = _responses_mock(node)
     stop = partial(_stop_responses, node, responses_mock) if made else None
-    httpx_transport = _httpx_transport(request.config)
+    httpx_transport = _httpx_transport(node.config)
     in_process: list[Transport] = [responses_mock]
     if httpx_transport is not None:
         in_process.append(httpx_transport)
@@ -257,11 +276,11 @@ def bizauth_server(_bizauth_server_pool: ServerPool) -> Iterator[LoopbackServer]
 
 
 @pytest.fixture
-def bizauth_clock(request: pytest.FixtureRequest) -> Iterator[Clock]:
+def bizauth_clock() -> Iterator[Clock]:
     """A frozen clock (no ticking) that the fakes, tokens and clients all read."""
     from .clock import Clock
 
-    start = _settings(request)["start"]
+    start = _settings(_item())["start"]
     with Clock() if start is None else Clock(start) as clock:
         yield clock
 
@@ -299,10 +318,10 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
     mock_name = f"{spec.name}_mock"
 
     def mock(**fixtures: Any) -> Iterator[FakeProvider]:
-        request: pytest.FixtureRequest = fixtures["request"]
-        settings = _settings(request)
+        node = _item()
+        settings = _settings(node)
         fake = spec.fake_class()(**settings.for_vendor(spec))
-        shared, first = _transports(request, settings)
+        shared, first = _transports(node, settings)
         shared.mount(fake, spec.hosts)
         _LEEWAY[fake] = settings["leeway"]
         yield fake
@@ -313,14 +332,14 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
             _verify(fake, settings)
         finally:
             if first:
-                _running_test(request.node).pop("transports", None)
+                _running_test(node).pop("transports", None)
                 shared.close()
 
     def tokens(**fixtures: Any) -> Any:
         return fixtures[mock_name].tokens
 
     made: dict[str, Any] = {
-        mock_name: _with_arguments(mock, "request"),
+        mock_name: _with_arguments(mock),
         f"{spec.name}_tokens": _with_arguments(tokens, mock_name),
     }
     if spec.client is not None:
