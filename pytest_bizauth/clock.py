@@ -10,6 +10,7 @@ import datetime as _dt
 import re
 import sys
 import weakref
+from types import ModuleType
 from typing import Any, Union
 
 from . import _compat, _jwt
@@ -154,12 +155,11 @@ class _ModuleScan:
         """``(module name, module, names holding a time function)`` for each module
         that holds one."""
         modules = list(sys.modules.values())
-        try:
-            sizes = [len(module.__dict__) for module in modules]
-        except (AttributeError, TypeError):
-            sizes = []
+        # Only true modules: other objects in sys.modules (a cffi library, say) may
+        # build their namespace anew on each look, at a cost, and hold no Python names.
+        sizes = [len(m.__dict__) for m in modules if isinstance(m, ModuleType)]
         last_modules, last_sizes, last_found = self._last
-        if sizes and sizes == last_sizes and modules == last_modules:
+        if sizes == last_sizes and modules == last_modules:
             return last_found  # the common case: nothing imported, no name added
         found = self._walk(real_ids)
         self._last = (modules, sizes, found)
@@ -169,11 +169,10 @@ class _ModuleScan:
         seen = self._seen
         found = []
         for name, module in list(sys.modules.items()):
-            try:
-                namespace = module.__dict__
-                size = len(namespace)
-            except (AttributeError, TypeError):
-                continue  # not a module freezegun could patch either
+            if not isinstance(module, ModuleType):
+                continue
+            namespace = module.__dict__
+            size = len(namespace)
             known = seen.get(name)
             if known is not None and known[0] == id(module) and known[1] == size:
                 names = known[2]
