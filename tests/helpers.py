@@ -38,6 +38,15 @@ def multipart_request(path: str, fields: dict[str, str], **headers: str) -> Fake
     )
 
 
+#: A mail BizMailClient.send_mail() sends.
+MAIL = {
+    "from_email": "a@example.com",
+    "from_name": "A",
+    "to": "b@example.com",
+    "subject": "Hi",
+    "text": "Hello",
+}
+
 #: A transaction Bill24's init accepts.
 TRANSACTION = {
     "identity_code": "INV-9",

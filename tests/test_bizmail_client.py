@@ -16,15 +16,9 @@ from pytest_bizauth import (
 )
 
 from .conftest import DAY
+from .helpers import MAIL
 
 TOKEN_URL = "https://smtp-api.bizfly.vn/api/1.0/auth/token"
-MAIL = {
-    "from_email": "a@example.com",
-    "from_name": "A",
-    "to": "b@example.com",
-    "subject": "Hi",
-    "text": "Hello",
-}
 
 
 def test_the_cached_path_makes_no_call(bizmail_client, bizmail_mock):

@@ -317,14 +317,7 @@ def test_a_mail_is_stored_with_a_valid_access_token(fake):
 @pytest.mark.parametrize("header", [None, "Basic abc", "Bearer", "Bearer not.a.jwt"])
 def test_a_missing_or_invalid_bearer_is_401(fake, header):
     headers = {} if header is None else {"Authorization": header}
-    fields = {
-        "from": "a@example.com",
-        "from_name": "A",
-        "to": "b@example.com",
-        "subject": "s",
-        "text": "t",
-    }
-    reply = fake.handle(multipart_request(MAIL_PATH, fields, **headers))
+    reply = fake.handle(multipart_request(MAIL_PATH, MAIL, **headers))
     assert reply.body == {"success": False, "message": "Missing or invalid token"}
     assert reply.status == 401
 
@@ -351,13 +344,7 @@ def test_a_tampered_expired_token_is_invalid_not_expired(fake, frozen):
 
 @pytest.mark.parametrize("missing", ["from", "from_name", "to", "subject", "text"])
 def test_missing_mail_fields_are_a_validation_400(fake, missing):
-    fields = {
-        "from": "a@example.com",
-        "from_name": "A",
-        "to": "b@example.com",
-        "subject": "s",
-        "text": "t",
-    }
+    fields = dict(MAIL)
     del fields[missing]
     reply = store(fake, login(fake).body["access_token"], fields)
     assert reply.status == 400

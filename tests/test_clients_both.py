@@ -15,17 +15,9 @@ from pytest_bizauth import (
     TokenRejectedError,
 )
 
-from .helpers import TRANSACTION
+from .helpers import MAIL, TRANSACTION
 
 pytest.importorskip("respx")
-
-MAIL = {
-    "from_email": "a@example.com",
-    "from_name": "A",
-    "to": "b@example.com",
-    "subject": "Hi",
-    "text": "Hello",
-}
 
 
 class Subject:

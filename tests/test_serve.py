@@ -22,6 +22,12 @@ import pytest
 from .serving import Served
 
 PASSWORD = "correct-horse-battery"
+PORTAL_LOGIN = {
+    "email": "bizauth-user@example.com",
+    "password": PASSWORD,
+    "clientId": "bizauth_portal_client",
+    "secret": "portal-client-secret",
+}
 
 
 @pytest.fixture
@@ -167,12 +173,7 @@ def test_faults_state_changes_and_reset(served):
 
 def test_token_state_changes(served):
     server = served()
-    login = {
-        "email": "bizauth-user@example.com",
-        "password": PASSWORD,
-        "clientId": "bizauth_portal_client",
-        "secret": "portal-client-secret",
-    }
+    login = dict(PORTAL_LOGIN)
     _, first = server.call("bill24", "POST", "/security/authorize", login)
     assert server.call("bill24", "POST", "/_bizauth/expire_access_tokens") == (
         200,
@@ -321,12 +322,7 @@ def test_options_and_a_frozen_start(served):
         "now": "2030-01-01T00:00:00Z",
         "frozen": True,
     }
-    login = {
-        "email": "bizauth-user@example.com",
-        "password": PASSWORD,
-        "clientId": "bizauth_portal_client",
-        "secret": "portal-client-secret",
-    }
+    login = dict(PORTAL_LOGIN)
     _, tokens = server.call("bill24", "POST", "/security/authorize", login)
     assert tokens["tokenExpireTime"] == "2030-01-01T13:00:00.0000000+07:00"
     request = urllib.request.Request(
