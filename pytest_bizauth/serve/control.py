@@ -133,7 +133,7 @@ class ControlAPI:
             )
         verb, form = found
         try:
-            answer = verb(fake, _body(request, form))
+            answer = verb(fake, _body(request))
         except _BadRequest as exc:
             return Reply(400, {"error": str(exc), "form": form})
         except (ValueError, TypeError, KeyError) as exc:
@@ -170,7 +170,7 @@ class ControlAPI:
         return {"reset": True, **self.clock.state()}
 
 
-def _body(request: FakeRequest, form: str) -> dict[str, Any]:
+def _body(request: FakeRequest) -> dict[str, Any]:
     """The request's JSON object (whatever its Content-Type says: curl's ``-d`` sends
     JSON labelled as a form), or ``{}`` for no body."""
     if not request.body.strip():
