@@ -72,7 +72,9 @@ def verified(
     if found is None:
         import jwt
 
-        decoded = jwt.decode_complete(
+        # PyJWT().decode_complete: pyjwt's public API since 2.0 (the module-level
+        # decode_complete came later).
+        decoded = jwt.PyJWT().decode_complete(
             token,
             key,
             algorithms=[algorithm],
