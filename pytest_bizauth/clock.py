@@ -139,39 +139,44 @@ class _ModuleScan:
     none. We remember, for each module (keyed by the module object and the size of its
     namespace), which of its names hold a time function, and point exactly those at
     freezegun's fakes: a module is looked at again when it is new or has gained or lost
-    names since. Like freezegun's own cache, this does not notice an existing name
-    rebound to a time function.
+    names since (each start compares the sizes of the namespaces it last looked at).
+    Like freezegun's own cache, this does not notice an existing name rebound to a time
+    function.
     """
 
     def __init__(self) -> None:
         self._seen: dict[str, tuple[int, int, tuple[str, ...]]] = {}
-        self._last: tuple[list[Any], list[int], list[tuple[str, Any, tuple[str, ...]]]] = (
-            [],
-            [],
-            [],
-        )
+        # The modules of the last look, their namespaces, the namespaces' sizes then,
+        # and what was found.
+        self._modules: list[Any] = []
+        self._namespaces: list[dict[str, Any]] = []
+        self._sizes: list[int] = []
+        self._found: list[tuple[str, Any, tuple[str, ...]]] = []
 
     def candidates(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
         """``(module name, module, names holding a time function)`` for each module
         that holds one."""
         modules = list(sys.modules.values())
-        # Only true modules: other objects in sys.modules (a cffi library, say) may
-        # build their namespace anew on each look, at a cost, and hold no Python names.
-        sizes = [len(m.__dict__) for m in modules if isinstance(m, ModuleType)]
-        last_modules, last_sizes, last_found = self._last
-        if sizes == last_sizes and modules == last_modules:
-            return last_found  # the common case: nothing imported, no name added
-        found = self._walk(real_ids)
-        self._last = (modules, sizes, found)
-        return found
+        if modules == self._modules and list(map(len, self._namespaces)) == self._sizes:
+            return self._found  # the common case: nothing imported, no name added
+        self._found = self._walk(real_ids)
+        self._modules = modules
+        self._sizes = list(map(len, self._namespaces))
+        return self._found
 
     def _walk(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
         seen = self._seen
         found = []
+        self._namespaces = []
         for name, module in list(sys.modules.items()):
             if not isinstance(module, ModuleType):
                 continue
             namespace = module.__dict__
+            if namespace is not module.__dict__:
+                # Built anew on each look (a cffi library): no Python name to point
+                # anywhere, and costly to look at every time.
+                continue
+            self._namespaces.append(namespace)
             size = len(namespace)
             known = seen.get(name)
             if known is not None and known[0] == id(module) and known[1] == size:
