@@ -154,7 +154,19 @@ class _Served:
         except (ValueError, TypeError) as exc:
             raise _StartError(f"{spec.name}: {exc}") from None
 
+    def _fresh(self, spec: VendorSpec, url: str) -> FakeProvider:
+        """A new fake of ``spec`` at ``url``, with the command line's accounts."""
+        fake = self._build(spec, url)
+        for vendor, *pairs in self.accounts:
+            if vendor == spec.name:
+                self._add_account(fake, vendor, pairs)
+        return fake
+
     def _start(self) -> None:
+        served = {spec.name for spec in self.specs}
+        for vendor, *_ in self.accounts:
+            if vendor not in served:
+                raise _StartError(f"--account names {vendor!r}, which is not served")
         for index, spec in enumerate(self.specs):
             port = spec.port if self.port is None else (self.port + index if self.port else 0)
             placeholder = self._build(spec, f"http://{self.host}:{port}")
@@ -165,18 +177,12 @@ class _Served:
                     f"cannot listen on {self.host}:{port} for {spec.name} ({exc.strerror}); "
                     "pick other ports with --port N, or --port 0 for any free ones"
                 ) from None
-            fake = self._build(spec, url)
+            fake = self._fresh(spec, url)
             self.pool.rebind(placeholder, fake)
             self.fakes[spec.name], self.urls[spec.name] = fake, url
-        for vendor, *pairs in self.accounts:
-            self._add_account(vendor, pairs)
 
-    def _add_account(self, vendor: str, pairs: list[str], only: str | None = None) -> None:
-        if only not in (None, vendor):
-            return
-        fake = self.fakes.get(vendor)
-        if fake is None:
-            raise _StartError(f"--account names {vendor!r}, which is not served")
+    @staticmethod
+    def _add_account(fake: FakeProvider, vendor: str, pairs: list[str]) -> None:
         fields = {}
         for pair in pairs:
             name, sep, value = pair.partition("=")
@@ -193,10 +199,7 @@ class _Served:
 
         for spec in self.specs:
             if self.fakes.get(spec.name) is old:
-                new = self._build(spec, self.urls[spec.name])
-                self.fakes[spec.name] = new
-                for vendor, *pairs in self.accounts:  # the start includes --account's
-                    self._add_account(vendor, pairs, only=spec.name)
+                new = self.fakes[spec.name] = self._fresh(spec, self.urls[spec.name])
                 self.pool.rebind(old, new)
                 unregister_expiry_source(old)
 
