@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client.core import IssuedTokens
+    from .client.flow import IssuedTokens
     from .clock import DEFAULT_START, Clock, ClockConflictError
     from .concurrency import Race, RaceResult, race, race_tasks
     from .core.wire import Call, FakeRequest, Refusal, Reply
@@ -75,7 +75,7 @@ _WHERE = {
     "DEFAULT_START": ".clock",
     "Clock": ".clock",
     "ClockConflictError": ".clock",
-    "IssuedTokens": ".client.core",
+    "IssuedTokens": ".client.flow",
     "Race": ".concurrency",
     "RaceResult": ".concurrency",
     "race": ".concurrency",

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 __all__ = [
     "BizAuthError",
+    "BizAuthUsageError",
     "InvalidCredentialsError",
     "ProviderError",
     "RequestRejectedError",
     "TokenRejectedError",
+    "UnknownNameError",
+    "UsageTypeError",
+    "UsageValueError",
 ]
 
 
@@ -72,3 +76,25 @@ class ProviderError(BizAuthError):
 
     ``status`` is ``None`` when no HTTP response arrived (connection error, timeout).
     """
+
+
+class BizAuthUsageError(Exception):
+    """Base class of every error pytest-bizauth raises when it is used wrongly (a bad
+    argument, an unknown endpoint or account). Each subclass is also the builtin
+    exception a user would expect, so ``except ValueError`` keeps working."""
+
+
+class UsageValueError(BizAuthUsageError, ValueError):
+    """An argument has the right type but a value pytest-bizauth cannot take."""
+
+
+class UsageTypeError(BizAuthUsageError, TypeError):
+    """An argument has a type pytest-bizauth cannot take."""
+
+
+class UnknownNameError(BizAuthUsageError, KeyError):
+    """A name (an endpoint, an account, a client id) the fake does not know."""
+
+    def __str__(self) -> str:
+        # KeyError shows its argument's repr; the message reads better as it is.
+        return str(self.args[0]) if self.args else ""

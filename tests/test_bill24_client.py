@@ -163,8 +163,8 @@ def test_threads_crossing_expiry_refresh_once(bill24_client, bill24_mock, bizaut
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({}, "either email and password"),
-        ({"email": "a@b.c", "password": "p", "merchant_token": "t"}, "either email and password"),
+        ({}, "either merchant_token"),
+        ({"email": "a@b.c", "password": "p", "merchant_token": "t"}, "either merchant_token"),
         ({"email": "a@b.c"}, "non-empty email and password"),
         ({"merchant_token": ""}, "non-empty merchant token"),
         ({"merchant_token": "t", "client_id": ""}, "client_id"),

@@ -212,10 +212,10 @@ def test_the_race_catches_an_async_client_without_a_lock(bizmail_mock, bizauth_r
 
     class Unlocked(AsyncBizMailClient):
         async def access_token(self):
-            token = self._fresh()
+            token = self._flow.fresh()
             if token is not None:
                 return token
-            return await self._run(self._renew())
+            return (await self._driver.run(self._flow.renew())).access
 
     user = bizmail_mock.user
     caught = 0

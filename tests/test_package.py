@@ -54,8 +54,8 @@ def test_no_repr_shows_a_whole_token_or_secret(
         bill24_mock.merchant.secret,
     ]
     for client in (bizmail_client, bill24_client):
-        secrets_ += [client._cached.access, client._cached.refresh]
-    token = bizmail_client._cached.access
+        secrets_ += [client.cached_tokens.access, client.cached_tokens.refresh]
+    token = bizmail_client.cached_tokens.access
     request = FakeRequest.build("POST", "/x", {"Authorization": f"Bearer {token}"}, b"{}")
     reply = bizmail_mock.calls[0]
     texts = [
@@ -63,8 +63,8 @@ def test_no_repr_shows_a_whole_token_or_secret(
         for x in (
             bizmail_client,
             bill24_client,
-            bizmail_client._cached,
-            bill24_client._cached,
+            bizmail_client.cached_tokens,
+            bill24_client.cached_tokens,
             request,
             bizmail_mock,
             bill24_mock,

@@ -153,7 +153,7 @@ def test_fault_arguments_are_checked(vendor):
 
 def test_revoke_one_refresh_token(vendor, bizauth_clock):
     token = vendor.client.access_token()
-    refresh_token = vendor.client._cached.refresh
+    refresh_token = vendor.client.cached_tokens.refresh
     vendor.mock.revoke_refresh_token(
         refresh_token.lower() if vendor.name == "bill24" else refresh_token
     )
@@ -231,16 +231,16 @@ def test_a_not_yet_valid_bill24_token_is_refused_then_refreshed(
 
 def test_rotation_and_single_use_switch_mid_test(vendor, bizauth_clock):
     token = vendor.client.access_token()
-    first_refresh = vendor.client._cached.refresh
+    first_refresh = vendor.client.cached_tokens.refresh
     vendor.mock.rotate_refresh_tokens = False
     bizauth_clock.travel_past(token)
     token = vendor.client.access_token()
-    assert vendor.client._cached.refresh == first_refresh
+    assert vendor.client.cached_tokens.refresh == first_refresh
     vendor.mock.rotate_refresh_tokens = True
     vendor.mock.single_use_refresh = True
     bizauth_clock.travel_past(token)
     vendor.client.access_token()
-    assert vendor.client._cached.refresh != first_refresh
+    assert vendor.client.cached_tokens.refresh != first_refresh
     body = (
         {"refresh_token": first_refresh}
         if vendor.name == "bizmail"
@@ -267,7 +267,7 @@ def test_time_travel_by_bill24_expire_time_and_opaque_refresh_token(
     assert bizauth_clock.expiry_of(expire_time) == bizauth_clock.expiry_of(
         bill24_client.access_token()
     )
-    refresh_token = bill24_client._cached.refresh
+    refresh_token = bill24_client.cached_tokens.refresh
     bizauth_clock.travel_to_just_before(refresh_token)
     assert timestamp() == bill24_mock.refresh_tokens[refresh_token].expires_at - 1
     bizauth_clock.travel_past(refresh_token)
@@ -304,12 +304,12 @@ def test_assert_last_refresh_used(vendor, bizauth_clock):
     with pytest.raises(AssertionError, match="no refresh call was made"):
         vendor.mock.assert_last_refresh_used("anything")
     token = vendor.client.access_token()
-    refresh_token = vendor.client._cached.refresh
+    refresh_token = vendor.client.cached_tokens.refresh
     bizauth_clock.travel_past(token)
     vendor.client.access_token()
     vendor.mock.assert_last_refresh_used(refresh_token)
     with pytest.raises(AssertionError, match="but it used"):
-        vendor.mock.assert_last_refresh_used(vendor.client._cached.refresh)
+        vendor.mock.assert_last_refresh_used(vendor.client.cached_tokens.refresh)
 
 
 def test_unretried_expiries_are_found(vendor, bizauth_clock):
@@ -329,10 +329,10 @@ class UnlockedClient(BizMailClient):
     """A client that forgot its lock: threads crossing expiry may all refresh."""
 
     def access_token(self):
-        cached = self._cached
+        cached = self.cached_tokens
         if cached is not None and timestamp() < cached.renew_at:
             return cached.access
-        return self._run(self._renew())
+        return self._driver.run(self._flow.renew()).access
 
 
 def test_the_race_helper_proves_one_refresh(bizmail_mock, bizauth_clock, bizauth_race):

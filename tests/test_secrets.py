@@ -19,7 +19,7 @@ FAILING = """
     def test_bill24_refresh_fails(bill24_client, bill24_mock, bizauth_clock):
         token = bill24_client.access_token()
         user, merchant = bill24_mock.user, bill24_mock.merchant
-        remember(token, bill24_client._cached.refresh, user.password, user.secret,
+        remember(token, bill24_client.cached_tokens.refresh, user.password, user.secret,
                  merchant.token, merchant.secret)
         bizauth_clock.travel_past(token)
         bill24_mock.fail_next("authorize", 503)
@@ -32,7 +32,7 @@ FAILING = """
 
     def test_bizmail_mail_refused(bizmail_client, bizmail_mock, bizauth_clock):
         token = bizmail_client.access_token()
-        remember(token, bizmail_client._cached.refresh)
+        remember(token, bizmail_client.cached_tokens.refresh)
         bizmail_mock.fail_next("mail", 401, times=2)
         bizmail_client.send_mail(
             from_email="a@x.io", from_name="A", to="b@x.io", subject="s", text="t"
@@ -40,7 +40,7 @@ FAILING = """
 
     def test_an_assertion_on_a_refresh_token(bizmail_client, bizmail_mock):
         token = bizmail_client.access_token()
-        refresh = bizmail_client._cached.refresh
+        refresh = bizmail_client.cached_tokens.refresh
         remember(token, refresh)
         bizmail_mock.assert_last_refresh_used(refresh)
 """

@@ -1,31 +1,140 @@
-"""The clients' ``httpx`` adapter: sends what the core decides, with ``await``, under an
-``asyncio`` lock per event loop."""
+"""The async driver: sends what an auth flow decides with ``httpx``, under an
+``asyncio`` lock per event loop, and the ``httpx`` auth that gives any
+``httpx.AsyncClient`` a client's bearer token."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import httpx
 
-from .core import Answer, Cached, ClientCore, Flow, IssuedTokens, NeedToken, Send
+from .base import ClientBase
+from .flow import Answer, NeedToken, WithBearer, bearer_exchange
+from .reading import unanswered
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Generator
 
-__all__ = ["AsyncTokenClient"]
+    from .flow import AuthFlow, Cached, Flow, Send
+
+__all__ = ["AsyncClient", "AsyncDriver", "AsyncTimeout"]
 
 AsyncTimeout = Union[float, httpx.Timeout]
 
 
-class _AsyncBearerAuth(httpx.Auth):
-    """``httpx`` auth for async clients: the bearer token, one renewal and retry after
-    a 401."""
+class AsyncDriver:
+    """Drives an auth flow with ``await``: makes its requests on an
+    ``httpx.AsyncClient`` and hands it token sets, renewing under a lock so that tasks
+    crossing expiry renew once. The ``httpx.AsyncClient`` it opens belongs to it: it is
+    opened in the event loop that first needs it, closed when another loop needs one
+    and by :meth:`aclose`. One it is given stays the caller's."""
 
-    def __init__(self, client: AsyncTokenClient) -> None:
-        self._client = client
+    def __init__(
+        self, flow: AuthFlow, *, timeout: AsyncTimeout, http_client: httpx.AsyncClient | None
+    ) -> None:
+        self._flow = flow
+        self.timeout = timeout
+        self._given = http_client
+        self._own: httpx.AsyncClient | None = None
+        self._own_loop: asyncio.AbstractEventLoop | None = None
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+    async def token(self, rejected: Cached | None = None) -> Cached:
+        """As :meth:`SyncDriver.token`, for tasks."""
+        usable = self._flow.usable() if rejected is None else None
+        if usable is not None:
+            return usable
+        async with self._lock():
+            usable = self._flow.usable(rejected)
+            if usable is None:
+                usable = await self.run(self._flow.renew())
+            return usable
+
+    async def run(self, flow: Flow) -> Any:
+        """Drive a flow to its end: make its requests, hand it token sets."""
+        result: Any = None
+        while True:
+            try:
+                effect = flow.send(result)
+            except StopIteration as done:
+                return done.value
+            if isinstance(effect, NeedToken):
+                result = await self.token(effect.rejected)
+            else:
+                result = await self.send(effect)
+
+    async def advance(self, steps: Generator[Any, Any, None], result: Any) -> WithBearer | None:
+        """Run a :func:`bearer_exchange` to its next request, or ``None`` at its end."""
+        try:
+            effect = steps.send(result)
+            while isinstance(effect, NeedToken):
+                effect = steps.send(await self.token(effect.rejected))
+        except StopIteration:
+            return None
+        assert isinstance(effect, WithBearer)
+        return effect
+
+    async def _http(self) -> httpx.AsyncClient:
+        if self._given is not None:
+            return self._given
+        loop = asyncio.get_running_loop()
+        if self._own is not None and self._own_loop is not loop:
+            # Its connections belong to a loop that has ended: close it here, as far as
+            # a dead loop's connections can be closed.
+            stale, self._own = self._own, None
+            with contextlib.suppress(Exception):
+                await stale.aclose()
+        if self._own is None:
+            self._own = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+            self._own_loop = loop
+        return self._own
+
+    async def send(self, send: Send) -> Answer:
+        http = await self._http()
+        try:
+            response = await http.request(
+                send.method,
+                self._flow.base_url + send.path,
+                timeout=self.timeout,
+                follow_redirects=False,
+                **send.options(),
+            )
+        except httpx.HTTPError as exc:
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            vendor = self._flow.vendor
+            raise unanswered(vendor, self.timeout, send.path, exc, timed_out=timed_out) from None
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return Answer(response.status_code, headers, response.content)
+
+    async def aclose(self) -> None:
+        own, self._own, self._own_loop = self._own, None, None
+        if own is not None:
+            await own.aclose()
+
+    def close_outside_loop(self) -> None:
+        if self._own is not None:
+            # RuntimeError: a loop is running here, where the owner should close it.
+            with contextlib.suppress(RuntimeError):
+                asyncio.run(self.aclose())
+
+
+class _AsyncBearerAuth(httpx.Auth):
+    """``httpx`` auth for async clients: the bearer token, by :func:`bearer_exchange`."""
+
+    def __init__(self, driver: AsyncDriver) -> None:
+        self._driver = driver
 
     def sync_auth_flow(
         self, request: httpx.Request
@@ -39,131 +148,60 @@ class _AsyncBearerAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        cached = await self._client._token()
-        request.headers["Authorization"] = f"Bearer {cached.access}"
-        response = yield request
-        if response.status_code == 401:
-            await response.aread()
-            cached = await self._client._token(rejected=cached)
-            request.headers["Authorization"] = f"Bearer {cached.access}"
-            yield request
+        steps = bearer_exchange()
+        sign = await self._driver.advance(steps, None)
+        while sign is not None:
+            request.headers["Authorization"] = f"Bearer {sign.token}"
+            response = yield request
+            sign = await self._driver.advance(steps, response.status_code)
+            if sign is not None:
+                await response.aread()
 
     def __repr__(self) -> str:
-        return f"<bearer auth of {self._client!r}>"
+        return "<bearer auth of a pytest-bizauth async client>"
 
 
-class AsyncTokenClient(ClientCore):
+class AsyncClient(ClientBase):
     """A client on ``httpx.AsyncClient``, with the same behaviour as the sync clients.
-    Tasks crossing expiry together cause one renewal. Its ``httpx.AsyncClient`` opens in
-    the event loop that first uses it; close it with :meth:`aclose` (or ``async with``).
-    """
+    Tasks crossing expiry together cause one renewal. The ``httpx.AsyncClient`` it
+    opens is its own: close it with :meth:`aclose` (or ``async with``)."""
 
     def __init__(
-        self,
-        base_url: str,
-        *,
-        leeway: float = 60,
-        timeout: AsyncTimeout = 30.0,
-        client: httpx.AsyncClient | None = None,
-        on_token: Callable[[IssuedTokens], None] | None = None,
+        self, flow: AuthFlow, *, timeout: AsyncTimeout, http_client: httpx.AsyncClient | None
     ) -> None:
-        super().__init__(base_url, leeway=leeway, on_token=on_token)
-        self.timeout = timeout
-        self._given = client
-        self._own: httpx.AsyncClient | None = None
-        self._own_loop: asyncio.AbstractEventLoop | None = None
-        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
+        super().__init__(flow)
+        self._driver = AsyncDriver(flow, timeout=timeout, http_client=http_client)
+
+    @property
+    def timeout(self) -> AsyncTimeout:
+        return self._driver.timeout
+
+    @timeout.setter
+    def timeout(self, value: Any) -> None:
+        self._driver.timeout = value
 
     @property
     def auth(self) -> httpx.Auth:
         """An ``httpx.Auth`` giving any ``httpx.AsyncClient`` this client's bearer token."""
-        return _AsyncBearerAuth(self)  # made on demand: the client holds no cycle through it
+        return _AsyncBearerAuth(self._driver)  # made on demand: no cycle through the client
 
     async def access_token(self) -> str:
         """A valid access token: the cached one, or a fresh one (refreshed or logged in)."""
-        token = self._fresh()
+        token = self._flow.fresh()
         if token is not None:
             return token
-        return (await self._token()).access
-
-    def _lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            lock = self._locks[loop] = asyncio.Lock()
-        return lock
-
-    async def _token(self, rejected: Cached | None = None) -> Cached:
-        usable = self._usable(rejected) if rejected is None else None
-        if usable is not None:
-            return usable
-        async with self._lock():
-            usable = self._usable(rejected)
-            if usable is None:
-                await self._run(self._renew())
-                usable = self._cached
-            assert usable is not None
-            return usable
-
-    async def _run(self, flow: Flow) -> Any:
-        """Drive a flow of the core: make its requests, hand it tokens."""
-        result: Any = None
-        seen: Cached | None = None
-        while True:
-            try:
-                effect = flow.send(result)
-            except StopIteration as done:
-                return done.value
-            if isinstance(effect, NeedToken):
-                seen = await self._token(rejected=seen if effect.rejected is not None else None)
-                result = seen.access
-            else:
-                result = await self._send(effect)
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._given is not None:
-            return self._given
-        loop = asyncio.get_running_loop()
-        if self._own is None or self._own_loop is not loop:
-            # A client's connections belong to the loop that opened them.
-            self._own = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
-            self._own_loop = loop
-        return self._own
-
-    async def _send(self, send: Send) -> Answer:
-        options = send.options()
-        try:
-            response = await self._http().request(
-                send.method,
-                self.base_url + send.path,
-                timeout=self.timeout,
-                follow_redirects=False,
-                **options,
-            )
-        except httpx.TimeoutException as exc:
-            raise self._unanswered(send.path, exc, timed_out=True) from None
-        except httpx.HTTPError as exc:
-            raise self._unanswered(send.path, exc, timed_out=False) from None
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return Answer(response.status_code, headers, response.content)
+        return (await self._driver.token()).access
 
     async def aclose(self) -> None:
         """Close the ``httpx.AsyncClient`` this client opened (not one it was given)."""
-        own, self._own, self._own_loop = self._own, None, None
-        if own is not None:
-            await own.aclose()
+        await self._driver.aclose()
 
     def close_outside_loop(self) -> None:
         """Close the client's own ``httpx.AsyncClient`` from synchronous code (a fixture's
         teardown), once its loop has ended."""
-        if self._own is not None:
-            # RuntimeError: a loop is running here, where the owner should close it.
-            with contextlib.suppress(RuntimeError):
-                asyncio.run(self.aclose())
+        self._driver.close_outside_loop()
 
-    async def __aenter__(self) -> AsyncTokenClient:
+    async def __aenter__(self) -> AsyncClient:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

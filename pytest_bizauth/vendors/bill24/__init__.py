@@ -11,18 +11,12 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..._options import Option, parse_bool, parse_client_error, parse_text, parse_url, per_vendor
 from ...core.spec import VendorSpec, register
+from .api import ACCESS_TTL, BASE_URL, HOSTS, ISSUER, REFRESH_TTL
 
 if TYPE_CHECKING:
     from .keys import SigningKey
 
 __all__ = ["ACCESS_TTL", "BASE_URL", "ISSUER", "REFRESH_TTL", "SPEC"]
-
-BASE_URL = "https://merchantapi-demo.bill24.io"
-#: Documented: access tokens live six hours.
-ACCESS_TTL = 21_600
-#: Invented: Bill24 does not say how long its opaque refresh tokens live.
-REFRESH_TTL = 30 * 86_400
-ISSUER = "http://dc.oone.bz:40011"
 
 
 def _pem_path(value: object, name: str) -> SigningKey:
@@ -116,7 +110,7 @@ SPEC = register(
         ),
         client=_client_of(".client", "Bill24Client"),
         async_client=_client_of(".async_client", "AsyncBill24Client"),
-        hosts=("merchantapi.bill24.io", "merchantapi-demo.bill24.io"),
+        hosts=HOSTS,
         port=8002,
         docs={
             "mock": "A stateful Bill24 fake with a portal user at ``.user`` and a merchant "

@@ -2,28 +2,46 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Callable
 
-from ...client.asynchronous import AsyncTokenClient
-from .client import Bill24Flows
-from .fake import INIT_PATH, VERIFY_PATH
+from ...client.asynchronous import AsyncClient
+from ...client.methods import awaited
+from .client import Bill24Auth, Bill24Constructors
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    import httpx
+
+    from ...client.asynchronous import AsyncTimeout
+    from ...client.flow import IssuedTokens
 
 __all__ = ["AsyncBill24Client"]
 
 
-class AsyncBill24Client(Bill24Flows, AsyncTokenClient):
+class AsyncBill24Client(Bill24Constructors, AsyncClient):
     """The async twin of :class:`Bill24Client`: the same constructors and behaviour,
-    ``await client.init_transaction(...)`` and ``await client.verify_transaction(...)``."""
+    ``await client.init_checkout(...)``, ``await client.verify_transaction(...)``. It
+    sends on the ``httpx.AsyncClient`` it is given (``http_client``), or on one of its
+    own, which :meth:`aclose` closes."""
 
-    async def init_transaction(self, **fields: Any) -> Mapping[str, Any]:
-        """As :meth:`Bill24Client.init_transaction`."""
-        result: Mapping[str, Any] = await self._run(self._call(INIT_PATH, fields))
-        return result
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        client_id: str,
+        secret: str,
+        merchant_token: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: AsyncTimeout = 30.0,
+        leeway: float = 60,
+        on_token: Callable[[IssuedTokens], None] | None = None,
+    ) -> None:
+        flow = Bill24Auth.of(locals())
+        super().__init__(flow, timeout=timeout, http_client=http_client)
+        self.client_id, self.email, self.is_merchant = client_id, email, flow.is_merchant
 
-    async def verify_transaction(self, **fields: Any) -> Mapping[str, Any]:
-        """As :meth:`Bill24Client.verify_transaction`."""
-        result: Mapping[str, Any] = await self._run(self._call(VERIFY_PATH, fields))
-        return result
+    init_transaction = awaited(Bill24Auth.init_transaction)
+    init_checkout = awaited(Bill24Auth.init_checkout)
+    init_khqr = awaited(Bill24Auth.init_khqr)
+    verify_transaction = awaited(Bill24Auth.verify_transaction)

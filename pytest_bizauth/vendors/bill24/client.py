@@ -1,30 +1,45 @@
-"""Thin, real clients for Bill24's merchant API, for a portal user or a merchant: one
-set of flows, a sync client on ``requests`` and an async one on ``httpx``."""
+"""Thin, real clients for Bill24's merchant API, for a merchant or a portal user: one
+auth flow, a sync client on ``requests`` and an async one on ``httpx`` (in
+``async_client``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from ..._redact import secret as hold
-from ...client.core import Answer, ClientCore, Flow, IssuedTokens, RefreshRejected, Send
-from ...client.sync import TokenClient
-from ...errors import InvalidCredentialsError, ProviderError, RequestRejectedError
-from .fake import INIT_PATH, MERCHANT_PATH, PORTAL_PATH, VERIFY_PATH
+from ...client.flow import AuthFlow, RefreshRejected, Send
+from ...client.methods import driven
+from ...client.reading import message, provider_error, read_json, received, refused_token, rejected
+from ...client.sync import SyncClient
+from ...clock import timestamp
+from ...errors import InvalidCredentialsError, ProviderError, RequestRejectedError, UsageValueError
+from .api import INIT_PATH, MERCHANT_PATH, PORTAL_PATH, VERIFY_PATH
 from .tokens import parse_expire_time
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
-__all__ = ["Bill24Client", "Bill24Flows"]
+    import requests
 
-_Flows = TypeVar("_Flows", bound="Bill24Flows")
+    from ...client.flow import Answer, CallFlow, Flow, IssuedTokens
+    from ...client.sync import Timeout
+
+__all__ = ["Bill24Auth", "Bill24Client", "Bill24Constructors"]
+
+VENDOR = "Bill24"
+_Client = TypeVar("_Client")
 
 
-class Bill24Flows(ClientCore):
-    """What a Bill24 client sends and how it reads the answers, sync or async. Build one
-    with :meth:`for_portal_user` or :meth:`for_merchant`."""
+def _absent_none(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in fields.items() if value is not None}
 
-    vendor = "Bill24"
+
+class Bill24Auth(AuthFlow):
+    """What a Bill24 client sends and how it reads the answers, sync or async: a
+    merchant logs in at ``/merchantsecurity/authorize`` with its merchant token, a
+    portal user at ``/security/authorize`` with an email and password."""
+
+    vendor = VENDOR
 
     def __init__(
         self,
@@ -35,66 +50,43 @@ class Bill24Flows(ClientCore):
         email: str | None = None,
         password: str | None = None,
         merchant_token: str | None = None,
-        **options: Any,
+        leeway: float = 60,
+        on_token: Callable[[IssuedTokens], None] | None = None,
     ) -> None:
-        name = type(self).__name__
         if not isinstance(client_id, str) or not client_id:
-            raise ValueError(f"{name} needs a non-empty client_id")
+            raise UsageValueError("a Bill24 client needs a non-empty client_id")
         if not isinstance(secret, str) or not secret:
-            raise ValueError(f"{name} needs a non-empty client secret")
+            raise UsageValueError("a Bill24 client needs a non-empty client secret")
         portal = email is not None or password is not None
         if portal == (merchant_token is not None):
-            raise ValueError(
-                f"{name} needs either email and password (a portal user) or "
-                f"merchant_token (a merchant); use {name}.for_portal_user() or "
-                f"{name}.for_merchant()"
+            raise UsageValueError(
+                "a Bill24 client needs either merchant_token (a merchant) or email and "
+                "password (a portal user); use for_merchant() or for_portal_user()"
             )
         if portal and not (email and password):
-            raise ValueError("a Bill24 portal user needs a non-empty email and password")
+            raise UsageValueError("a Bill24 portal user needs a non-empty email and password")
         if merchant_token is not None and not merchant_token:
-            raise ValueError("a Bill24 merchant needs a non-empty merchant token")
-        super().__init__(base_url, **options)
+            raise UsageValueError("a Bill24 merchant needs a non-empty merchant token")
+        super().__init__(base_url, leeway=leeway, on_token=on_token)
         self.client_id = client_id
         self.email = email
         self._secret = hold(secret)
         self._password = hold(password)
         self._merchant_token = hold(merchant_token)
-        self._path = PORTAL_PATH if portal else MERCHANT_PATH
+        self.path = PORTAL_PATH if portal else MERCHANT_PATH
 
     @classmethod
-    def for_portal_user(
-        cls: type[_Flows],
-        base_url: str,
-        email: str,
-        password: str,
-        client_id: str,
-        secret: str,
-        **options: Any,
-    ) -> _Flows:
-        """A client that logs in at ``/security/authorize`` as a portal user."""
-        return cls(
-            base_url, client_id=client_id, secret=secret, email=email, password=password, **options
-        )
-
-    @classmethod
-    def for_merchant(
-        cls: type[_Flows],
-        base_url: str,
-        merchant_token: str,
-        client_id: str,
-        secret: str,
-        **options: Any,
-    ) -> _Flows:
-        """A client that logs in at ``/merchantsecurity/authorize`` as a merchant."""
-        return cls(
-            base_url, client_id=client_id, secret=secret, merchant_token=merchant_token, **options
-        )
+    def of(cls, arguments: Mapping[str, Any]) -> Bill24Auth:
+        """The flow for a client constructor's arguments (its ``locals()``)."""
+        names = ("client_id", "secret", "email", "password", "merchant_token", "leeway")
+        taken = {name: arguments[name] for name in names}
+        return cls(arguments["base_url"], on_token=arguments["on_token"], **taken)
 
     @property
     def is_merchant(self) -> bool:
         return self._merchant_token is not None
 
-    def _who(self) -> str:
+    def who(self) -> str:
         who = f"email={self.email!r}" if self.email else "merchant"
         return f"{who}, client_id={self.client_id!r}"
 
@@ -111,14 +103,14 @@ class Bill24Flows(ClientCore):
         return {"email": str(self.email), "password": self._password, **body}
 
     def _tokens(self, answer: Answer, by: str) -> IssuedTokens:
-        body = self._json(answer, self._path)
+        body = read_json(VENDOR, answer, self.path)
         if self.is_merchant:
             data = body.get("data")
             if body.get("code") not in (200, "200") or not isinstance(data, dict):
                 raise ProviderError(
                     "Bill24 answered without its {code, message, data} envelope",
                     status=answer.status,
-                    endpoint=self._path,
+                    endpoint=self.path,
                 )
             body = data
         try:
@@ -127,55 +119,47 @@ class Bill24Flows(ClientCore):
             raise ProviderError(
                 "Bill24 answered without a readable 'tokenExpireTime'",
                 status=answer.status,
-                endpoint=self._path,
+                endpoint=self.path,
             ) from None
-        from ...clock import timestamp
+        fields = (body.get("token"), body.get("refreshToken"), expires_at - timestamp())
+        return received(VENDOR, answer, self.path, fields, by)
 
-        return self._received(
-            body.get("token"),
-            body.get("refreshToken"),
-            expires_at - timestamp(),
-            by,
-            self._path,
-            answer.status,
-        )
-
-    def _login(self) -> Flow:
-        answer: Answer = yield Send("POST", self._path, json=self._body())
+    def login(self) -> Flow:
+        answer: Answer = yield Send("POST", self.path, json=self._body())
         if answer.status == 200:
             return self._tokens(answer, "login")
         if answer.status in (401, 403):
             raise InvalidCredentialsError(
-                self._message(answer, self._path),
+                message(VENDOR, answer, self.path),
                 status=answer.status,
-                endpoint=self._path,
+                endpoint=self.path,
                 hint="check the credentials and the client id and secret",
             )
         if 400 <= answer.status < 500:
-            raise self._rejected(answer, self._path)
-        raise self._provider_error(answer, self._path)
+            raise rejected(VENDOR, answer, self.path)
+        raise provider_error(VENDOR, answer, self.path)
 
-    def _refresh(self, refresh_token: str) -> Flow:
-        answer: Answer = yield Send("POST", self._path, json=self._body(refresh_token))
+    def refresh(self, refresh_token: str) -> Flow:
+        answer: Answer = yield Send("POST", self.path, json=self._body(refresh_token))
         if answer.status == 200:
             return self._tokens(answer, "refresh")
         if answer.status == 429:
-            raise self._rejected(answer, self._path)
+            raise rejected(VENDOR, answer, self.path)
         if 400 <= answer.status < 500:
             # Bill24 documents no authorize errors and its status varies: any other 4xx
             # means the refresh token is not taken.
-            raise RefreshRejected(self._message(answer, self._path))
-        raise self._provider_error(answer, self._path)
+            raise RefreshRejected(message(VENDOR, answer, self.path))
+        raise provider_error(VENDOR, answer, self.path)
 
-    def _call(self, path: str, fields: Mapping[str, Any]) -> Flow:
-        answer: Answer = yield from self._with_bearer(Send("POST", path, json=dict(fields)))
+    def _call(self, path: str, fields: Mapping[str, Any]) -> CallFlow:
+        answer: Answer = yield from self.call(Send("POST", path, json=dict(fields)))
         if answer.status == 401:
-            raise self._refused_token(path, "Bill24 refused the bearer token")
+            raise refused_token(path, "Bill24 refused the bearer token")
         if 400 <= answer.status < 500:
-            raise self._rejected(answer, path)
+            raise rejected(VENDOR, answer, path)
         if answer.status != 200:
-            raise self._provider_error(answer, path)
-        body = self._json(answer, path)
+            raise provider_error(VENDOR, answer, path)
+        body = read_json(VENDOR, answer, path)
         if body.get("code") != "SUCCESS":
             raise RequestRejectedError(
                 f"{body.get('code')}: {body.get('message')}"[:500],
@@ -185,24 +169,132 @@ class Bill24Flows(ClientCore):
             )
         return body
 
+    def init_transaction(self, /, **fields: Any) -> CallFlow:
+        """``POST /transaction/v2/init`` with these fields as they are (any product's
+        schema); returns the SUCCESS envelope, raises :class:`RequestRejectedError`
+        (with ``code``) for a business error."""
+        return self._call(INIT_PATH, fields)
 
-class Bill24Client(Bill24Flows, TokenClient):
+    def init_checkout(
+        self,
+        *,
+        identity_code: str,
+        currency: str,
+        amount: float,
+        customers: Sequence[Mapping[str, Any]],
+        redirect_url: str,
+        cancel_url: str = "",
+        channel_code: str = "",
+        purpose_of_transaction: str | None = None,
+        device_code: str | None = None,
+        description: str | None = None,
+        language: str | None = None,
+        user_ref: str | None = None,
+    ) -> CallFlow:
+        """Create a Checkout (or Deeplink) transaction: ``POST /transaction/v2/init``
+        with Checkout's fields (``customers``: objects with at least ``amount``); an
+        optional field left ``None`` is not sent. Returns the SUCCESS envelope."""
+        return self._call(INIT_PATH, _absent_none(dict(locals(), self=None)))
+
+    def init_khqr(
+        self,
+        *,
+        identity_code: str,
+        currency: str,
+        amount: float,
+        purpose_of_transaction: str,
+        channel_code: str,
+        device_code: str | None = None,
+        customer_code: str | None = None,
+        customer_name: str | None = None,
+        customer_phone: str | None = None,
+        customer_email: str | None = None,
+        description: str | None = None,
+        cancel_url: str | None = None,
+        redirect_url: str | None = None,
+        language: str | None = None,
+    ) -> CallFlow:
+        """Create a KHQR transaction: ``POST /transaction/v2/init`` with KHQR's fields;
+        an optional field left ``None`` is not sent. Returns the SUCCESS envelope."""
+        return self._call(INIT_PATH, _absent_none(dict(locals(), self=None)))
+
+    def verify_transaction(
+        self,
+        *,
+        tran_id: str | None = None,
+        identity_code: str | None = None,
+        purpose_of_transaction: str | None = None,
+        bank_ref: str | None = None,
+    ) -> CallFlow:
+        """``POST /transaction/v2/verify`` by ``tran_id``, ``identity_code``,
+        ``purpose_of_transaction`` or ``bank_ref`` (KHQR needs ``identity_code`` and
+        ``purpose_of_transaction``); a field left ``None`` is not sent."""
+        return self._call(VERIFY_PATH, _absent_none(dict(locals(), self=None)))
+
+
+class Bill24Constructors:
+    """``for_merchant`` and ``for_portal_user``, for the sync and the async client."""
+
+    @classmethod
+    def for_merchant(
+        cls: type[_Client],
+        base_url: str,
+        merchant_token: str,
+        client_id: str,
+        secret: str,
+        **options: Any,
+    ) -> _Client:
+        """A client that logs in at ``/merchantsecurity/authorize`` as a merchant;
+        ``options`` are the constructor's (``timeout``, ``leeway``, ...)."""
+        return cls(  # type: ignore[call-arg]
+            base_url, client_id=client_id, secret=secret, merchant_token=merchant_token, **options
+        )
+
+    @classmethod
+    def for_portal_user(
+        cls: type[_Client],
+        base_url: str,
+        email: str,
+        password: str,
+        client_id: str,
+        secret: str,
+        **options: Any,
+    ) -> _Client:
+        """A client that logs in at ``/security/authorize`` as a portal user."""
+        return cls(  # type: ignore[call-arg]
+            base_url, client_id=client_id, secret=secret, email=email, password=password, **options
+        )
+
+
+class Bill24Client(Bill24Constructors, SyncClient):
     """Logs in to Bill24, keeps its token fresh (by ``tokenExpireTime``) and calls the
-    transaction endpoints (``requests``).
+    transaction endpoints (``requests``): :meth:`init_checkout`, :meth:`init_khqr`,
+    :meth:`init_transaction` (any fields), :meth:`verify_transaction`.
 
     >>> Bill24Client.for_merchant("https://bill24.test",
     ...                           "0b2e17be-d225-4f79-b6a9-98fa811a769c", "my_client", "s3cret")
     Bill24Client(base_url='https://bill24.test', merchant, client_id='my_client', no token)
     """
 
-    def init_transaction(self, **fields: Any) -> Mapping[str, Any]:
-        """``POST /transaction/v2/init``; returns the SUCCESS envelope, raises
-        :class:`RequestRejectedError` (with ``code``) for a business error."""
-        result: Mapping[str, Any] = self._run(self._call(INIT_PATH, fields))
-        return result
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        client_id: str,
+        secret: str,
+        merchant_token: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        timeout: Timeout = (5, 30),
+        session: requests.Session | None = None,
+        leeway: float = 60,
+        on_token: Callable[[IssuedTokens], None] | None = None,
+    ) -> None:
+        flow = Bill24Auth.of(locals())
+        super().__init__(flow, timeout=timeout, session=session)
+        self.client_id, self.email, self.is_merchant = client_id, email, flow.is_merchant
 
-    def verify_transaction(self, **fields: Any) -> Mapping[str, Any]:
-        """``POST /transaction/v2/verify`` by ``tran_id``, ``identity_code``,
-        ``purpose_of_transaction`` or ``bank_ref``."""
-        result: Mapping[str, Any] = self._run(self._call(VERIFY_PATH, fields))
-        return result
+    init_transaction = driven(Bill24Auth.init_transaction)
+    init_checkout = driven(Bill24Auth.init_checkout)
+    init_khqr = driven(Bill24Auth.init_khqr)
+    verify_transaction = driven(Bill24Auth.verify_transaction)

@@ -14,8 +14,33 @@ from ...clock import now
 from ...core.fake import FakeProvider, Route, account_data, account_fields
 from ...core.values import positive_seconds
 from ...core.wire import Refusal, Reply
-from . import ACCESS_TTL, BASE_URL, ISSUER, REFRESH_TTL
 from .accounts import DEFAULT_MERCHANT, DEFAULT_USER, Bill24Merchant, Bill24User
+from .api import (
+    ACCESS_TTL,
+    BAD_BODY,
+    BASE_URL,
+    CLIENT_REQUIRED,
+    CREDENTIALS_REQUIRED,
+    DISCOVERY_PATH,
+    INIT_OK,
+    INIT_PATH,
+    INVALID_CLIENT,
+    INVALID_CREDENTIALS,
+    INVALID_MERCHANT,
+    INVALID_TOKEN_HEADERS,
+    ISSUER,
+    JWKS_PATH,
+    MERCHANT_PATH,
+    MERCHANT_TOKEN_REQUIRED,
+    NOT_FOUND,
+    PORTAL_PATH,
+    REFRESH_EXPIRED,
+    REFRESH_INVALID,
+    REFRESH_TTL,
+    VERIFY_OK,
+    VERIFY_PATH,
+)
+from .api import envelope as _envelope
 from .products import missing_field, product_named
 from .tokens import APIS, ICT, MERCHANT_APIS, Bill24Tokens, expire_time
 
@@ -28,12 +53,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FakeBill24", "Transaction"]
 
-PORTAL_PATH = "/security/authorize"
-MERCHANT_PATH = "/merchantsecurity/authorize"
-INIT_PATH = "/transaction/v2/init"
-VERIFY_PATH = "/transaction/v2/verify"
-DISCOVERY_PATH = "/.well-known/openid-configuration"
-JWKS_PATH = "/.well-known/openid-configuration/jwks"
 _USER_FIELDS = (
     "email",
     "password",
@@ -45,22 +64,6 @@ _USER_FIELDS = (
     "role",
 )
 _MERCHANT_FIELDS = ("token", "client_id", "secret", "merchant_id")
-
-# Documented texts.
-INIT_OK = ("Transaction init successful", "បង្កើតប្រតិបត្តិការជោគជ័យ")
-VERIFY_OK = ("Transaction found", "ប្រតិបត្តិការបានរកឃើញ")
-# Invented texts (Bill24 documents no authorize errors): see docs/fidelity.md.
-BAD_BODY = "Invalid request body"
-CLIENT_REQUIRED = "clientId and secret are required"
-INVALID_CLIENT = "Invalid client"
-CREDENTIALS_REQUIRED = "email and password are required"
-MERCHANT_TOKEN_REQUIRED = "token is required"
-INVALID_CREDENTIALS = "Invalid email or password"
-INVALID_MERCHANT = "Invalid merchant token"
-REFRESH_INVALID = "Invalid refresh token"
-REFRESH_EXPIRED = "Refresh token expired"
-NOT_FOUND = ("Transaction not found", "រកមិនឃើញប្រតិបត្តិការ")
-INVALID_TOKEN_HEADERS = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 Subject = Union[Bill24User, Bill24Merchant]
 
@@ -79,10 +82,6 @@ class _Secrets(dict[str, str]):
 
     def __repr__(self) -> str:
         return repr({client_id: hide(secret) for client_id, secret in self.items()})
-
-
-def _envelope(code: Any, message: str, message_kh: str, data: Any) -> dict[str, Any]:
-    return {"code": code, "message": message, "message_kh": message_kh, "data": data}
 
 
 def _unauthorized(why: Note) -> Refusal:

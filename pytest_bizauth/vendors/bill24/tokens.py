@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from ... import _jwt
 from ...clock import parse_instant, timestamp
 from ...core.values import IssuedAt, epoch, positive_seconds
-from . import ACCESS_TTL, ISSUER
 from .accounts import DEFAULT_MERCHANT, DEFAULT_USER, Bill24Merchant
+from .api import ACCESS_TTL, ISSUER
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -11,15 +11,9 @@ from typing import Any, Callable
 
 from ..._options import Option, parse_bool, parse_url, per_vendor
 from ...core.spec import VendorSpec, register
+from .api import ACCESS_TTL, BASE_URL, HOSTS, REFRESH_TTL, SECRET
 
 __all__ = ["ACCESS_TTL", "BASE_URL", "REFRESH_TTL", "SECRET", "SPEC"]
-
-BASE_URL = "https://smtp-api.bizfly.vn"
-#: Documented lifetimes: a day for access tokens, 90 days for refresh tokens.
-ACCESS_TTL = 86_400
-REFRESH_TTL = 7_776_000
-#: The HS256 secret a :class:`~pytest_bizauth.FakeBizMail` signs with unless told otherwise.
-SECRET = "pytest-bizauth/bizmail/hs256-test-secret/not-for-production"
 
 
 def _secret(value: object, name: str) -> str:
@@ -60,7 +54,7 @@ SPEC = register(
         ),
         client=_client_of(".client", "BizMailClient"),
         async_client=_client_of(".async_client", "AsyncBizMailClient"),
-        hosts=("smtp-api.bizfly.vn",),
+        hosts=HOSTS,
         port=8001,
         docs={
             "mock": "A stateful BizMail Delivery fake with one default user at ``.user``.",

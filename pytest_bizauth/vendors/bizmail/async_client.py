@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Callable
 
-from ...client.asynchronous import AsyncTokenClient
-from .client import BizMailFlows
+from ...client.asynchronous import AsyncClient
+from ...client.methods import awaited
+from .client import BizMailAuth
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    import httpx
+
+    from ...client.asynchronous import AsyncTimeout
+    from ...client.flow import IssuedTokens
 
 __all__ = ["AsyncBizMailClient"]
 
 
-class AsyncBizMailClient(BizMailFlows, AsyncTokenClient):
-    """The async twin of :class:`BizMailClient`: the same constructor and behaviour,
-    ``await client.access_token()`` and ``await client.send_mail(...)``."""
+class AsyncBizMailClient(AsyncClient):
+    """The async twin of :class:`BizMailClient`: the same behaviour,
+    ``await client.access_token()`` and ``await client.send_mail(...)``. It sends on the
+    ``httpx.AsyncClient`` it is given (``http_client``), or on one of its own, which
+    :meth:`aclose` closes."""
 
-    async def send_mail(self, **fields: Any) -> Mapping[str, Any]:
-        """As :meth:`BizMailClient.send_mail`."""
-        result: Mapping[str, Any] = await self._run(self._send_mail(**fields))
-        return result
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        *,
+        timeout: AsyncTimeout = 30.0,
+        http_client: httpx.AsyncClient | None = None,
+        leeway: float = 60,
+        on_token: Callable[[IssuedTokens], None] | None = None,
+    ) -> None:
+        flow = BizMailAuth(base_url, username, password, leeway=leeway, on_token=on_token)
+        super().__init__(flow, timeout=timeout, http_client=http_client)
+        self.username = username
+
+    send_mail = awaited(BizMailAuth.send_mail)

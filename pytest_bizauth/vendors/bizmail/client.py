@@ -1,62 +1,70 @@
-"""Thin, real clients for BizMail Delivery: one set of flows, a sync client on
-``requests`` and an async one on ``httpx``."""
+"""Thin, real clients for BizMail Delivery: one auth flow, a sync client on
+``requests`` and an async one on ``httpx`` (in ``async_client``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 from ..._redact import secret
-from ...client.core import Answer, ClientCore, Flow, IssuedTokens, RefreshRejected, Send
-from ...client.sync import TokenClient
-from ...errors import InvalidCredentialsError, ProviderError
-from .fake import MAIL_PATH, REFRESH_PATH, TOKEN_PATH
+from ...client.flow import AuthFlow, RefreshRejected, Send
+from ...client.methods import driven
+from ...client.reading import message, provider_error, read_json, received, refused_token, rejected
+from ...client.sync import SyncClient
+from ...errors import InvalidCredentialsError, ProviderError, UsageValueError
+from .api import MAIL_PATH, REFRESH_PATH, TOKEN_PATH
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    import requests
 
-__all__ = ["Attachment", "BizMailClient", "BizMailFlows"]
+    from ...client.flow import Answer, CallFlow, Flow, IssuedTokens
+    from ...client.sync import Timeout
+
+__all__ = ["Attachment", "BizMailAuth", "BizMailClient"]
 
 #: ``(filename, content)`` or ``(filename, content, content_type)``.
 Attachment = Union[tuple[str, bytes], tuple[str, bytes, str]]
 Recipients = Union[str, Sequence[str]]
+VENDOR = "BizMail"
 
 
-class BizMailFlows(ClientCore):
+class BizMailAuth(AuthFlow):
     """What a BizMail client sends and how it reads the answers, sync or async."""
 
-    vendor = "BizMail"
+    vendor = VENDOR
 
-    def __init__(self, base_url: str, username: str, password: str, **options: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        *,
+        leeway: float = 60,
+        on_token: Callable[[IssuedTokens], None] | None = None,
+    ) -> None:
         if not isinstance(username, str) or not username:
-            raise ValueError(f"{type(self).__name__} needs a non-empty username")
+            raise UsageValueError("a BizMail client needs a non-empty username")
         if not isinstance(password, str) or not password:
-            raise ValueError(f"{type(self).__name__} needs a non-empty password for {username!r}")
-        super().__init__(base_url, **options)
+            raise UsageValueError(f"a BizMail client needs a non-empty password for {username!r}")
+        super().__init__(base_url, leeway=leeway, on_token=on_token)
         self.username = username
         self._password = secret(password)
 
-    def _who(self) -> str:
+    def who(self) -> str:
         return f"username={self.username!r}"
 
     def _tokens(self, answer: Answer, path: str, by: str) -> IssuedTokens:
-        body = self._json(answer, path)
+        body = read_json(VENDOR, answer, path)
         if body.get("success") is False:
             raise ProviderError(
                 f"BizMail answered HTTP {answer.status} with success: false",
                 status=answer.status,
                 endpoint=path,
             )
-        return self._received(
-            body.get("access_token"),
-            body.get("refresh_token"),
-            body.get("expires_in"),
-            by,
-            path,
-            answer.status,
-        )
+        fields = (body.get("access_token"), body.get("refresh_token"), body.get("expires_in"))
+        return received(VENDOR, answer, path, fields, by)
 
-    def _login(self) -> Flow:
+    def login(self) -> Flow:
         answer: Answer = yield Send(
             "POST", TOKEN_PATH, json={"username": self.username, "password": self._password}
         )
@@ -64,26 +72,26 @@ class BizMailFlows(ClientCore):
             return self._tokens(answer, TOKEN_PATH, "login")
         if answer.status in (401, 403):
             raise InvalidCredentialsError(
-                self._message(answer, TOKEN_PATH),
+                message(VENDOR, answer, TOKEN_PATH),
                 status=answer.status,
                 endpoint=TOKEN_PATH,
                 hint=f"check the username {self.username!r} and its password",
             )
         if 400 <= answer.status < 500:
-            raise self._rejected(answer, TOKEN_PATH)
-        raise self._provider_error(answer, TOKEN_PATH)
+            raise rejected(VENDOR, answer, TOKEN_PATH)
+        raise provider_error(VENDOR, answer, TOKEN_PATH)
 
-    def _refresh(self, refresh_token: str) -> Flow:
+    def refresh(self, refresh_token: str) -> Flow:
         answer: Answer = yield Send("POST", REFRESH_PATH, json={"refresh_token": refresh_token})
         if answer.status == 200:
             return self._tokens(answer, REFRESH_PATH, "refresh")
         if answer.status in (400, 401, 403):
-            raise RefreshRejected(self._message(answer, REFRESH_PATH))
+            raise RefreshRejected(message(VENDOR, answer, REFRESH_PATH))
         if answer.status == 429:
-            raise self._rejected(answer, REFRESH_PATH)
-        raise self._provider_error(answer, REFRESH_PATH)
+            raise rejected(VENDOR, answer, REFRESH_PATH)
+        raise provider_error(VENDOR, answer, REFRESH_PATH)
 
-    def _send_mail(
+    def send_mail(
         self,
         *,
         from_email: str,
@@ -96,56 +104,77 @@ class BizMailFlows(ClientCore):
         bcc: Recipients | None = None,
         reply_to: str | None = None,
         attachments: Sequence[Attachment] | None = None,
-    ) -> Flow:
+    ) -> CallFlow:
+        """Store a mail for delivery (``POST /api/1.0/mail/store``, multipart) and return
+        the provider's JSON answer. ``text`` and/or ``html`` is the body; ``to``, ``cc``
+        and ``bcc`` take one address or a list; ``attachments`` are ``(filename,
+        content[, content_type])``."""
         if text is None and html is None:
-            raise ValueError("send_mail() needs a body: give text=..., html=..., or both")
-        parts: list[tuple[str, str | None, Any, str | None]] = []
-
-        def add(name: str, value: Recipients | None) -> None:
-            if value is None:
-                return
-            if isinstance(value, str):
-                parts.append((name, None, value, None))
-            else:
-                parts.extend((f"{name}[]", None, item, None) for item in value)
-
-        add("from", from_email)
-        add("from_name", from_name)
-        add("to", to)
-        add("cc", cc)
-        add("bcc", bcc)
-        add("reply_to", reply_to)
-        add("subject", subject)
-        add("text", text)
-        add("html", html)
-        for attachment in attachments or ():
-            filename, content, *rest = attachment
-            parts.append(("attachments[]", filename, content, rest[0] if rest else None))
-        answer: Answer = yield from self._with_bearer(Send("POST", MAIL_PATH, parts=tuple(parts)))
+            raise UsageValueError("send_mail() needs a body: give text=..., html=..., or both")
+        fields: list[tuple[str, Recipients | None]] = [
+            ("from", from_email),
+            ("from_name", from_name),
+            ("to", to),
+            ("cc", cc),
+            ("bcc", bcc),
+            ("reply_to", reply_to),
+            ("subject", subject),
+            ("text", text),
+            ("html", html),
+        ]
+        parts = _parts(fields, attachments or ())
+        answer: Answer = yield from self.call(Send("POST", MAIL_PATH, parts=parts))
         if answer.status == 200:
-            body = self._json(answer, MAIL_PATH)
+            body = read_json(VENDOR, answer, MAIL_PATH)
             if body.get("success") is False:
-                raise self._rejected(answer, MAIL_PATH)
+                raise rejected(VENDOR, answer, MAIL_PATH)
             return body
         if answer.status == 401:
-            raise self._refused_token(MAIL_PATH, self._message(answer, MAIL_PATH))
+            raise refused_token(MAIL_PATH, message(VENDOR, answer, MAIL_PATH))
         if 400 <= answer.status < 500:
-            raise self._rejected(answer, MAIL_PATH)
-        raise self._provider_error(answer, MAIL_PATH)
+            raise rejected(VENDOR, answer, MAIL_PATH)
+        raise provider_error(VENDOR, answer, MAIL_PATH)
 
 
-class BizMailClient(BizMailFlows, TokenClient):
+def _parts(
+    fields: list[tuple[str, Recipients | None]], attachments: Sequence[Attachment]
+) -> tuple[tuple[str, str | None, Any, str | None], ...]:
+    """The multipart fields of a mail: a list as ``name[]`` repeated."""
+    parts: list[tuple[str, str | None, Any, str | None]] = []
+    for name, value in fields:
+        if isinstance(value, str):
+            parts.append((name, None, value, None))
+        elif value is not None:
+            parts.extend((f"{name}[]", None, item, None) for item in value)
+    for attachment in attachments:
+        filename, content, *rest = attachment
+        parts.append(("attachments[]", filename, content, rest[0] if rest else None))
+    return tuple(parts)
+
+
+class BizMailClient(SyncClient):
     """Logs in to BizMail Delivery, keeps its token fresh and stores mail (``requests``).
+    Methods: :meth:`access_token`, :meth:`send_mail`, :meth:`forget_tokens`; ``auth``
+    gives any ``requests`` session this client's bearer token.
 
     >>> client = BizMailClient("https://smtp-api.bizfly.vn", "me@example.com", "pw")
     >>> client  # the password never shows
     BizMailClient(base_url='https://smtp-api.bizfly.vn', username='me@example.com', no token)
     """
 
-    def send_mail(self, **fields: Any) -> Mapping[str, Any]:
-        """Store a mail for delivery (``POST /api/1.0/mail/store``, multipart) and return
-        the provider's JSON answer. Fields: ``from_email``, ``from_name``, ``to``,
-        ``subject``, ``text`` and/or ``html``; optional ``cc``, ``bcc``, ``reply_to``,
-        ``attachments`` (``(filename, content[, content_type])``)."""
-        result: Mapping[str, Any] = self._run(self._send_mail(**fields))
-        return result
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        *,
+        timeout: Timeout = (5, 30),
+        session: requests.Session | None = None,
+        leeway: float = 60,
+        on_token: Callable[[IssuedTokens], None] | None = None,
+    ) -> None:
+        flow = BizMailAuth(base_url, username, password, leeway=leeway, on_token=on_token)
+        super().__init__(flow, timeout=timeout, session=session)
+        self.username = username
+
+    send_mail = driven(BizMailAuth.send_mail)

@@ -11,8 +11,31 @@ from typing import TYPE_CHECKING, Any
 from ...clock import timestamp
 from ...core.fake import FakeProvider, Route, account_data, account_fields
 from ...core.wire import Refusal, Reply
-from . import ACCESS_TTL, BASE_URL, REFRESH_TTL, SECRET
 from .accounts import DEFAULT_USER, BizMailUser
+from .api import (
+    ACCESS_TTL,
+    ATTACHMENTS_LIMIT,
+    ATTACHMENTS_TOO_LARGE,
+    BASE_URL,
+    CREDENTIALS_REQUIRED,
+    FROM_LIMIT,
+    INTERNAL_ERROR,
+    INVALID_CREDENTIALS,
+    MAIL_BODY,
+    MAIL_PATH,
+    MAIL_STORED,
+    REFRESH_EXPIRED,
+    REFRESH_INVALID,
+    REFRESH_PATH,
+    REFRESH_REQUIRED,
+    REFRESH_TTL,
+    SECRET,
+    TOKEN_EXPIRED,
+    TOKEN_INVALID,
+    TOKEN_PATH,
+    USER_NOT_FOUND,
+    VALIDATION_ERROR,
+)
 from .tokens import BizMailTokens
 
 if TYPE_CHECKING:
@@ -22,29 +45,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FakeBizMail", "StoredMail"]
 
-TOKEN_PATH = "/api/1.0/auth/token"
-REFRESH_PATH = "/api/1.0/auth/refresh"
-MAIL_PATH = "/api/1.0/mail/store"
 _USER_FIELDS = ("username", "password", "user_id", "domain_uuid")
-ATTACHMENTS_LIMIT = 20 * 1024 * 1024
 
-# Documented bodies, verbatim.
-CREDENTIALS_REQUIRED = "username and password are required"
-INVALID_CREDENTIALS = "Invalid credentials"
-INTERNAL_ERROR = "Internal server error"
-REFRESH_REQUIRED = "refresh_token is required"
-REFRESH_EXPIRED = "Refresh token expired"
-REFRESH_INVALID = "Invalid refresh token"
-USER_NOT_FOUND = "User not found"
-TOKEN_INVALID = "Missing or invalid token"
-TOKEN_EXPIRED = "Token expired"
-# Invented bodies (the vendor documents the statuses, not the JSON): see docs/fidelity.md.
-VALIDATION_ERROR = "Validation error"
-ATTACHMENTS_TOO_LARGE = "Attachments too large"
-MAIL_STORED = "Mail stored"
-MAIL_BODY = "send the mail as multipart/form-data"
-#: The longest ``from`` address the vendor's field table allows.
-FROM_LIMIT = 255
 # A plain address check, as form validators do: something@domain.tld, no spaces.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from ... import _jwt
 from ...clock import timestamp
 from ...core.values import IssuedAt, epoch, positive_seconds
-from . import ACCESS_TTL, REFRESH_TTL, SECRET
 from .accounts import DEFAULT_USER, BizMailUser
+from .api import ACCESS_TTL, REFRESH_TTL, SECRET
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

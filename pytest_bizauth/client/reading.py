@@ -1,0 +1,175 @@
+"""Reading a provider's answers safely: JSON or a clear error, redirects refused, token
+sets checked before they are used. Every function names the vendor in its errors."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+from .._redact import secret
+from ..clock import timestamp
+from ..errors import ProviderError, RequestRejectedError, TokenRejectedError
+from .flow import IssuedTokens
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .flow import Answer
+
+__all__ = [
+    "MAX_LIFETIME",
+    "message",
+    "provider_error",
+    "read_json",
+    "received",
+    "refused_token",
+    "rejected",
+    "unanswered",
+]
+
+#: The longest lifetime a token may claim before the client calls it absurd: ten years.
+MAX_LIFETIME = 10 * 366 * 86_400
+
+
+def _check_not_redirect(vendor: str, answer: Answer, path: str) -> None:
+    if 300 <= answer.status < 400:
+        from urllib.parse import urlsplit
+
+        where = urlsplit(answer.headers.get("location", "")).hostname or "no Location"
+        raise ProviderError(
+            f"{vendor} answered with a redirect to {where}, which an auth client "
+            "never follows (it would carry the credentials away)",
+            status=answer.status,
+            endpoint=path,
+        )
+
+
+def read_json(vendor: str, answer: Answer, path: str) -> Mapping[str, Any]:
+    """The body as a JSON object, or :class:`ProviderError` saying what came instead."""
+    _check_not_redirect(vendor, answer, path)
+    try:
+        body = json.loads(answer.content.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ProviderError(
+            f"{vendor} answered with a body that is not JSON ({answer.content_type}, "
+            f"{len(answer.content)} bytes)",
+            status=answer.status,
+            endpoint=path,
+        ) from None
+    if not isinstance(body, dict):
+        raise ProviderError(
+            f"{vendor} answered with JSON that is not an object",
+            status=answer.status,
+            endpoint=path,
+        )
+    return body
+
+
+def message(vendor: str, answer: Answer, path: str) -> str:
+    """The provider's error message, or a description of what it sent instead."""
+    try:
+        body = read_json(vendor, answer, path)
+    except ProviderError as exc:
+        return exc.message
+    text = body.get("message")
+    if isinstance(text, str) and text:
+        return text[:500]
+    return f"{vendor} answered HTTP {answer.status}"
+
+
+def provider_error(vendor: str, answer: Answer, path: str) -> ProviderError:
+    _check_not_redirect(vendor, answer, path)
+    return ProviderError(message(vendor, answer, path), status=answer.status, endpoint=path)
+
+
+def rejected(vendor: str, answer: Answer, path: str) -> RequestRejectedError:
+    """A refused, well-authenticated request, with the provider's ``Retry-After``."""
+    return RequestRejectedError(
+        message(vendor, answer, path),
+        status=answer.status,
+        endpoint=path,
+        retry_after=_retry_after(answer),
+    )
+
+
+def refused_token(path: str, text: str) -> TokenRejectedError:
+    return TokenRejectedError(
+        text, status=401, endpoint=path, hint="the token was refused even after a refresh"
+    )
+
+
+def unanswered(
+    vendor: str, timeout: object, path: str, failure: Exception, *, timed_out: bool
+) -> ProviderError:
+    """No answer came: the client's timeout passed, or the connection failed."""
+    if timed_out:
+        text = f"{vendor} did not answer in time ({timeout!r})"
+    else:
+        text = f"{vendor} could not be reached: {type(failure).__name__}"
+    return ProviderError(text, endpoint=path)
+
+
+def received(
+    vendor: str,
+    answer: Answer,
+    path: str,
+    fields: tuple[object, object, object],
+    by: str,
+) -> IssuedTokens:
+    """The token set of a good answer (``fields``: access token, refresh token,
+    ``expires_in``), refused when any part of it is unusable."""
+    access, refresh, expires_in = fields
+
+    def refuse(what: str) -> ProviderError:
+        return ProviderError(f"{vendor} answered {what}", status=answer.status, endpoint=path)
+
+    if not isinstance(access, str) or not access:
+        raise refuse("without an access token")
+    if refresh is not None and not isinstance(refresh, str):
+        raise refuse("with a refresh token that is not a string")
+    for name, token in (("access", access), ("refresh", refresh)):
+        if isinstance(token, str) and not _sendable(token):
+            raise refuse(
+                f"with a {name} token that cannot be sent in a header (control or "
+                "non-Latin-1 characters)"
+            )
+    if (
+        isinstance(expires_in, bool)
+        or not isinstance(expires_in, (int, float))
+        or not math.isfinite(expires_in)
+        or not 0 < expires_in <= MAX_LIFETIME
+    ):
+        raise refuse(f"without a positive 'expires_in' of at most {MAX_LIFETIME} seconds")
+    return IssuedTokens(
+        secret(access, token=True),
+        secret(refresh, token=True) or None,
+        float(expires_in),
+        timestamp(),
+        by,
+    )
+
+
+def _sendable(token: str) -> bool:
+    try:
+        token.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return token.isprintable() and " " not in token.strip() and token == token.strip()
+
+
+def _retry_after(answer: Answer) -> float | None:
+    value = answer.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - timestamp()
+    return max(seconds, 0.0) if math.isfinite(seconds) else None

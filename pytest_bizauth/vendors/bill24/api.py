@@ -1,0 +1,59 @@
+"""Bill24's contract as its client and its fake both read it: hosts, paths, lifetimes,
+envelope and message texts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ACCESS_TTL",
+    "BASE_URL",
+    "DISCOVERY_PATH",
+    "HOSTS",
+    "INIT_PATH",
+    "ISSUER",
+    "JWKS_PATH",
+    "MERCHANT_PATH",
+    "PORTAL_PATH",
+    "REFRESH_TTL",
+    "VERIFY_PATH",
+    "envelope",
+]
+
+BASE_URL = "https://merchantapi-demo.bill24.io"
+HOSTS = ("merchantapi.bill24.io", "merchantapi-demo.bill24.io", "merchantapi-staging.bill24.io")
+#: Documented: access tokens live six hours.
+ACCESS_TTL = 21_600
+#: Invented: Bill24 does not say how long its opaque refresh tokens live.
+REFRESH_TTL = 30 * 86_400
+ISSUER = "http://dc.oone.bz:40011"
+
+PORTAL_PATH = "/security/authorize"
+MERCHANT_PATH = "/merchantsecurity/authorize"
+INIT_PATH = "/transaction/v2/init"
+VERIFY_PATH = "/transaction/v2/verify"
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+JWKS_PATH = "/.well-known/openid-configuration/jwks"
+
+# Documented texts.
+INIT_OK = ("Transaction init successful", "បង្កើតប្រតិបត្តិការជោគជ័យ")
+VERIFY_OK = ("Transaction found", "ប្រតិបត្តិការបានរកឃើញ")
+KHQR_VERIFY_OK = "Transaction found."
+WEBHOOK_ACCEPTED = {"status": "Success", "message": "SUCCESS"}
+# Invented texts (Bill24 documents no authorize errors): see docs/fidelity.md.
+BAD_BODY = "Invalid request body"
+CLIENT_REQUIRED = "clientId and secret are required"
+INVALID_CLIENT = "Invalid client"
+CREDENTIALS_REQUIRED = "email and password are required"
+MERCHANT_TOKEN_REQUIRED = "token is required"
+INVALID_CREDENTIALS = "Invalid email or password"
+INVALID_MERCHANT = "Invalid merchant token"
+REFRESH_INVALID = "Invalid refresh token"
+REFRESH_EXPIRED = "Refresh token expired"
+NOT_FOUND = ("Transaction not found", "រកមិនឃើញប្រតិបត្តិការ")
+INVALID_TOKEN_HEADERS = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+def envelope(code: Any, message: str, message_kh: str, data: Any) -> dict[str, Any]:
+    """Bill24's answer envelope."""
+    return {"code": code, "message": message, "message_kh": message_kh, "data": data}
