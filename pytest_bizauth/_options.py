@@ -70,9 +70,9 @@ def parse_leeway(value: object, name: str) -> float:
 
 
 def parse_instant(value: object, name: str) -> _dt.datetime:
-    from .clock import _check_start, parse_instant
+    from .clock import check_start, parse_instant
 
-    return _check_start(parse_instant(value, what=name), name)  # type: ignore[arg-type]
+    return check_start(parse_instant(value, what=name), name)  # type: ignore[arg-type]
 
 
 def parse_url(value: object, name: str) -> str:

@@ -26,21 +26,6 @@ DEFAULT_START = _dt.datetime(2025, 1, 1, tzinfo=UTC)
 Instant = Union[_dt.datetime, str]
 Seconds = Union[int, float, _dt.timedelta]
 
-# Objects that can tell when a token they issued expires (the fakes), for tokens whose
-# expiry cannot be read off the token itself (opaque refresh tokens).
-_expiry_sources: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
-def register_expiry_source(source: Any) -> None:
-    """Let :meth:`Clock.expiry_of` ask ``source.expiry_of(token)`` about opaque tokens."""
-    _expiry_sources.add(source)
-
-
-def unregister_expiry_source(source: Any) -> None:
-    """Stop asking ``source`` (a fake whose test has ended)."""
-    _expiry_sources.discard(source)
-
-
 # Running clocks, innermost last. While one is also freezegun's innermost freeze, now()
 # answers from it directly instead of through freezegun's (slower) fake datetime.
 _running: list[Clock] = []
@@ -110,7 +95,7 @@ def parse_instant(value: Instant, *, what: str = "instant") -> _dt.datetime:
         raise ValueError(f"{what} {value.isoformat()!r} is out of range") from None
 
 
-def _check_start(instant: _dt.datetime, what: str) -> _dt.datetime:
+def check_start(instant: _dt.datetime, what: str) -> _dt.datetime:
     """A clock may start from 1970 to 8999: tokens minted then can still expire."""
     if not 1970 <= instant.year <= 8999:
         raise ValueError(
@@ -250,8 +235,13 @@ class Clock:
     '2025-01-01T00:01:30+00:00'
     """
 
-    def __init__(self, start: Instant = DEFAULT_START) -> None:
-        self._instant = _check_start(parse_instant(start, what="the clock's start"), "start")
+    def __init__(
+        self, start: Instant = DEFAULT_START, *, expiry_sources: list[Any] | None = None
+    ) -> None:
+        self._instant = check_start(parse_instant(start, what="the clock's start"), "start")
+        #: What :meth:`expiry_of` asks about opaque tokens (objects with
+        #: ``expiry_of(token)``, such as the fakes); the list may grow while it runs.
+        self.expiry_sources: list[Any] = [] if expiry_sources is None else expiry_sources
         self._freezer: Any = None
         self._factory: Any = None
         self._loop_time = _RealLoopTime(None)
@@ -326,7 +316,7 @@ class Clock:
 
     def move_to(self, when: Instant) -> _dt.datetime:
         """Jump to an instant (an aware datetime or an ISO 8601 string); back in time too."""
-        target = _check_start(parse_instant(when, what="move_to()'s instant"), "move_to()")
+        target = check_start(parse_instant(when, what="move_to()'s instant"), "move_to()")
         if self._factory is not None and not self._governs_time():
             raise self._conflict()
         self._instant = target
@@ -348,7 +338,7 @@ class Clock:
             return _dt.datetime.fromtimestamp(_jwt.expiry(token), UTC)
         if isinstance(token, str) and _ISO.fullmatch(token.strip()):
             return parse_instant(token, what="the expiry time")
-        for source in list(_expiry_sources):
+        for source in list(self.expiry_sources):
             expires = source.expiry_of(token) if isinstance(token, str) else None
             if expires is not None:
                 return _dt.datetime.fromtimestamp(expires, UTC)

@@ -92,8 +92,9 @@ class UsageTypeError(BizAuthUsageError, TypeError):
     """An argument has a type pytest-bizauth cannot take."""
 
 
-class UnknownNameError(BizAuthUsageError, KeyError):
-    """A name (an endpoint, an account, a client id) the fake does not know."""
+class UnknownNameError(BizAuthUsageError, KeyError, ValueError):
+    """A name (an endpoint, an account, a client id, a transaction) the fake does not
+    know: a ``KeyError`` for a lookup, and a ``ValueError`` for an argument."""
 
     def __str__(self) -> str:
         # KeyError shows its argument's repr; the message reads better as it is.

@@ -280,8 +280,12 @@ def bizauth_clock() -> Iterator[Clock]:
     """A frozen clock (no ticking) that the fakes, tokens and clients all read."""
     from .clock import Clock
 
-    start = _settings(_item())["start"]
-    with Clock() if start is None else Clock(start) as clock:
+    node = _item()
+    start = _settings(node)["start"]
+    # The clock asks this test's fakes, and only them, about their opaque tokens.
+    sources = _running_test(node).setdefault("fakes", [])
+    clock = Clock(expiry_sources=sources) if start is None else Clock(start, expiry_sources=sources)
+    with clock:
         yield clock
 
 
@@ -324,10 +328,8 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         shared, first = _transports(node, settings)
         shared.mount(fake, spec.hosts)
         _LEEWAY[fake] = settings["leeway"]
+        _running_test(node).setdefault("fakes", []).append(fake)
         yield fake
-        from .clock import unregister_expiry_source
-
-        unregister_expiry_source(fake)  # a later test's clock asks only its own fakes
         try:
             _verify(fake, settings)
         finally:

@@ -1,17 +1,25 @@
-"""What the assertions ask of a fake's call log, kept up to date call by call, so an
-assertion costs the same on a log of ten calls and of ten thousand."""
+"""A fake's call log and the assertions on it. What the assertions ask is kept up to
+date call by call, so an assertion costs the same on a log of ten calls and of ten
+thousand."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
+
+from .._redact import mask
+from ..clock import now
+from ..errors import UsageValueError
+from .wire import Call
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .wire import Call, EventKind
+    from .routes import Route
+    from .wire import EventKind, FakeRequest, Reply
 
-__all__ = ["CallIndex"]
+__all__ = ["CallIndex", "CallLog", "record_call"]
 
 
 class CallIndex:
@@ -50,3 +58,138 @@ class CallIndex:
             for call in calls:
                 self.add(call)
         return self
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+class CallLog:
+    """What one fake was asked and answered, redacted, and the assertions a test makes
+    on it. ``calls`` is a plain list a test may read (or clear)."""
+
+    def __init__(self, vendor: str, bearer_headers: Sequence[str], refresh_field: str) -> None:
+        self._vendor = vendor
+        self._refresh_field = refresh_field
+        self._lock = threading.Lock()
+        self._index = CallIndex(bearer_headers)
+        self.calls: list[Call] = []
+        self.unmatched: list[str] = []
+
+    def add(self, call: Call) -> None:
+        with self._lock:
+            self._index.sync(self.calls).add(call)
+            self.calls.append(call)
+
+    def add_unmatched(self, method: str, path: str) -> None:
+        with self._lock:
+            self.unmatched.append(f"{method} {path}")
+
+    def to(self, method: str, path: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.endpoint == path and c.method == method]
+
+    def _indexed(self) -> CallIndex:
+        with self._lock:
+            return self._index.sync(self.calls)
+
+    def events(self) -> list[str]:
+        return list(self._indexed().events)
+
+    def format(self) -> str:
+        """One numbered line a call, for assertion messages."""
+        with self._lock:
+            calls = list(self.calls)
+        if not calls:
+            return f"  (no calls reached the {self._vendor} fake)"
+        return "\n".join(f"  {i}. {c.describe()}" for i, c in enumerate(calls, 1))
+
+    def assert_count(self, kind: EventKind, verb: str, times: int | None) -> None:
+        __tracebackhide__ = True
+        if times is not None and (
+            isinstance(times, bool) or not isinstance(times, int) or times < 0
+        ):
+            raise UsageValueError(
+                f"times must be a whole number, 0 or more, or None, not {times!r}"
+            )
+        count = self._indexed().successes[kind]
+        if (times is None and count >= 1) or count == times:
+            return
+        expected = "at least once" if times is None else _times(times)
+        raise AssertionError(
+            f"expected the {self._vendor} fake to have {verb} {expected}, "
+            f"but it {verb} {_times(count)}.\nCalls:\n{self.format()}"
+        )
+
+    def assert_bearer_used(self, token: str) -> None:
+        __tracebackhide__ = True
+        wanted = mask(token)
+        if wanted in self._indexed().bearers:
+            return
+        raise AssertionError(
+            f"expected a call to the {self._vendor} fake with the bearer token {wanted}, "
+            f"but none carried it.\nCalls:\n{self.format()}"
+        )
+
+    def assert_last_refresh_used(self, refresh_token: str) -> None:
+        __tracebackhide__ = True
+        wanted = mask(refresh_token)
+        last = self._indexed().last_refresh
+        used = None if last is None else last.request.get(self._refresh_field)
+        if used == wanted:
+            return
+        happened = "no refresh call was made" if last is None else f"it used {used}"
+        raise AssertionError(
+            f"expected the {self._vendor} fake's last refresh to use {wanted}, but "
+            f"{happened}.\nCalls:\n{self.format()}"
+        )
+
+    def unretried_expiries(self) -> list[Call]:
+        """Resource calls refused for an expired token that no renewal and retry of the
+        same endpoint followed."""
+        with self._lock:
+            calls = list(self.calls)
+        missed = []
+        for index, call in enumerate(calls):
+            if call.kind != "resource" or call.note != "expired":
+                continue
+            later = calls[index + 1 :]
+            renewed = next(
+                (i for i, c in enumerate(later) if c.kind in ("login", "refresh") and c.ok), None
+            )
+            if renewed is None or not any(
+                c.endpoint == call.endpoint for c in later[renewed + 1 :]
+            ):
+                missed.append(call)
+        return missed
+
+
+def record_call(
+    route: Route,
+    request: FakeRequest,
+    reply: Reply,
+    redact: Callable[[Any], Any],
+    bearer_headers: Sequence[str],
+) -> Call:
+    """The log entry of one answered request, its secrets redacted by ``redact``."""
+    form = request.form()
+    fields: dict[str, Any] = {}
+    if form is not None:
+        fields = {k: v[0] if len(v) == 1 else v for k, v in form.values.items()}
+        for upload in form.uploads:
+            fields.setdefault(upload.name, []).append(f"<{upload.filename}: {upload.size} bytes>")
+    for header in bearer_headers:
+        if header in request.headers:
+            fields[header] = request.headers[header]
+    return Call(
+        endpoint=route.path,
+        method=route.method,
+        kind=route.event(request),
+        request=redact(fields),
+        status=None if reply.fault else reply.status,
+        response=redact(reply.body),
+        at=now(),
+        fault=reply.fault.value if reply.fault else None,
+        injected=reply.injected,
+        note=reply.note,
+    )

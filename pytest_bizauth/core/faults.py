@@ -9,16 +9,28 @@ library's exception.
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections import deque
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
 
+from ..errors import UsageValueError
 from .wire import NetworkError, Reply
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Iterable
 
-__all__ = ["KINDS", "Fault", "FaultTarget", "Step", "check_error", "check_status", "fault_kind"]
+__all__ = [
+    "KINDS",
+    "Fault",
+    "FaultBook",
+    "FaultTarget",
+    "Step",
+    "check_error",
+    "check_status",
+    "fault_kind",
+]
 
 Step = Union[int, str]
 
@@ -67,14 +79,14 @@ def phrase(status: int) -> str:
 
 def check_status(status: object) -> int:
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-        raise ValueError(f"status must be an HTTP status code (100-599), not {status!r}")
+        raise UsageValueError(f"status must be an HTTP status code (100-599), not {status!r}")
     return status
 
 
 def check_error(error: object) -> str:
     if not isinstance(error, str) or error not in KINDS:
         names = ", ".join(f"{name!r} ({kind.help})" for name, kind in KINDS.items())
-        raise ValueError(f"error must be one of {names}; not {error!r}")
+        raise UsageValueError(f"error must be one of {names}; not {error!r}")
     return error
 
 
@@ -168,3 +180,61 @@ def _missing_fields(fault: Fault, rules: Callable[[], Reply], target: FaultTarge
     if isinstance(body, dict):
         body = {k: v for k, v in body.items() if k in target.envelope_keys}
     return dataclasses.replace(real, body=body, injected=True)
+
+
+class FaultBook:
+    """The faults injected into one fake, queued by endpoint name."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: dict[str, deque[Fault]] = {}
+
+    def add(self, endpoint: str, status: int | None, error: str | None, times: int | None) -> None:
+        """Queue a fault: ``status`` (500 when neither is given) or ``error``, for
+        ``times`` calls (``None``: every call until cleared)."""
+        if times is not None and (
+            isinstance(times, bool) or not isinstance(times, int) or times < 1
+        ):
+            raise UsageValueError(
+                f"times must be a whole number of calls, 1 or more, not {times!r}"
+            )
+        if status is not None:
+            check_status(status)
+        if error is not None:
+            check_error(error)
+        elif status is None:
+            status = 500
+        with self._lock:
+            self._faults.setdefault(endpoint, deque()).append(Fault(status, error, times))
+
+    def add_steps(self, endpoint: str, steps: Iterable[Step]) -> None:
+        """Queue one single-call fault a step: a status code or an error name."""
+        faults = [Fault.from_step(step) for step in steps]
+        if not faults:
+            raise UsageValueError("fail_sequence() needs at least one step, e.g. [503, 'timeout']")
+        with self._lock:
+            self._faults.setdefault(endpoint, deque()).extend(faults)
+
+    def clear(self, endpoint: str | None = None) -> None:
+        with self._lock:
+            if endpoint is None:
+                self._faults.clear()
+            else:
+                self._faults.pop(endpoint, None)
+
+    def pending(self) -> dict[str, list[str]]:
+        """Faults that calls never reached, by endpoint name."""
+        with self._lock:
+            found = {k: [f.describe() for f in v if f.unfired] for k, v in self._faults.items()}
+        return {k: v for k, v in found.items() if v}
+
+    def take(self, endpoint: str) -> Fault | None:
+        """The fault the next call to ``endpoint`` meets, counted as fired."""
+        with self._lock:
+            queue = self._faults.get(endpoint)
+            if not queue:
+                return None
+            fault = queue[0]
+            if fault.take():
+                queue.popleft()
+            return fault

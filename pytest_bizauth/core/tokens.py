@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Literal
 
 from .._redact import mask
 
-__all__ = ["RefreshRecord", "TokenStore"]
+__all__ = ["RefreshRecord", "RefreshRefusal", "TokenStore"]
+
+#: Why a refresh token is not taken: never issued (when the vendor keeps records of
+#: opaque tokens), revoked by a test, spent (single-use), or expired.
+RefreshRefusal = Literal["unknown", "revoked", "spent", "expired"]
 
 
 @dataclass
@@ -107,6 +111,44 @@ class TokenStore:
     def expiry_of(self, refresh: str) -> float | None:
         record = self._refresh.get(refresh)
         return None if record is None else record.expires_at
+
+    # -- refreshing ----------------------------------------------------------------------
+
+    def refusal(
+        self, refresh: str, *, single_use: bool, now: float, issued_only: bool = False
+    ) -> RefreshRefusal | None:
+        """Why a refresh with this token may not go ahead, or ``None`` when it may. A
+        token the store never saw is ``"unknown"`` only with ``issued_only`` (a vendor
+        whose refresh tokens are opaque); otherwise the token speaks for itself."""
+        record = self._refresh.get(refresh)
+        if record is None and issued_only:
+            return "unknown"
+        if record is not None and record.revoked:
+            return "revoked"
+        if not self.may_spend(refresh, single_use=single_use):
+            return "spent"
+        if record is not None and record.expires_at is not None and record.expires_at <= now:
+            return "expired"
+        return None
+
+    def answered_refresh(
+        self,
+        presented: str | None,
+        owner: str,
+        *,
+        rotate: bool,
+        mint: Callable[[], str],
+        **record: Any,
+    ) -> str:
+        """The refresh token a login or refresh answers with: a new one from ``mint``
+        (recorded with ``record``'s fields), or, for a refresh that does not ``rotate``,
+        the presented one handed back."""
+        if presented is not None and not rotate:
+            self.issued_refresh(presented, owner, new_copy=False)
+            return presented
+        token = mint()
+        self.issued_refresh(token, owner, **record)
+        return token
 
     # -- spending ------------------------------------------------------------------------
 

@@ -195,13 +195,10 @@ class _Served:
             raise _StartError(f"--account {vendor}: {exc}") from None
 
     def _reset(self, old: FakeProvider) -> None:
-        from ..clock import unregister_expiry_source
-
         for spec in self.specs:
             if self.fakes.get(spec.name) is old:
                 new = self.fakes[spec.name] = self._fresh(spec, self.urls[spec.name])
                 self.pool.rebind(old, new)
-                unregister_expiry_source(old)
 
     def _announce(self) -> None:
         lines = [f"{name} {url}" for name, url in self.urls.items()]

@@ -1,0 +1,41 @@
+"""Accounts as plain data: what ``accounts()`` lists and ``add_account()`` takes, for the
+control API and ``bizauth serve --account``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageTypeError, UsageValueError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["account_data", "account_fields"]
+
+
+def account_fields(
+    fields: Mapping[str, Any], kinds: Mapping[str, Iterable[str]], default: str, vendor: str
+) -> tuple[str, dict[str, Any]]:
+    """An account's ``kind`` and its other fields from plain data, checked against what
+    each kind takes (``kinds``: kind -> field names)."""
+    if not isinstance(fields, Mapping):
+        raise UsageTypeError(f"an account is an object of fields, not {type(fields).__name__}")
+    kind = fields.get("kind", default)
+    if kind not in kinds:
+        raise UsageValueError(f"a {vendor} account's kind is one of {sorted(kinds)}, not {kind!r}")
+    given = {k: v for k, v in fields.items() if k != "kind"}
+    allowed = list(kinds[kind])
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise UsageValueError(
+            f"a {vendor} {kind} has no field {', '.join(map(repr, unknown))}; "
+            f"it takes: {', '.join(allowed)}"
+        )
+    return kind, given
+
+
+def account_data(kind: str, account: Any) -> dict[str, Any]:
+    """An account dataclass as plain data, credentials included."""
+    return {"kind": kind, **dataclasses.asdict(account)}

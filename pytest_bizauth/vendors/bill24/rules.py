@@ -1,0 +1,265 @@
+"""Bill24's rules: a request in, a reply out or a :class:`Refusal` raised. Documented
+behaviour is reproduced; what is invented is listed on the docs' fidelity page."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ...clock import now, timestamp
+from ...core.wire import Refusal, Reply
+from .accounts import Bill24Merchant, Bill24User
+from .api import (
+    BAD_BODY,
+    CLIENT_REQUIRED,
+    CREDENTIALS_REQUIRED,
+    INVALID_CLIENT,
+    INVALID_CREDENTIALS,
+    INVALID_MERCHANT,
+    INVALID_TOKEN_HEADERS,
+    JWKS_PATH,
+    MERCHANT_TOKEN_REQUIRED,
+    PORTAL_PATH,
+    REFRESH_EXPIRED,
+    REFRESH_INVALID,
+    envelope,
+)
+from .products import missing_field
+from .tokens import APIS, ICT, MERCHANT_APIS
+
+if TYPE_CHECKING:
+    from ...core.wire import EventKind, FakeRequest, Note
+    from .fake import FakeBill24
+    from .state import Subject
+
+__all__ = [
+    "authenticate",
+    "authorize_merchant",
+    "authorize_portal",
+    "discovery",
+    "jwks",
+    "login_or_refresh",
+    "protected",
+    "require",
+    "tran_date",
+]
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A good authorize call's token set and whom it was issued to."""
+
+    subject: Subject
+    token: str
+    refresh_token: str
+    expire_time: str
+
+    def wire(self, issuer: str) -> dict[str, Any]:
+        """The four fields both authorize answers carry, in the vendor's order."""
+        return {
+            "issuer": issuer,
+            "token": self.token,
+            "refreshToken": self.refresh_token,
+            "tokenExpireTime": self.expire_time,
+        }
+
+
+def unauthorized(why: Note) -> Refusal:
+    """A protected endpoint's refusal: an empty 401 with ``WWW-Authenticate``."""
+    return Refusal(401, None, INVALID_TOKEN_HEADERS, note=why)
+
+
+def refused(fake: FakeBill24, message: str, status: int | None = None) -> Refusal:
+    """An authorize error (invented: Bill24 documents none)."""
+    code = fake.error_status if status is None else status
+    return Refusal(code, envelope(code, message, message, None))
+
+
+def require(missing: str | None) -> None:
+    """Refuse a call that lacks a field: Bill24's business error, HTTP 200."""
+    if missing is not None:
+        message = missing_field(missing)
+        raise Refusal(200, envelope("ERR_MISSED_FIELD", message, message, None))
+
+
+def tran_date() -> str:
+    """A ``tran_date`` as Bill24 writes it: local time, microseconds, no offset."""
+    return now().astimezone(ICT).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+def _text(value: object) -> bool:
+    """A non-empty string."""
+    return isinstance(value, str) and bool(value)
+
+
+def login_or_refresh(request: FakeRequest) -> EventKind:
+    """An authorize call refreshes when it presents a refresh token, else logs in."""
+    body = request.json_object()
+    return "refresh" if body is not None and body.get("refreshToken") else "login"
+
+
+def _client_body(fake: FakeBill24, request: FakeRequest) -> dict[str, Any]:
+    """The JSON object of an authorize call with a known client, else the refusal."""
+    body = request.json_object()
+    if body is None:
+        raise refused(fake, BAD_BODY, 400)
+    client_id, secret = body.get("clientId"), body.get("secret")
+    if not _text(client_id) or not _text(secret):
+        raise refused(fake, CLIENT_REQUIRED, 400)
+    known = fake.clients.get(str(client_id))
+    if known is None or not hmac.compare_digest(known.encode(), str(secret).encode()):
+        raise refused(fake, INVALID_CLIENT)
+    return body
+
+
+def _refreshed_subject(fake: FakeBill24, body: dict[str, Any], token: str) -> Subject:
+    """Whom the presented refresh token belongs to, counting one use of it."""
+    why_not = fake.store.refusal(
+        token, single_use=fake.single_use_refresh, now=timestamp(), issued_only=True
+    )
+    record = fake.store.refresh_record(token)
+    if (
+        why_not in ("unknown", "revoked", "spent")
+        or record is None
+        or record.subject is None
+        or record.client_id != body.get("clientId")
+    ):
+        raise refused(fake, REFRESH_INVALID)
+    if why_not == "expired":
+        raise refused(fake, REFRESH_EXPIRED)
+    if not fake.state.known(record.subject):
+        raise refused(fake, REFRESH_INVALID)
+    fake.store.spend(token)
+    subject: Subject = record.subject
+    return subject
+
+
+def _portal_user(fake: FakeBill24, body: dict[str, Any]) -> Bill24User:
+    email, password = body.get("email"), body.get("password")
+    if not _text(email) or not _text(password):
+        raise refused(fake, CREDENTIALS_REQUIRED, 400)
+    user = fake.users.get(str(email).lower())
+    if (
+        user is None
+        or user.client_id != body["clientId"]
+        or not hmac.compare_digest(user.password.encode(), str(password).encode())
+    ):
+        raise refused(fake, INVALID_CREDENTIALS)
+    return user
+
+
+def _merchant(fake: FakeBill24, body: dict[str, Any]) -> Bill24Merchant:
+    token = body.get("token")
+    if not _text(token):
+        raise refused(fake, MERCHANT_TOKEN_REQUIRED, 400)
+    merchant = fake.merchants.get(str(token).strip().lower())
+    if merchant is None or merchant.client_id != body["clientId"]:
+        raise refused(fake, INVALID_MERCHANT)
+    return merchant
+
+
+def _authorized(fake: FakeBill24, request: FakeRequest, *, merchant_route: bool) -> Issued:
+    """The token set of a good authorize call, by login or refresh."""
+    body = _client_body(fake, request)
+    presented = body.get("refreshToken")
+    presented = presented.upper() if isinstance(presented, str) and presented else None
+    subject: Subject
+    if presented is not None:
+        subject = _refreshed_subject(fake, body, presented)
+    elif merchant_route:
+        subject = _merchant(fake, body)
+    else:
+        subject = _portal_user(fake, body)
+    return fake.issue(subject, presented)
+
+
+def authorize_portal(fake: FakeBill24, request: FakeRequest) -> Reply:
+    """``POST /security/authorize``: a portal user's flat answer."""
+    issued = _authorized(fake, request, merchant_route=False)
+    subject = issued.subject
+    is_user = isinstance(subject, Bill24User)
+    spelling = "passwordNeverExprie" if fake.schema_spelling else "passwordNeverExpire"
+    body: dict[str, Any] = {
+        **issued.wire(fake.tokens.issuer),
+        "userId": subject.user_id if isinstance(subject, Bill24User) else subject.merchant_id,
+        "email": subject.email if isinstance(subject, Bill24User) else "",
+        "fullname": subject.fullname if isinstance(subject, Bill24User) else "API Integration",
+        "permissions": None,
+        "isNeedChangePassword": False,
+        spelling: not is_user,
+        "passwordExpireIn": 2147483647,
+        "isPasswordExpire": False,
+    }
+    return Reply(200, body)
+
+
+def authorize_merchant(fake: FakeBill24, request: FakeRequest) -> Reply:
+    """``POST /merchantsecurity/authorize``: a merchant's enveloped answer."""
+    issued = _authorized(fake, request, merchant_route=True)
+    return Reply(200, {"code": 200, "message": "", "data": issued.wire(fake.tokens.issuer)})
+
+
+def authenticate(fake: FakeBill24, request: FakeRequest) -> dict[str, Any]:
+    """The claims of a good bearer token, else the empty 401 noting why."""
+    import jwt
+
+    token = request.bearer(*fake.bearer_headers)
+    if token is None:
+        static = _static_claims(fake, request)
+        if static is None:
+            raise unauthorized("invalid")
+        return static
+    try:
+        header, claims = fake.tokens.decode_complete(token, verify_exp=False)
+    except jwt.InvalidTokenError:
+        raise unauthorized("invalid") from None
+    if header.get("typ") != "at+jwt" or header.get("kid") != fake.tokens.key.kid:
+        raise unauthorized("invalid")
+    instant = timestamp()
+    if instant < claims.get("nbf", 0):
+        raise unauthorized("invalid")
+    if instant >= claims.get("exp", 0) or fake.store.is_expired(token):
+        raise unauthorized("expired")
+    if claims.get("sub") not in fake.state.subjects:
+        raise unauthorized("invalid")
+    return claims
+
+
+def _static_claims(fake: FakeBill24, request: FakeRequest) -> dict[str, Any] | None:
+    """What a call presenting the configured static token as ``token: <value>`` is
+    allowed as (the default merchant), or ``None``."""
+    presented = (request.header("token") or "").strip()
+    if fake.static_token is None or not presented:
+        return None
+    if not hmac.compare_digest(presented.encode(), fake.static_token.encode()):
+        return None
+    return {"sub": fake.merchant.merchant_id, "client_id": fake.merchant.client_id}
+
+
+def protected(fake: FakeBill24, request: FakeRequest) -> dict[str, Any]:
+    """The JSON body of a call with a good bearer token; else the refusal."""
+    authenticate(fake, request)
+    body = request.json_object()
+    if body is None:
+        raise Refusal(200, envelope("ERR_INVALID_REQUEST", BAD_BODY, BAD_BODY, None))
+    return body
+
+
+def discovery(fake: FakeBill24, request: FakeRequest) -> Reply:
+    """IdentityServer's discovery document (inferred: Bill24 documents none)."""
+    return Reply(
+        200,
+        {
+            "issuer": fake.tokens.issuer,
+            "jwks_uri": fake.base_url + JWKS_PATH,
+            "token_endpoint": fake.base_url + PORTAL_PATH,
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": [*dict.fromkeys(APIS + MERCHANT_APIS), "offline_access"],
+        },
+    )
+
+
+def jwks(fake: FakeBill24, request: FakeRequest) -> Reply:
+    """The public key, as IdentityServer publishes it."""
+    return Reply(200, fake.tokens.key.jwks())

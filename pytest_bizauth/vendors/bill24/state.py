@@ -1,0 +1,166 @@
+"""What a Bill24 fake holds: portal users, merchants, client credentials and
+transactions, each found in constant time."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Union
+
+from ..._redact import hide
+from ...core.accounts import account_data
+from ...errors import UnknownNameError, UsageValueError
+from .accounts import Bill24Merchant, Bill24User
+
+if TYPE_CHECKING:
+    from .products import Product
+
+__all__ = ["Bill24State", "Subject", "Transaction"]
+
+Subject = Union[Bill24User, Bill24Merchant]
+
+
+@dataclass
+class Transaction:
+    """A transaction created at ``/transaction/v2/init``: what was asked, and (once
+    paid) the bank's fields. ``status`` is ``"pending"`` until it is paid."""
+
+    tran_id: str
+    tran_date: str
+    request: dict[str, Any]
+    product: str = "checkout"
+    status: str = "pending"
+    tran_no: str = ""
+    bank_code: str = ""
+    bank_name: str = ""
+    bank_ref: str = ""
+    fee_amount: float = 0
+    paid_date: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def identity_code(self) -> str:
+        return str(self.request.get("identity_code", ""))
+
+    @property
+    def tran_amount(self) -> Any:
+        return self.request.get("amount", 0)
+
+    @property
+    def total_amount(self) -> Any:
+        return self.tran_amount + self.fee_amount
+
+
+class _Secrets(dict[str, str]):
+    """Client secrets by client id; the repr hides the secrets."""
+
+    def __repr__(self) -> str:
+        return repr({client_id: hide(secret) for client_id, secret in self.items()})
+
+
+class _Merchants(dict[str, Bill24Merchant]):
+    """Merchants by merchant token; the repr shows their ids, never their tokens."""
+
+    def __repr__(self) -> str:
+        return repr([merchant.merchant_id for merchant in self.values()])
+
+
+class Bill24State:
+    """Accounts and transactions of one Bill24 fake."""
+
+    def __init__(self, user: Bill24User, merchant: Bill24Merchant) -> None:
+        self._lock = threading.Lock()
+        self.user = user
+        self.merchant = merchant
+        self.users: dict[str, Bill24User] = {user.email.lower(): user}
+        self.merchants: dict[str, Bill24Merchant] = _Merchants({merchant.token: merchant})
+        self.clients: dict[str, str] = _Secrets(
+            {user.client_id: user.secret, merchant.client_id: merchant.secret}
+        )
+        self.subjects: dict[str, Subject] = {user.user_id: user, merchant.merchant_id: merchant}
+        self.transactions: list[Transaction] = []
+        self._by_ref: dict[str, Transaction] = {}
+        self._numbers = itertools.count(1)
+
+    # -- accounts ------------------------------------------------------------------------
+
+    def add_client(self, client_id: str, secret: str) -> None:
+        if not client_id or not secret:
+            raise UsageValueError("a client needs a non-empty client_id and secret")
+        with self._lock:
+            self.clients[client_id] = secret
+
+    def remove_client(self, client_id: str) -> None:
+        with self._lock:
+            if self.clients.pop(client_id, None) is None:
+                raise UnknownNameError(f"the Bill24 fake has no client {client_id!r}")
+
+    def add_user(self, user: Bill24User) -> Bill24User:
+        with self._lock:
+            if user.email.lower() in self.users:
+                raise UsageValueError(f"the Bill24 fake already has a user {user.email!r}")
+            self.users[user.email.lower()] = user
+            self.subjects[user.user_id] = user
+            self.clients.setdefault(user.client_id, user.secret)
+        return user
+
+    def remove_user(self, email: str) -> None:
+        with self._lock:
+            removed = self.users.pop(email.lower(), None)
+            if removed is None:
+                raise UnknownNameError(f"the Bill24 fake has no user {email!r}")
+            self.subjects.pop(removed.user_id, None)
+
+    def add_merchant(self, merchant: Bill24Merchant) -> Bill24Merchant:
+        with self._lock:
+            self.merchants[merchant.token] = merchant
+            self.subjects[merchant.merchant_id] = merchant
+            self.clients.setdefault(merchant.client_id, merchant.secret)
+        return merchant
+
+    def remove_merchant(self, token: str) -> None:
+        with self._lock:
+            removed = self.merchants.pop(str(token).lower(), None)
+            if removed is None:
+                raise UnknownNameError("the Bill24 fake has no such merchant")
+            self.subjects.pop(removed.merchant_id, None)
+
+    def known(self, subject: Subject) -> bool:
+        """Whether an account still exists, as it was."""
+        if isinstance(subject, Bill24Merchant):
+            return self.merchants.get(subject.token) is subject
+        return self.users.get(subject.email.lower()) is subject
+
+    def accounts(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [account_data("user", user) for user in self.users.values()] + [
+                account_data("merchant", merchant) for merchant in self.merchants.values()
+            ]
+
+    def secrets(self, static_token: str | None) -> frozenset[str]:
+        found = [u.password for u in self.users.values()]
+        found += [*self.clients.values(), *self.merchants]
+        return frozenset(found + ([static_token] if static_token else []))
+
+    # -- transactions --------------------------------------------------------------------
+
+    def new_transaction(
+        self, tran_date: str, request: dict[str, Any], product: Product
+    ) -> Transaction:
+        tran_id = f"{next(self._numbers):012X}"
+        transaction = Transaction(tran_id, tran_date, request, product.name)
+        with self._lock:
+            self.transactions.append(transaction)
+            self._by_ref[tran_id] = transaction
+            self._by_ref[f"identity_code:{transaction.identity_code}"] = transaction
+        return transaction
+
+    def transaction(self, ref: str) -> Transaction:
+        """A transaction by its ``tran_id`` or ``identity_code`` (the latest with it)."""
+        found = self._by_ref.get(str(ref)) or self._by_ref.get(f"identity_code:{ref}")
+        if found is None:
+            raise UnknownNameError(
+                f"the Bill24 fake has no transaction with tran_id or identity_code {ref!r}"
+            )
+        return found

@@ -1,0 +1,153 @@
+"""BizMail Delivery's rules: a request in, a reply out or a :class:`Refusal` raised,
+exactly as the vendor's pages document (docs/fidelity.md lists what is invented)."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import TYPE_CHECKING, Any
+
+from ...clock import timestamp
+from ...core.wire import Refusal, Reply
+from .api import (
+    ATTACHMENTS_LIMIT,
+    ATTACHMENTS_TOO_LARGE,
+    CREDENTIALS_REQUIRED,
+    FROM_LIMIT,
+    FROM_NAME_LIMIT,
+    INVALID_CREDENTIALS,
+    MAIL_BODY,
+    MAIL_STORED,
+    REFRESH_EXPIRED,
+    REFRESH_INVALID,
+    REFRESH_REQUIRED,
+    TOKEN_EXPIRED,
+    TOKEN_INVALID,
+    USER_NOT_FOUND,
+    VALIDATION_ERROR,
+)
+from .state import StoredMail
+
+if TYPE_CHECKING:
+    from ...core.wire import FakeRequest, Form, Note
+    from .fake import FakeBizMail
+
+__all__ = ["authenticate", "failure", "refresh", "store_mail", "token"]
+
+# A plain address check, as form validators do: something@domain.tld, no spaces.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def failure(status: int, message: str, note: Note | None = None, **extra: Any) -> Refusal:
+    """BizMail's refusal: ``{"success": false, "message": ...}``."""
+    return Refusal(status, {"success": False, "message": message, **extra}, note=note)
+
+
+def mail_errors(form: Form) -> dict[str, str]:
+    """What the vendor's field table finds wrong with a mail, by field."""
+    errors = {}
+    sender = form.text("from")
+    if not sender:
+        errors["from"] = "from is required"
+    elif len(sender) > FROM_LIMIT or not _EMAIL.fullmatch(sender):
+        errors["from"] = f"from must be a valid email address of at most {FROM_LIMIT} characters"
+    name = form.text("from_name")
+    if not name:
+        errors["from_name"] = "from_name is required"
+    elif len(name) > FROM_NAME_LIMIT:
+        errors["from_name"] = f"from_name must be at most {FROM_NAME_LIMIT} characters"
+    if not form.text("subject"):
+        errors["subject"] = "subject is required"
+    if not form.texts("to", "to[]"):
+        errors["to"] = "to is required"
+    if not (form.text("text") or form.text("html")):
+        errors["text"] = "text or html is required"
+    return errors
+
+
+def _claims(
+    fake: FakeBizMail, token: str, token_type: str, *, expired: str, invalid: str
+) -> dict[str, Any]:
+    """A good token's claims; else the refusal with the ``expired`` or ``invalid``
+    message (a 401 noting which)."""
+    import jwt
+
+    try:
+        claims = fake.tokens.decode(token, verify_exp=False)
+    except jwt.InvalidTokenError:
+        claims = {}
+    exp = claims.get("exp")
+    if (
+        claims.get("type") != token_type
+        or isinstance(exp, bool)
+        or not isinstance(exp, (int, float))
+    ):
+        raise failure(401, invalid, "invalid")
+    if exp <= timestamp():
+        raise failure(401, expired, "expired")
+    return claims
+
+
+def token(fake: FakeBizMail, request: FakeRequest) -> Reply:
+    """``POST /api/1.0/auth/token``: log in with a username and password."""
+    form = request.form()
+    username = form.text("username") if form else None
+    password = form.text("password") if form else None
+    if not username or not password:
+        raise failure(400, CREDENTIALS_REQUIRED)
+    user = fake.users.get(username)
+    if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):
+        raise failure(401, INVALID_CREDENTIALS)
+    return fake.issue(user)
+
+
+def refresh(fake: FakeBizMail, request: FakeRequest) -> Reply:
+    """``POST /api/1.0/auth/refresh``: a new token pair for a good refresh token."""
+    form = request.form()
+    presented = form.text("refresh_token") if form else None
+    if not presented:
+        raise failure(400, REFRESH_REQUIRED)
+    claims = _claims(fake, presented, "refresh", expired=REFRESH_EXPIRED, invalid=REFRESH_INVALID)
+    why_not = fake.store.refusal(presented, single_use=fake.single_use_refresh, now=timestamp())
+    if why_not is not None:
+        raise failure(401, REFRESH_INVALID)
+    user = fake.state.user_of(claims)
+    if user is None:
+        raise failure(401, USER_NOT_FOUND)
+    fake.store.spend(presented)
+    return fake.issue(user, presented=presented)
+
+
+def authenticate(fake: FakeBizMail, request: FakeRequest) -> dict[str, Any]:
+    """The claims of the request's good bearer token; else the vendor's 401."""
+    bearer = request.bearer()
+    if bearer is None:
+        raise failure(401, TOKEN_INVALID, "invalid")
+    claims = _claims(fake, bearer, "access", expired=TOKEN_EXPIRED, invalid=TOKEN_INVALID)
+    if fake.store.is_expired(bearer):
+        raise failure(401, TOKEN_EXPIRED, "expired")
+    if fake.state.user_of(claims) is None:
+        raise failure(401, TOKEN_INVALID, "invalid")
+    return claims
+
+
+def store_mail(fake: FakeBizMail, request: FakeRequest) -> Reply:
+    """``POST /api/1.0/mail/store``: a mail checked against the field table, stored."""
+    claims = authenticate(fake, request)
+    form = request.form()
+    if form is None or not (fake.accept_json_mail or request.is_form()):
+        raise failure(400, VALIDATION_ERROR, errors={"body": MAIL_BODY})
+    errors = mail_errors(form)
+    if errors:
+        raise failure(400, VALIDATION_ERROR, errors=errors)
+    if sum(upload.size for upload in form.uploads) > ATTACHMENTS_LIMIT:
+        raise failure(400, ATTACHMENTS_TOO_LARGE)
+    mail_id = f"{int(timestamp()):x}{fake.state.next_mail_number():08x}"
+    fields: dict[str, list[str]] = {}
+    for name in form.values:
+        texts = form.texts(name)
+        if texts:
+            fields.setdefault(name[:-2] if name.endswith("[]") else name, []).extend(texts)
+    username = str(claims["username"])
+    fake.mails.append(StoredMail(mail_id, username, fields, list(form.uploads)))
+    return Reply(200, {"success": True, "message": MAIL_STORED, "data": {"id": mail_id}})

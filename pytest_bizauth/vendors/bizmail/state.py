@@ -1,0 +1,75 @@
+"""What a BizMail fake holds: its accounts and the mail it stored."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ...core.accounts import account_data
+from ...errors import UnknownNameError, UsageValueError
+
+if TYPE_CHECKING:
+    from ...core.wire import Upload
+    from .accounts import BizMailUser
+
+__all__ = ["BizMailState", "StoredMail"]
+
+
+@dataclass(frozen=True)
+class StoredMail:
+    """A mail the fake accepted at ``/api/1.0/mail/store``."""
+
+    id: str
+    username: str
+    fields: dict[str, list[str]]
+    attachments: list[Upload] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> str:
+        return self.fields[name][0]
+
+
+class BizMailState:
+    """Accounts by username (and their passwords, kept for the call log's redaction in
+    constant time) and the stored mail."""
+
+    def __init__(self, user: BizMailUser) -> None:
+        self._lock = threading.Lock()
+        self.user = user
+        self.users: dict[str, BizMailUser] = {user.username: user}
+        self.passwords: frozenset[str] = frozenset({user.password})
+        self.mails: list[StoredMail] = []
+        self._mail_numbers = itertools.count(1)
+
+    def add_user(self, user: BizMailUser) -> BizMailUser:
+        with self._lock:
+            if user.username in self.users:
+                raise UsageValueError(f"the BizMail fake already has a user {user.username!r}")
+            self.users[user.username] = user
+            self.passwords = self.passwords | {user.password}
+        return user
+
+    def remove_user(self, username: str) -> None:
+        with self._lock:
+            removed = self.users.pop(username, None)
+            if removed is None:
+                known = ", ".join(repr(u) for u in self.users) or "none"
+                raise UnknownNameError(
+                    f"the BizMail fake has no user {username!r} (it has: {known})"
+                )
+            self.passwords = frozenset(u.password for u in self.users.values())
+
+    def user_of(self, claims: dict[str, Any]) -> BizMailUser | None:
+        """The account a token's claims name, if it still exists with that id."""
+        user = self.users.get(str(claims.get("username")))
+        if user is None or user.user_id != claims.get("user_id"):
+            return None
+        return user
+
+    def accounts(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [account_data("user", user) for user in self.users.values()]
+
+    def next_mail_number(self) -> int:
+        return next(self._mail_numbers)
