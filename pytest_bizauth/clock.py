@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import sys
-import weakref
 from types import ModuleType
 from typing import Any, Union
 
