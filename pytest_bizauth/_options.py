@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
-from .core.spec import MARKER, SHARED_PER_VENDOR, Option, registered
+from .extend import (
+    MARKER,
+    SHARED_PER_VENDOR,
+    Option,
+    parse_bool,
+    parse_instant,
+    parse_leeway,
+    parse_seconds,
+    registered,
+)
 
 if TYPE_CHECKING:
-    import datetime as _dt
-
     import pytest
 
-    from .core.spec import VendorSpec
+    from .extend import VendorSpec
 
 #: The documentation of every option.
 CONFIGURATION_URL = "https://pytest-bizauth.readthedocs.io/en/latest/configuration/"
@@ -27,72 +34,9 @@ __all__ = [
     "Option",
     "Settings",
     "options",
-    "per_vendor",
     "resolve",
     "settle",
 ]
-
-
-def parse_bool(value: object, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{name} must be true or false, not {value!r}")
-
-
-def parse_seconds(value: object, name: str) -> int:
-    from .core.values import positive_seconds
-
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    return positive_seconds(value, what=name)
-
-
-def parse_leeway(value: object, name: str) -> float:
-    import math
-
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(f"{name} must be a finite number of seconds, 0 or more, not {value!r}")
-    return float(value)
-
-
-def parse_instant(value: object, name: str) -> _dt.datetime:
-    from .clock import check_start, parse_instant
-
-    return check_start(parse_instant(value, what=name), name)  # type: ignore[arg-type]
-
-
-def parse_url(value: object, name: str) -> str:
-    from .core.values import http_url
-
-    return http_url(value, what=name)
-
-
-def parse_text(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{name} must be a non-empty string, not {value!r}")
-    return value.strip()
-
-
-def parse_client_error(value: object, name: str) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 400 <= value <= 499:
-        raise ValueError(f"{name} must be a 4xx HTTP status, not {value!r}")
-    return value
 
 
 _SHARED = (
@@ -152,44 +96,6 @@ _SHARED = (
         "refresh tokens can be used once (every fake; default off)",
     ),
 )
-
-
-def per_vendor(
-    name: str,
-    title: str,
-    *,
-    access_ttl: int,
-    refresh_ttl: int,
-    refresh_ttl_note: str = "",
-) -> tuple[Option, ...]:
-    """A vendor's own copies of the shared per-vendor options, with its defaults."""
-    return (
-        Option(
-            f"{name}_access_ttl",
-            parse_seconds,
-            access_ttl,
-            f"{title} access-token lifetime in whole seconds (default {access_ttl})",
-        ),
-        Option(
-            f"{name}_refresh_ttl",
-            parse_seconds,
-            refresh_ttl,
-            f"{title} refresh-token lifetime in whole seconds (default {refresh_ttl}"
-            f"{refresh_ttl_note})",
-        ),
-        Option(
-            f"{name}_single_use_refresh",
-            parse_bool,
-            False,
-            f"{title} refresh tokens can be used once",
-        ),
-        Option(
-            f"{name}_rotate_refresh_tokens",
-            parse_bool,
-            True,
-            f"a {title} refresh answers a new refresh token (off: the same one)",
-        ),
-    )
 
 
 def options() -> dict[str, Option]:

@@ -22,7 +22,7 @@ from ._options import (
     resolve,
     unknown_ini,
 )
-from .core.spec import register, registered
+from .extend import register, registered
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, MutableMapping
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .clock import Clock
     from .concurrency import Race
     from .core.fake import FakeProvider
-    from .core.spec import VendorSpec
+    from .extend import VendorSpec
     from .transport.base import Transport
     from .transport.guard import Guard
     from .transport.httpx import HttpxTransport

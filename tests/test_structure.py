@@ -182,7 +182,11 @@ def test_a_vendor_defined_outside_the_package_gets_every_shared_feature(pytester
             assert bizauth_clock.expiry_of(refresh).timestamp() == bizauth_clock.timestamp() + 1200
             bizauth_clock.shift(61)
             assert requests.get(acme_mock.base_url + "/things", timeout=5).status_code == 401
-            assert acme_mock.auth_events == ["login 503", "login", "resource", "resource 401"]
+            assert acme_client.things() == {"things": [1, 2, 3]}  # refreshes first
+            acme_mock.assert_refreshed(times=1)
+            assert acme_mock.auth_events == [
+                "login 503", "login", "resource", "resource 401", "refresh", "resource"
+            ]
 
         def test_the_teardown_check(acme_mock):
             acme_mock.fail_next("refresh", error="timeout")
@@ -190,3 +194,14 @@ def test_a_vendor_defined_outside_the_package_gets_every_shared_feature(pytester
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*fault(s) injected into the Acme fake never fired*"])
+
+
+def test_the_vendor_defined_outside_uses_only_the_extension_module():
+    imported = set()
+    for path in (Path(__file__).parent / "third_vendor").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pytest_"):
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(a.name for a in node.names if a.name.startswith("pytest_"))
+    assert imported == {"pytest_bizauth.extend"}

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from ..core.fake import FakeProvider
-    from ..core.spec import VendorSpec
     from ..core.wire import FakeRequest, Reply
+    from ..extend import VendorSpec
     from ..transport.server import ServerPool
 
 __all__ = ["main"]
@@ -27,7 +27,7 @@ _SERVER_SET = frozenset({"base_url"})
 
 def _specs() -> dict[str, VendorSpec]:
     from .. import vendors  # noqa: F401  (registers the vendors)
-    from ..core.spec import registered
+    from ..extend import registered
 
     ordered = sorted(registered(), key=lambda spec: (spec.port or 65_536, spec.name))
     return {spec.name: spec for spec in ordered}

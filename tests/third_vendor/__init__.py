@@ -1,4 +1,5 @@
-"""A third vendor, defined only here, to prove that adding one touches no shared code.
+"""A third vendor, defined only here and only with ``pytest_bizauth.extend``, to prove
+that adding one touches no shared code.
 
 Acme has a login, a refresh and one protected endpoint; its tokens are opaque.
 """
@@ -7,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_bizauth._options import Option, parse_url, per_vendor
-from pytest_bizauth.core.spec import VendorSpec
+from pytest_bizauth.extend import Option, VendorSpec, parse_url, per_vendor
 
 BASE_URL = "https://api.acme.test"
 ACCESS_TTL = 600
@@ -16,9 +16,9 @@ REFRESH_TTL = 3600
 
 
 def _client(fake: Any, leeway: float) -> Any:
-    from .fake import AcmeClient
+    from .client import AcmeClient
 
-    return AcmeClient(fake, leeway)
+    return AcmeClient(fake.base_url, leeway=leeway)
 
 
 SPEC = VendorSpec(

@@ -5,33 +5,40 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-import requests
-
-from pytest_bizauth.clock import timestamp
-from pytest_bizauth.core.fake import FakeProvider, Route
-from pytest_bizauth.core.wire import Refusal, Reply
+from pytest_bizauth.extend import FakeProvider, Refusal, Reply, Route, timestamp
 
 from . import ACCESS_TTL, BASE_URL, REFRESH_TTL
 
 API_KEY = "acme-key"
 
 
-class AcmeTokens:
-    """Acme's tokens are numbered opaque strings."""
-
-    def __init__(self, access_ttl: int, refresh_ttl: int) -> None:
-        self.access_ttl, self.refresh_ttl = access_ttl, refresh_ttl
-        self._numbers = itertools.count(1)
-
-    def access(self) -> str:
-        return f"acme-access-{next(self._numbers)}"
-
-    def refresh(self) -> str:
-        return f"acme-refresh-{next(self._numbers)}"
-
-
 def _refused(status: int, message: str, **options: Any) -> Refusal:
     return Refusal(status, {"error": message}, **options)
+
+
+def login(fake: FakeAcme, request: Any) -> Reply:
+    body = request.json_object() or {}
+    if body.get("api_key") != API_KEY:
+        raise _refused(401, "bad key")
+    return fake.issue()
+
+
+def refresh(fake: FakeAcme, request: Any) -> Reply:
+    token = str((request.json_object() or {}).get("refresh_token"))
+    why_not = fake.store.refusal(
+        token, single_use=fake.single_use_refresh, now=timestamp(), issued_only=True
+    )
+    if why_not == "expired":
+        raise _refused(401, "refresh token expired")
+    if why_not is not None:
+        raise _refused(401, "bad refresh token")
+    fake.store.spend(token)
+    return fake.issue(token)
+
+
+def things(fake: FakeAcme, request: Any) -> Reply:
+    fake._authenticate(request)
+    return Reply(200, {"things": [1, 2, 3]})
 
 
 class FakeAcme(FakeProvider):
@@ -52,65 +59,47 @@ class FakeAcme(FakeProvider):
             single_use_refresh=single_use_refresh,
             rotate_refresh_tokens=rotate_refresh_tokens,
         )
-        self.tokens = AcmeTokens(access_ttl, refresh_ttl)
+        self.access_ttl, self.refresh_ttl = access_ttl, refresh_ttl
+        self.tokens = self  # the fixture acme_tokens: this fake mints its own tokens
+        self._numbers = itertools.count(1)
         self._access_expiry: dict[str, float] = {}
 
     @classmethod
     def _route_table(cls) -> list[Route]:
         return [
-            Route("login", "POST", "/login", "login", cls._login),
-            Route("refresh", "POST", "/refresh", "refresh", cls._refresh),
-            Route("things", "GET", "/things", "resource", cls._things),
+            Route("login", "POST", "/login", "login", login),
+            Route("refresh", "POST", "/refresh", "refresh", refresh),
+            Route("things", "GET", "/things", "resource", things),
         ]
 
     def _owner_of(self, account: Any) -> str:
         return "acme"
 
-    def _issue(self, presented: str | None = None) -> Reply:
-        access = self.tokens.access()
-        self._access_expiry[access] = timestamp() + self.tokens.access_ttl
-        self.store.issued_access(access, "acme")
-        if presented is not None and not self.rotate_refresh_tokens:
-            refresh = presented
-        else:
-            refresh = self.tokens.refresh()
-            expires = timestamp() + self.tokens.refresh_ttl
-            self.store.issued_refresh(refresh, "acme", expires_at=expires)
-        return Reply(200, {"access_token": access, "refresh_token": refresh})
-
-    def _login(self, request: Any) -> Reply:
-        body = request.json_object() or {}
-        if body.get("api_key") != API_KEY:
-            raise _refused(401, "bad key")
-        return self._issue()
-
-    def _refresh(self, request: Any) -> Reply:
-        token = (request.json_object() or {}).get("refresh_token")
-        record = self.store.refresh_record(str(token))
-        if record is None or record.revoked or not self._may_refresh(str(token)):
-            raise _refused(401, "bad refresh token")
-        if record.expires_at is not None and record.expires_at <= timestamp():
-            raise _refused(401, "refresh token expired")
-        return self._issue(str(token))
-
-    def _things(self, request: Any) -> Reply:
+    def _authenticate(self, request: Any) -> dict[str, Any]:
         token = request.bearer()
         expires = self._access_expiry.get(token or "")
         if expires is None:
             raise _refused(401, "no token", note="invalid")
         if expires <= timestamp() or self.store.is_expired(str(token)):
             raise _refused(401, "expired", note="expired")
-        return Reply(200, {"things": [1, 2, 3]})
+        return {"sub": "acme"}
 
-
-class AcmeClient:
-    """Just enough of a client: logs in once, then calls."""
-
-    def __init__(self, fake: FakeAcme, leeway: float) -> None:
-        self.base_url, self.leeway = fake.base_url, leeway
-
-    def things(self) -> Any:
-        login = requests.post(f"{self.base_url}/login", json={"api_key": API_KEY}, timeout=5)
-        token = login.json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        return requests.get(f"{self.base_url}/things", headers=headers, timeout=5).json()
+    def issue(self, presented: str | None = None) -> Reply:
+        access = f"acme-access-{next(self._numbers)}"
+        self._access_expiry[access] = timestamp() + self.access_ttl
+        self.store.issued_access(access, "acme")
+        refresh_token = self.store.answered_refresh(
+            presented,
+            "acme",
+            rotate=self.rotate_refresh_tokens,
+            mint=lambda: f"acme-refresh-{next(self._numbers)}",
+            expires_at=timestamp() + self.refresh_ttl,
+        )
+        return Reply(
+            200,
+            {
+                "access_token": access,
+                "refresh_token": refresh_token,
+                "expires_in": self.access_ttl,
+            },
+        )

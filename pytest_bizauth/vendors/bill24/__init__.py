@@ -9,8 +9,16 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..._options import Option, parse_bool, parse_client_error, parse_text, parse_url, per_vendor
-from ...core.spec import VendorSpec, register
+from ...extend import (
+    Option,
+    VendorSpec,
+    parse_bool,
+    parse_client_error,
+    parse_text,
+    parse_url,
+    per_vendor,
+    register,
+)
 from .api import ACCESS_TTL, BASE_URL, HOSTS, ISSUER, REFRESH_TTL
 
 if TYPE_CHECKING:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable
 
-from ..._options import Option, parse_bool, parse_url, per_vendor
-from ...core.spec import VendorSpec, register
+from ...extend import Option, VendorSpec, parse_bool, parse_url, per_vendor, register
 from .api import ACCESS_TTL, BASE_URL, HOSTS, REFRESH_TTL, SECRET
 
 __all__ = ["ACCESS_TTL", "BASE_URL", "REFRESH_TTL", "SECRET", "SPEC"]

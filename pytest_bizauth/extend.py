@@ -1,0 +1,299 @@
+"""The public way to define a vendor: its spec, its options and what its fake and
+clients are built from.
+
+A vendor is a :class:`VendorSpec` (its name, fake, options, clients, real hosts) and a
+fake subclassing :class:`FakeProvider` whose rules raise :class:`Refusal` or return a
+:class:`Reply`. ``pytest_bizauth.plugin.install_vendor(SPEC, globals())`` in a
+``conftest.py`` gives it every fixture, option, fault, assertion and transport the
+built-in vendors have. The built-in vendors are defined with this module only.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from .errors import UsageValueError
+
+if TYPE_CHECKING:
+    import datetime as _dt
+    from collections.abc import Iterator, Mapping
+
+    from .client.asynchronous import AsyncClient
+    from .client.flow import AuthFlow, RefreshRejected, Send
+    from .client.methods import awaited, driven
+    from .client.reading import read_json, received
+    from .client.sync import SyncClient
+    from .clock import now, timestamp
+    from .core.accounts import account_data, account_fields
+    from .core.fake import FakeProvider
+    from .core.routes import Route
+    from .core.settings import settings_of
+    from .core.wire import Call, FakeRequest, Refusal, Reply
+
+__all__ = [
+    "MARKER",
+    "SHARED_PER_VENDOR",
+    "Option",
+    "VendorSpec",
+    "parse_bool",
+    "parse_client_error",
+    "parse_instant",
+    "parse_leeway",
+    "parse_seconds",
+    "parse_text",
+    "parse_url",
+    "per_vendor",
+    "register",
+    "registered",
+    # What a fake is built from (imported on first use).
+    "Call",
+    "FakeProvider",
+    "FakeRequest",
+    "Refusal",
+    "Reply",
+    "Route",
+    "account_data",
+    "account_fields",
+    "now",
+    "settings_of",
+    "timestamp",
+    # What a client is built from (imported on first use).
+    "AsyncClient",
+    "AuthFlow",
+    "RefreshRejected",
+    "Send",
+    "SyncClient",
+    "awaited",
+    "driven",
+    "read_json",
+    "received",
+]
+
+# Names this module offers from the modules that define them, imported on first use so
+# that defining a vendor's spec costs no more than this module.
+_LAZY = {
+    "Call": ".core.wire",
+    "FakeRequest": ".core.wire",
+    "Refusal": ".core.wire",
+    "Reply": ".core.wire",
+    "FakeProvider": ".core.fake",
+    "Route": ".core.routes",
+    "account_data": ".core.accounts",
+    "account_fields": ".core.accounts",
+    "settings_of": ".core.settings",
+    "now": ".clock",
+    "timestamp": ".clock",
+    "AsyncClient": ".client.asynchronous",
+    "AuthFlow": ".client.flow",
+    "RefreshRejected": ".client.flow",
+    "Send": ".client.flow",
+    "SyncClient": ".client.sync",
+    "awaited": ".client.methods",
+    "driven": ".client.methods",
+    "read_json": ".client.reading",
+    "received": ".client.reading",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __package__), name)
+    globals()[name] = value
+    return value
+
+
+#: The marker's name, and the prefix of every ini option.
+MARKER = "bizauth"
+
+#: Options every vendor has under its own prefix, which fall back to the unprefixed
+#: option (``bizauth_access_ttl``) and then to the vendor's default.
+SHARED_PER_VENDOR = ("access_ttl", "refresh_ttl", "single_use_refresh", "rotate_refresh_tokens")
+
+
+class Option:
+    """One option: its name (the marker keyword; ``bizauth_<name>`` in ini), how a value
+    is read and checked, its default and its help text."""
+
+    __slots__ = ("default", "help", "name", "parse")
+
+    def __init__(
+        self, name: str, parse: Callable[[object, str], Any], default: Any, help: str
+    ) -> None:
+        self.name, self.parse, self.default, self.help = name, parse, default, help
+
+    @property
+    def ini(self) -> str:
+        return f"{MARKER}_{self.name}"
+
+    def __repr__(self) -> str:
+        return f"Option({self.name!r})"
+
+
+@dataclass(frozen=True)
+class VendorSpec:
+    """One vendor, as the shared code sees it.
+
+    ``name`` prefixes its fixtures (``<name>_mock``, ``<name>_tokens``,
+    ``<name>_client``) and options (``<name>_access_ttl``). ``fake`` names the fake's
+    class as ``"module:Class"``, imported on first use; each option's value is passed to
+    it as the keyword argument of the option's name without the prefix. ``client``
+    builds the ``<name>_client`` fixture's client from the fake and the leeway, and
+    ``async_client`` the ``<name>_async_client`` fixture's. ``port`` is where
+    ``bizauth serve`` serves the fake unless told otherwise.
+    """
+
+    name: str
+    title: str
+    fake: str
+    options: tuple[Option, ...]
+    client: Callable[[Any, float], Any] | None = None
+    async_client: Callable[[Any, float], Any] | None = None
+    hosts: tuple[str, ...] = ()
+    docs: Mapping[str, str] = field(default_factory=dict)
+    port: int = 0
+
+    def option_names(self) -> Iterator[tuple[str, str]]:
+        """``(option name, keyword argument)`` for each of the vendor's options."""
+        prefix = f"{self.name}_"
+        for option in self.options:
+            yield option.name, option.name[len(prefix) :]
+
+    def fake_class(self) -> type[FakeProvider]:
+        found = _FAKE_CLASSES.get(self.fake)
+        if found is None:
+            module, _, name = self.fake.partition(":")
+            found = _FAKE_CLASSES[self.fake] = getattr(importlib.import_module(module), name)
+        return found
+
+
+_REGISTRY: dict[str, VendorSpec] = {}
+# Fake classes by their "module:Class", imported on first use.
+_FAKE_CLASSES: dict[str, type[FakeProvider]] = {}
+
+
+def register(spec: VendorSpec) -> VendorSpec:
+    """Add a vendor: its fixtures and options exist from now on."""
+    if not spec.name.isidentifier() or not spec.name.islower():
+        raise UsageValueError(f"a vendor's name must be a lower-case identifier, not {spec.name!r}")
+    prefix = f"{spec.name}_"
+    for option in spec.options:
+        if not option.name.startswith(prefix):
+            raise UsageValueError(
+                f"{spec.title}'s option {option.name!r} must start with {prefix!r}"
+            )
+    known = _REGISTRY.get(spec.name)
+    if known is not None and known != spec:
+        raise UsageValueError(f"a vendor named {spec.name!r} is already registered")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def registered() -> list[VendorSpec]:
+    """The registered vendors, in registration order."""
+    return list(_REGISTRY.values())
+
+
+def parse_bool(value: object, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise UsageValueError(f"{name} must be true or false, not {value!r}")
+
+
+def parse_seconds(value: object, name: str) -> int:
+    from .core.values import positive_seconds
+
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    return positive_seconds(value, what=name)
+
+
+def parse_leeway(value: object, name: str) -> float:
+    import math
+
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise UsageValueError(f"{name} must be a number of seconds, not {value!r}") from None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise UsageValueError(
+            f"{name} must be a finite number of seconds, 0 or more, not {value!r}"
+        )
+    return float(value)
+
+
+def parse_instant(value: object, name: str) -> _dt.datetime:
+    from .clock import check_start, parse_instant
+
+    return check_start(parse_instant(value, what=name), name)  # type: ignore[arg-type]
+
+
+def parse_url(value: object, name: str) -> str:
+    from .core.values import http_url
+
+    return http_url(value, what=name)
+
+
+def parse_text(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise UsageValueError(f"{name} must be a non-empty string, not {value!r}")
+    return value.strip()
+
+
+def parse_client_error(value: object, name: str) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 400 <= value <= 499:
+        raise UsageValueError(f"{name} must be a 4xx HTTP status, not {value!r}")
+    return value
+
+
+def per_vendor(
+    name: str,
+    title: str,
+    *,
+    access_ttl: int,
+    refresh_ttl: int,
+    refresh_ttl_note: str = "",
+) -> tuple[Option, ...]:
+    """A vendor's own copies of the shared per-vendor options, with its defaults."""
+    return (
+        Option(
+            f"{name}_access_ttl",
+            parse_seconds,
+            access_ttl,
+            f"{title} access-token lifetime in whole seconds (default {access_ttl})",
+        ),
+        Option(
+            f"{name}_refresh_ttl",
+            parse_seconds,
+            refresh_ttl,
+            f"{title} refresh-token lifetime in whole seconds (default {refresh_ttl}"
+            f"{refresh_ttl_note})",
+        ),
+        Option(
+            f"{name}_single_use_refresh",
+            parse_bool,
+            False,
+            f"{title} refresh tokens can be used once",
+        ),
+        Option(
+            f"{name}_rotate_refresh_tokens",
+            parse_bool,
+            True,
+            f"a {title} refresh answers a new refresh token (off: the same one)",
+        ),
+    )
