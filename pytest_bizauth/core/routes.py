@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Union
 
 from ..errors import UnknownNameError, UsageTypeError, UsageValueError
-from .wire import CONTROL_PREFIX, Reply
+from .wire import Reply
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
@@ -93,8 +93,6 @@ def _check_declared(method: object, path: object, status: object, name: object) 
         raise UsageValueError(f"method must be an HTTP method such as 'POST', not {method!r}")
     if not isinstance(path, str) or not path.startswith("/") or "?" in path or "#" in path:
         raise UsageValueError(f"path must start with '/' and hold no query, not {path!r}")
-    if path.startswith(CONTROL_PREFIX):
-        raise UsageValueError(f"paths under {CONTROL_PREFIX} are the control API's, not {path!r}")
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
         raise UsageValueError(f"status must be an HTTP status code, not {status!r}")
     if name is not None and (not isinstance(name, str) or not name):

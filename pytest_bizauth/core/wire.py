@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
-    "CONTROL_PREFIX",
     "Call",
     "EventKind",
     "FakeRequest",
@@ -26,9 +25,6 @@ __all__ = [
     "Reply",
     "Upload",
 ]
-
-#: Where ``bizauth serve`` answers its control API: no vendor path starts so.
-CONTROL_PREFIX = "/_bizauth/"
 
 #: What a call to a fake is, as an auth event.
 EventKind = Literal["login", "refresh", "resource", "discovery"]

@@ -9,12 +9,15 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..transport.base import NoAnswer
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from ..core.fake import FakeProvider
-    from ..core.wire import FakeRequest, Reply
+    from ..core.wire import FakeRequest
     from ..extend import VendorSpec
+    from ..transport.base import Outcome
     from ..transport.server import ServerPool
 
 __all__ = ["main"]
@@ -215,10 +218,13 @@ class _Served:
         )
         print("\n".join(lines), file=self.out, flush=True)
 
-    def _log(self, fake: FakeProvider, request: FakeRequest, reply: Reply | None) -> None:
+    def _log(self, fake: FakeProvider, request: FakeRequest, outcome: Outcome) -> None:
         name = next((n for n, f in self.fakes.items() if type(f) is type(fake)), fake.vendor)
-        outcome = "404" if reply is None else (reply.fault or str(reply.status))
-        print(f"{name} {request.method} {request.path} -> {outcome}", file=sys.stderr, flush=True)
+        if isinstance(outcome, NoAnswer):
+            shown = "404" if outcome.unserved else outcome.kind.value
+        else:
+            shown = str(outcome.status)
+        print(f"{name} {request.method} {request.path} -> {shown}", file=sys.stderr, flush=True)
 
     def run(self) -> int:
         stop = threading.Event()

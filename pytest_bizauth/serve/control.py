@@ -15,7 +15,8 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..clock import Clock, now
-from ..core.wire import CONTROL_PREFIX, Reply
+from ..core.wire import Reply
+from ..transport.server import CONTROL_PREFIX
 
 if TYPE_CHECKING:
     from ..core.fake import FakeProvider

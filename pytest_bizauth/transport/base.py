@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, Union
 from urllib.parse import urlsplit
 
-from ..core.wire import NetworkError
+from ..core.wire import FakeRequest, NetworkError
 
 if TYPE_CHECKING:
     from ..core.fake import FakeProvider
@@ -16,9 +17,13 @@ if TYPE_CHECKING:
 __all__ = [
     "IN_PROCESS",
     "Transport",
+    "NoAnswer",
+    "Outcome",
     "available",
     "load",
-    "no_answer",
+    "no_endpoint",
+    "outcome_of",
+    "serve",
     "served_by",
     "unserved",
 ]
@@ -62,28 +67,58 @@ def served_by(base_url: str, url: str) -> bool:
     return url.startswith(base_url) and url[len(base_url) : len(base_url) + 1] in ("", "/", "?")
 
 
-def unserved(fake: FakeProvider, method: str, path: str) -> str:
-    """Why a request to a fake's host got no answer: the endpoints it does serve."""
+def no_endpoint(fake: Any, method: str, path: str) -> str:
+    """That a fake serves no such endpoint, and the endpoints it does serve."""
     routes = "\n".join(f"- {r}" for r in fake.routes)
+    return f"the {fake.vendor} fake has no endpoint {method} {path}.\nIt serves:\n{routes}"
+
+
+def unserved(fake: FakeProvider, method: str, path: str) -> str:
+    """Why a request to a fake's host got no answer in-process: a refused connection."""
     return (
-        f"Connection refused by pytest-bizauth: the {fake.vendor} fake at {fake.base_url} "
-        f"has no endpoint {method} {path}.\nIt serves:\n{routes}"
+        f"Connection refused by pytest-bizauth at {fake.base_url}: "
+        f"{no_endpoint(fake, method, path)}"
     )
 
 
-def no_answer(
-    fake: FakeProvider, reply: Reply | None, method: str, path: str
-) -> tuple[NetworkError | None, str] | None:
-    """Why a request gets no HTTP answer, if it does not: ``(None, why)`` for a path the
-    fake does not serve (a refused connection), ``(fault, why)`` for an injected network
-    fault. Each transport raises its library's exception for it."""
+@dataclass(frozen=True)
+class NoAnswer:
+    """A request that gets no HTTP answer: a path the fake does not serve (``unserved``:
+    a refused connection), or an injected network fault. Each transport maps it to its
+    own library's failure in one small function."""
+
+    kind: NetworkError
+    why: str
+    unserved: bool = False
+
+
+#: What a fake makes of a request, for a transport to translate.
+Outcome = Union["Reply", NoAnswer]
+
+_INJECTED = {
+    NetworkError.TIMEOUT: "Read timed out",
+    NetworkError.CONNECTION: "Connection aborted",
+}
+
+
+def outcome_of(fake: FakeProvider, request: FakeRequest) -> Outcome:
+    """The fake's answer to ``request``: a reply, or why there is none."""
+    reply = fake.handle(request)
     if reply is None:
-        return None, unserved(fake, method, path)
-    if reply.fault is NetworkError.TIMEOUT:
-        return reply.fault, f"Read timed out (injected by pytest-bizauth into {method} {path})"
-    if reply.fault is NetworkError.CONNECTION:
-        return reply.fault, f"Connection aborted (injected by pytest-bizauth into {method} {path})"
-    return None
+        why = unserved(fake, request.method, request.path)
+        return NoAnswer(NetworkError.CONNECTION, why, unserved=True)
+    if reply.fault is not None:
+        where = f"{request.method} {request.path}"
+        why = f"{_INJECTED[reply.fault]} (injected by pytest-bizauth into {where})"
+        return NoAnswer(reply.fault, why)
+    return reply
+
+
+def serve(fake: FakeProvider, method: str, url: str, headers: Any, body: object) -> Outcome:
+    """The fake's answer to a request as a client library holds it."""
+    parts = urlsplit(url)
+    request = FakeRequest.build(method, parts.path, dict(headers), body, parts.query)
+    return outcome_of(fake, request)
 
 
 def host_of(url: str) -> str:

@@ -16,14 +16,13 @@ from __future__ import annotations
 import asyncio
 import weakref
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import httpx
 import respx
 from respx.models import AllMockedAssertionError
 
-from ..core.wire import FakeRequest, NetworkError
-from .base import no_answer, served_by
+from ..core.wire import NetworkError
+from .base import NoAnswer, serve, served_by
 
 if TYPE_CHECKING:
     from ..core.fake import FakeProvider
@@ -108,16 +107,16 @@ class HttpxTransport:
             if self._others_may_answer(url):
                 raise AllMockedAssertionError(f"not for pytest-bizauth's fakes: {url}")
             return request  # pass through: httpx sends it as it always does
-        parts = urlsplit(url)
-        reply = fake.handle(
-            FakeRequest.build(
-                request.method, parts.path, dict(request.headers), request.content, parts.query
-            )
+        outcome = serve(fake, request.method, url, request.headers, request.content)
+        if isinstance(outcome, NoAnswer):
+            raise _failure(outcome, request)
+        return httpx.Response(
+            outcome.status, headers=outcome.all_headers(), content=outcome.content()
         )
-        problem = no_answer(fake, reply, request.method, parts.path)
-        if problem is not None:
-            fault, why = problem
-            failure = httpx.ReadTimeout if fault is NetworkError.TIMEOUT else httpx.ConnectError
-            raise failure(why, request=request)
-        assert reply is not None
-        return httpx.Response(reply.status, headers=reply.all_headers(), content=reply.content())
+
+
+def _failure(no_answer: NoAnswer, request: httpx.Request) -> httpx.TransportError:
+    """``httpx``'s own exception for a request with no answer."""
+    timeout = no_answer.kind is NetworkError.TIMEOUT
+    kind = httpx.ReadTimeout if timeout else httpx.ConnectError
+    return kind(no_answer.why, request=request)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import requests
 import responses
@@ -18,8 +17,8 @@ from requests.adapters import HTTPAdapter
 from responses.registries import FirstMatchRegistry
 
 from .. import _compat
-from ..core.wire import FakeRequest, NetworkError
-from .base import no_answer, served_by
+from ..core.wire import NetworkError
+from .base import NoAnswer, serve, served_by
 
 if TYPE_CHECKING:
     from requests import PreparedRequest
@@ -45,28 +44,26 @@ class _FakeHostRoute(responses.BaseResponse):
         return False, f"not the {self.fake.vendor} fake's host"
 
     def get_response(self, request: PreparedRequest) -> HTTPResponse:
-        parts = urlsplit(str(request.url))
-        fake_request = FakeRequest.build(
-            str(request.method), parts.path, dict(request.headers), request.body, parts.query
-        )
-        reply = self.fake.handle(fake_request)
-        problem = no_answer(self.fake, reply, str(request.method), parts.path)
-        if problem is not None:
-            fault, why = problem
-            timeout = fault is NetworkError.TIMEOUT
-            raise (requests.ReadTimeout if timeout else requests.ConnectionError)(
-                why, request=request
-            )
-        assert reply is not None
+        method, url = str(request.method), str(request.url)
+        outcome = serve(self.fake, method, url, request.headers, request.body)
+        if isinstance(outcome, NoAnswer):
+            raise _failure(outcome, request)
         answer = responses.Response(
-            method=str(request.method),
-            url=str(request.url),
-            body=reply.content(),
-            status=reply.status,
-            headers=reply.all_headers(),
+            method=method,
+            url=url,
+            body=outcome.content(),
+            status=outcome.status,
+            headers=outcome.all_headers(),
             content_type=None,
         )
         return answer.get_response(request)
+
+
+def _failure(no_answer: NoAnswer, request: PreparedRequest) -> requests.RequestException:
+    """``requests``' own exception for a request with no answer."""
+    timeout = no_answer.kind is NetworkError.TIMEOUT
+    kind = requests.ReadTimeout if timeout else requests.ConnectionError
+    return kind(no_answer.why, request=request)
 
 
 class _UserRoutesFirst(FirstMatchRegistry):

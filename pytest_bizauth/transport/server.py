@@ -16,21 +16,24 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from ..core.faults import phrase
-from ..core.wire import CONTROL_PREFIX, FakeRequest, NetworkError
-from .base import unserved
+from ..core.wire import FakeRequest, NetworkError
+from .base import NoAnswer, no_endpoint, outcome_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ..core.fake import FakeProvider
-    from ..core.wire import Reply
+    from .base import Outcome
 
     #: Answers a control request for the fake a server serves.
-    Control = Callable[[FakeProvider, FakeRequest], Reply]
-    #: Sees each request a server answered, and its reply.
-    Observer = Callable[[FakeProvider, FakeRequest, "Reply | None"], None]
+    Control = Callable[[FakeProvider, FakeRequest], Outcome]
+    #: Sees each request a server answered, and what it made of it.
+    Observer = Callable[[FakeProvider, FakeRequest, Outcome], None]
 
-__all__ = ["LoopbackServer", "ServerPool"]
+__all__ = ["CONTROL_PREFIX", "LoopbackServer", "ServerPool"]
+
+#: Where a server with a control API answers it: no vendor path starts so.
+CONTROL_PREFIX = "/_bizauth/"
 
 #: How long a ``timeout`` fault holds its answer, at most, before closing the connection.
 DEFAULT_HOLD = 5.0
@@ -121,23 +124,34 @@ class _Slot:
         )
         control = self.pool.control
         if control is not None and target.path.startswith(CONTROL_PREFIX):
-            reply: Reply | None = control(fake, request)
+            outcome: Outcome = control(fake, request)
         else:
-            reply = fake.handle(request)
+            outcome = outcome_of(fake, request)
         if self.pool.on_request is not None:
-            self.pool.on_request(fake, request, reply)
-        if reply is None:
-            return _plain(start_response, 404, unserved(fake, method, target.path))
-        if reply.fault is NetworkError.TIMEOUT:
-            self._hold(environ["werkzeug.socket"])
-        if reply.fault is not None:
-            _abort(environ["werkzeug.socket"])
+            self.pool.on_request(fake, request, outcome)
+        if isinstance(outcome, NoAnswer):
+            return self._no_answer(outcome, environ, start_response)
+        reply = outcome
         content = reply.content()
         headers = [(k, v) for k, v in reply.all_headers().items() if k.lower() != "content-length"]
         start_response(
             _status_line(reply.status), [*headers, ("Content-Length", str(len(content)))]
         )
         return [content]
+
+    def _no_answer(
+        self, no_answer: NoAnswer, environ: dict[str, Any], start_response: Any
+    ) -> Iterable[bytes]:
+        """An unserved path answers 404 over HTTP; an injected fault drops the
+        connection, after holding it for a timeout."""
+        if no_answer.unserved:
+            path = urlsplit(str(environ.get("PATH_INFO") or "/")).path
+            text = f"pytest-bizauth: {no_endpoint(self.fake, environ['REQUEST_METHOD'], path)}"
+            return _plain(start_response, 404, text)
+        if no_answer.kind is NetworkError.TIMEOUT:
+            self._hold(environ["werkzeug.socket"])
+        _abort(environ["werkzeug.socket"])
+        return []  # not reached: the abort ends the request
 
     def _hold(self, connection: socket.socket) -> None:
         """Answer nothing until the client gives up (closes), the test ends, or the
