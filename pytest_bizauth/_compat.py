@@ -15,6 +15,7 @@ __all__ = [
     "freezegun_factories",
     "freezegun_real_time_ids",
     "real_monotonic",
+    "respx_routers",
     "mock_real_send",
     "registry_routes",
     "responses_real_send",
@@ -166,3 +167,16 @@ def ini_keys(config: Any) -> list[str]:
         warnings.simplefilter("ignore")
         keys = list(getattr(config, "inicfg", {}) or {})
     return keys
+
+
+# -- respx (checked with 0.20 to 0.22) -----------------------------------------------------
+
+
+def respx_routers(mocker: str) -> list[Any]:
+    """Every started respx router that patches through ``mocker`` (``"httpcore"``), ours
+    and the user's (``respx.mocks.Mocker.registry[mocker].routers``): respx hands a
+    request to each in turn and offers no public list of them."""
+    from respx import mocks
+
+    routers: list[Any] = mocks.Mocker.registry[mocker].routers
+    return routers

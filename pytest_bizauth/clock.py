@@ -12,7 +12,13 @@ import sys
 from types import ModuleType
 from typing import Any, Union
 
-from . import _compat, _jwt
+from ._compat import (
+    freezegun_factories,
+    freezegun_real_time_ids,
+    real_monotonic,
+    start_freezer_patching,
+)
+from ._jwt import expiry
 from ._redact import mask
 
 __all__ = ["DEFAULT_START", "Clock", "ClockConflictError", "now"]
@@ -198,7 +204,7 @@ class _RealLoopTime:
             loop.close()
             loop_class = _loop_classes[policy] = type(loop)
         saved = vars(loop_class).get("time", _ABSENT)
-        real = _compat.real_monotonic()
+        real = real_monotonic()
         loop_class.time = lambda self: real()  # type: ignore[attr-defined]
         return cls(loop_class, saved)
 
@@ -216,9 +222,7 @@ _ABSENT = object()
 
 
 def _start_freezer(freezer: Any) -> Any:
-    return _compat.start_freezer_patching(
-        freezer, _scan.candidates(_compat.freezegun_real_time_ids())
-    )
+    return start_freezer_patching(freezer, _scan.candidates(freezegun_real_time_ids()))
 
 
 class Clock:
@@ -260,7 +264,7 @@ class Clock:
             raise RuntimeError("this Clock is already running; call stop() before start()")
         from freezegun import freeze_time
 
-        if _compat.freezegun_factories():
+        if freezegun_factories():
             raise self._conflict()
         # asyncio's loops keep real time, as freeze_time(real_asyncio=True) would have
         # them; that option makes and closes an event loop at every start to learn its
@@ -268,7 +272,7 @@ class Clock:
         self._freezer = freeze_time(self._instant, tick=False)
         self._factory = _start_freezer(self._freezer)
         self._loop_time = _RealLoopTime.patch()
-        self._freezes = _compat.freezegun_factories()
+        self._freezes = freezegun_factories()
         _running.append(self)
         return self
 
@@ -334,7 +338,7 @@ class Clock:
         if isinstance(token, _dt.datetime):
             return parse_instant(token)
         if isinstance(token, str) and token.count(".") == 2:
-            return _dt.datetime.fromtimestamp(_jwt.expiry(token), UTC)
+            return _dt.datetime.fromtimestamp(expiry(token), UTC)
         if isinstance(token, str) and _ISO.fullmatch(token.strip()):
             return parse_instant(token, what="the expiry time")
         for source in list(self.expiry_sources):

@@ -21,6 +21,7 @@ import httpx
 import respx
 from respx.models import AllMockedAssertionError
 
+from .._compat import respx_routers
 from ..core.wire import NetworkError
 from .base import NoAnswer, serve, served_by
 
@@ -76,7 +77,7 @@ class HttpxTransport:
         self.fakes.clear()
 
     def _others(self) -> list[respx.Router]:
-        return [r for r in respx.mocks.Mocker.registry[_MOCKER].routers if r is not self.router]
+        return [r for r in respx_routers(_MOCKER) if r is not self.router]
 
     def _others_may_answer(self, url: str) -> bool:
         """Whether another router should have its turn: a user's, or ours of another

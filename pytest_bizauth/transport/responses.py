@@ -16,7 +16,13 @@ import responses
 from requests.adapters import HTTPAdapter
 from responses.registries import FirstMatchRegistry
 
-from .. import _compat
+from .._compat import (
+    mock_real_send,
+    registry_routes,
+    responses_real_send,
+    set_registry_routes,
+    set_responses_real_send,
+)
 from ..core.wire import NetworkError
 from .base import NoAnswer, serve, served_by
 
@@ -70,16 +76,16 @@ class _UserRoutesFirst(FirstMatchRegistry):
     """Tries the user's routes (with responses' usual rules) before any fake's."""
 
     def find(self, request: PreparedRequest) -> tuple[responses.BaseResponse | None, list[str]]:
-        routes = _compat.registry_routes(self)
+        routes = registry_routes(self)
         fakes: list[responses.BaseResponse] = [r for r in routes if isinstance(r, _FakeHostRoute)]
         if not fakes:
             return super().find(request)
         others = [r for r in routes if not isinstance(r, _FakeHostRoute)]
-        _compat.set_registry_routes(self, others)
+        set_registry_routes(self, others)
         try:
             match, reasons = super().find(request)
         finally:
-            _compat.set_registry_routes(self, others + fakes)
+            set_registry_routes(self, others + fakes)
         if match is not None:
             return match, reasons
         for fake in fakes:
@@ -114,8 +120,8 @@ class SharedRequestsMock(responses.RequestsMock):
             return
         self._running = True
         outer = HTTPAdapter.send
-        _compat.set_responses_real_send(self, outer)
-        if outer is not _compat.responses_real_send():
+        set_responses_real_send(self, outer)
+        if outer is not responses_real_send():
             # Another mock was active first: what matches nothing here is its business.
             self.add_passthru(re.compile(".*"))
         # Loopback is never a vendor: what matches no route there (bizauth_server, a
@@ -127,8 +133,8 @@ class SharedRequestsMock(responses.RequestsMock):
         if default is not self:
             # A later @responses.activate would hide the fakes: let the default mock hand
             # their hosts' requests over to us.
-            self._default_state = (_compat.mock_real_send(default), default.passthru_prefixes)
-            _compat.set_responses_real_send(default, HTTPAdapter.send)
+            self._default_state = (mock_real_send(default), default.passthru_prefixes)
+            set_responses_real_send(default, HTTPAdapter.send)
             default.add_passthru(_LOOPBACK)
             for fake in self.fakes:
                 default.add_passthru(fake.base_url)
@@ -141,7 +147,7 @@ class SharedRequestsMock(responses.RequestsMock):
         if self._default_state is not None:
             default = responses.mock
             send, default.passthru_prefixes = self._default_state
-            _compat.set_responses_real_send(default, send)
+            set_responses_real_send(default, send)
             self._default_state = None
         current = HTTPAdapter.send
         super().stop(allow_assert=allow_assert)

@@ -8,7 +8,7 @@ import functools
 import json
 from typing import TYPE_CHECKING, Any
 
-from ... import _jwt
+from ..._jwt import expiry, tampered, verified
 from ...clock import parse_instant, timestamp
 from ...core.values import IssuedAt, epoch, positive_seconds
 from .accounts import DEFAULT_MERCHANT, DEFAULT_USER, Bill24Merchant
@@ -165,7 +165,7 @@ class Bill24Tokens:
         """A well-formed token signed with another key (the fake rejects it)."""
         return self.access(key=key, **options)
 
-    tampered = staticmethod(_jwt.tampered)
+    tampered = staticmethod(tampered)
 
     @staticmethod
     def refresh_token() -> str:
@@ -176,7 +176,7 @@ class Bill24Tokens:
 
     def expire_time(self, token: str) -> str:
         """The ``tokenExpireTime`` Bill24 would send with this token."""
-        return expire_time(_dt.datetime.fromtimestamp(_jwt.expiry(token), _dt.timezone.utc))
+        return expire_time(_dt.datetime.fromtimestamp(expiry(token), _dt.timezone.utc))
 
     def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
         """Verify the signature (and expiry, by the clock) and return the claims."""
@@ -189,7 +189,7 @@ class Bill24Tokens:
         import jwt
 
         key = self.key
-        header, claims = _jwt.verified(token, key.public_key, key_id=key.kid, algorithm="RS256")
+        header, claims = verified(token, key.public_key, key_id=key.kid, algorithm="RS256")
         if verify_exp and claims.get("exp", 0) <= timestamp():
             raise jwt.ExpiredSignatureError("Signature has expired")
         return header, claims

@@ -6,7 +6,7 @@ import functools
 import json
 from typing import TYPE_CHECKING, Any
 
-from ... import _jwt
+from ..._jwt import tampered, unverified_claims, verified
 from ...clock import timestamp
 from ...core.values import IssuedAt, epoch, positive_seconds
 from .accounts import DEFAULT_USER, BizMailUser
@@ -150,7 +150,7 @@ class BizMailTokens:
     def wrong_type(self, token: str) -> str:
         """The same token re-signed with its ``type`` swapped (an access token posing as a
         refresh token, or the other way round)."""
-        claims = _jwt.unverified_claims(token)
+        claims = unverified_claims(token)
         claims["type"] = "refresh" if claims.get("type") == "access" else "access"
         return self.encode(claims)
 
@@ -158,14 +158,14 @@ class BizMailTokens:
         """A token of the right shape signed with another secret (the fake rejects it)."""
         return self.encode(self.claims(token_type, **options), secret=secret)
 
-    tampered = staticmethod(_jwt.tampered)
+    tampered = staticmethod(tampered)
 
     def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
         """Verify a token's signature (and, by default, its expiry against the clock) and
         return its claims. Raises pyjwt's errors."""
         import jwt
 
-        _, claims = _jwt.verified(token, self._secret, key_id=self._secret, algorithm="HS256")
+        _, claims = verified(token, self._secret, key_id=self._secret, algorithm="HS256")
         if verify_exp and claims.get("exp", 0) <= timestamp():
             raise jwt.ExpiredSignatureError("Signature has expired")
         return claims
