@@ -4,8 +4,8 @@ object, yields it, and checks or resets it afterwards. Every registered vendor g
 
 from __future__ import annotations
 
+import contextvars
 import inspect
-import weakref
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -43,45 +43,47 @@ __all__ = ["install_vendor", "vendor_fixtures"]
 
 _INI = pytest.StashKey[Settings]()
 _HTTPX = pytest.StashKey["HttpxTransport | None"]()
-# What the fixtures of a running test share (its settings, transports, responses mock),
-# by test; dropped when the test ends, so a long session keeps nothing per test.
-_TESTS: dict[pytest.Item, dict[str, Any]] = {}
-# The tests being run, innermost last (pytester runs a session inside a test). The
-# fixtures find their test here rather than through ``request``, which costs a fixture
-# lookup each time it is asked for.
-_RUNNING: list[pytest.Item] = []
+# What the fixtures of one running test share (its settings, fakes, transports and
+# responses mock), in the test's own stash; dropped when the test ends, so a long
+# session keeps nothing per test.
+_STATE = pytest.StashKey[dict[str, Any]]()
+# The test being run in this context (pytester runs a session inside a test, and each
+# resets it on the way out). The fixtures find their test here rather than through
+# ``request``, which costs a fixture lookup each time it is asked for.
+_CURRENT: contextvars.ContextVar[pytest.Item | None] = contextvars.ContextVar(
+    "pytest_bizauth_test", default=None
+)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
-    _RUNNING.append(item)
+    reset = _CURRENT.set(item)
     try:
         yield
     finally:
-        _RUNNING.remove(item)
+        _CURRENT.reset(reset)
 
 
 def _item() -> pytest.Item:
     """The test whose fixtures are being set up."""
-    if not _RUNNING:
+    item = _CURRENT.get()
+    if item is None:
         raise RuntimeError("pytest-bizauth's fixtures are for tests pytest is running")
-    return _RUNNING[-1]
+    return item
 
 
 def _running_test(node: pytest.Item) -> dict[str, Any]:
-    found = _TESTS.get(node)
+    found = node.stash.get(_STATE, None)
     if found is None:
-        found = _TESTS[node] = {}
+        found = node.stash[_STATE] = {}
     return found
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
-    _TESTS.pop(item, None)
-
-
-#: The leeway each live fake's test set, for its client fixtures (no ``request`` needed).
-_LEEWAY: weakref.WeakKeyDictionary[FakeProvider, float] = weakref.WeakKeyDictionary()
+    """Forget the test's state once its teardown is over."""
+    if _STATE in item.stash:
+        del item.stash[_STATE]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -229,13 +231,14 @@ def _httpx_transport(config: pytest.Config) -> HttpxTransport | None:
     return transport
 
 
-def _transports(node: pytest.Item, settings: Settings) -> tuple[_Transports, bool]:
+def _transports(node: pytest.Item, settings: Settings) -> _Transports:
     """The test's transports and guard, shared by its fakes: made by the first fake
-    fixture (``True``), which closes them at its teardown, after the others'."""
+    fixture, closed at the test's teardown in its turn (after the fixtures set up later,
+    before those set up earlier, such as another plugin's mock)."""
     state = _running_test(node)
     shared: _Transports | None = state.get("transports")
     if shared is not None:
-        return shared, False
+        return shared
     responses_mock, made = _responses_mock(node)
     stop = partial(_stop_responses, node, responses_mock) if made else None
     httpx_transport = _httpx_transport(node.config)
@@ -251,7 +254,8 @@ def _transports(node: pytest.Item, settings: Settings) -> tuple[_Transports, boo
     shared = state["transports"] = _Transports(
         *in_process, guard=guard, httpx=httpx_transport, stop_responses=stop
     )
-    return shared, True
+    node.addfinalizer(shared.close)
+    return shared
 
 
 @pytest.fixture(scope="session")
@@ -325,17 +329,10 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         node = _item()
         settings = _settings(node)
         fake = spec.fake_class()(**settings.for_vendor(spec))
-        shared, first = _transports(node, settings)
-        shared.mount(fake, spec.hosts)
-        _LEEWAY[fake] = settings["leeway"]
+        _transports(node, settings).mount(fake, spec.hosts)
         _running_test(node).setdefault("fakes", []).append(fake)
         yield fake
-        try:
-            _verify(fake, settings)
-        finally:
-            if first:
-                _running_test(node).pop("transports", None)
-                shared.close()
+        _verify(fake, settings)
 
     def tokens(**fixtures: Any) -> Any:
         return fixtures[mock_name].tokens
@@ -348,8 +345,7 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         build = spec.client
 
         def client(**fixtures: Any) -> Any:
-            fake = fixtures[mock_name]
-            built = build(fake, _LEEWAY[fake])
+            built = build(fixtures[mock_name], _settings(_item())["leeway"])
             session = getattr(built, "session", None)
             if session is not None:
                 # It talks to a fake only: no proxy or netrc settings to read from the
@@ -363,8 +359,7 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
 
         def async_client(**fixtures: Any) -> Iterator[Any]:
             _needs_httpx(f"{spec.name}_async_client")
-            fake = fixtures[mock_name]
-            built = build_async(fake, _LEEWAY[fake])
+            built = build_async(fixtures[mock_name], _settings(_item())["leeway"])
             yield built
             built.close_outside_loop()
 
