@@ -6,8 +6,9 @@ Names are imported on first use, so loading the plugin costs next to nothing.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_names
 
 if TYPE_CHECKING:
     from .client.flow import IssuedTokens
@@ -16,22 +17,26 @@ if TYPE_CHECKING:
     from .core.wire import Call, FakeRequest, Refusal, Reply
     from .errors import (
         BizAuthError,
+        BizAuthUsageError,
         InvalidCredentialsError,
         ProviderError,
         RequestRejectedError,
         TokenRejectedError,
+        UnknownNameError,
+        UsageTypeError,
+        UsageValueError,
     )
     from .transport.server import LoopbackServer
     from .vendors.bill24.accounts import Bill24Merchant, Bill24User
     from .vendors.bill24.async_client import AsyncBill24Client
     from .vendors.bill24.client import Bill24Client
-    from .vendors.bill24.fake import FakeBill24, Transaction
+    from .vendors.bill24.fake import Bill24Settings, FakeBill24, Transaction
     from .vendors.bill24.keys import SigningKey
     from .vendors.bill24.tokens import Bill24Tokens
     from .vendors.bizmail.accounts import BizMailUser
     from .vendors.bizmail.async_client import AsyncBizMailClient
     from .vendors.bizmail.client import BizMailClient
-    from .vendors.bizmail.fake import FakeBizMail, StoredMail
+    from .vendors.bizmail.fake import BizMailSettings, FakeBizMail, StoredMail
     from .vendors.bizmail.tokens import BizMailTokens
 
 __all__ = [
@@ -43,6 +48,12 @@ __all__ = [
     "Bill24Tokens",
     "Bill24User",
     "BizAuthError",
+    "BizAuthUsageError",
+    "Bill24Settings",
+    "BizMailSettings",
+    "UnknownNameError",
+    "UsageTypeError",
+    "UsageValueError",
     "BizMailClient",
     "BizMailTokens",
     "BizMailUser",
@@ -76,6 +87,10 @@ _WHERE = {
     "Clock": ".clock",
     "ClockConflictError": ".clock",
     "IssuedTokens": ".client.flow",
+    "BizAuthUsageError": ".errors",
+    "UnknownNameError": ".errors",
+    "UsageTypeError": ".errors",
+    "UsageValueError": ".errors",
     "Race": ".concurrency",
     "RaceResult": ".concurrency",
     "race": ".concurrency",
@@ -93,25 +108,21 @@ _WHERE = {
     "BizMailUser": ".vendors.bizmail.accounts",
     "BizMailClient": ".vendors.bizmail.client",
     "FakeBizMail": ".vendors.bizmail.fake",
-    "StoredMail": ".vendors.bizmail.fake",
+    "BizMailSettings": ".vendors.bizmail.fake",
+    "StoredMail": ".vendors.bizmail.state",
     "BizMailTokens": ".vendors.bizmail.tokens",
     "Bill24Merchant": ".vendors.bill24.accounts",
     "Bill24User": ".vendors.bill24.accounts",
     "Bill24Client": ".vendors.bill24.client",
     "FakeBill24": ".vendors.bill24.fake",
-    "Transaction": ".vendors.bill24.fake",
+    "Bill24Settings": ".vendors.bill24.fake",
+    "Transaction": ".vendors.bill24.state",
     "SigningKey": ".vendors.bill24.keys",
     "Bill24Tokens": ".vendors.bill24.tokens",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pytest_bizauth' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(globals(), _WHERE, __name__)
 
 
 def __dir__() -> list[str]:

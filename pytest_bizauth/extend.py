@@ -14,6 +14,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from ._lazy import lazy_names
 from .errors import UsageValueError
 
 if TYPE_CHECKING:
@@ -97,13 +98,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __package__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(globals(), _LAZY, __name__.rpartition(".")[0])
 
 
 #: The marker's name, and the prefix of every ini option.

@@ -169,16 +169,8 @@ class AsyncClient(ClientBase):
     def __init__(
         self, flow: AuthFlow, *, timeout: AsyncTimeout, http_client: httpx.AsyncClient | None
     ) -> None:
-        super().__init__(flow)
-        self._driver = AsyncDriver(flow, timeout=timeout, http_client=http_client)
-
-    @property
-    def timeout(self) -> AsyncTimeout:
-        return self._driver.timeout
-
-    @timeout.setter
-    def timeout(self, value: Any) -> None:
-        self._driver.timeout = value
+        self._driver: AsyncDriver
+        super().__init__(flow, AsyncDriver(flow, timeout=timeout, http_client=http_client))
 
     @property
     def auth(self) -> httpx.Auth:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .flow import check_leeway, check_on_token
 
@@ -15,8 +15,18 @@ __all__ = ["ClientBase"]
 class ClientBase:
     """A client is an auth flow (what to send, the cache) and a driver (how to send)."""
 
-    def __init__(self, flow: AuthFlow) -> None:
+    def __init__(self, flow: AuthFlow, driver: Any) -> None:
         self._flow = flow
+        self._driver = driver
+
+    @property
+    def timeout(self) -> Any:
+        """How long the client waits for an answer (as its HTTP library takes it)."""
+        return self._driver.timeout
+
+    @timeout.setter
+    def timeout(self, value: Any) -> None:
+        self._driver.timeout = value
 
     @property
     def base_url(self) -> str:

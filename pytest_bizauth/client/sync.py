@@ -128,16 +128,8 @@ class SyncClient(ClientBase):
     def __init__(
         self, flow: AuthFlow, *, timeout: Timeout, session: requests.Session | None
     ) -> None:
-        super().__init__(flow)
-        self._driver = SyncDriver(flow, timeout=timeout, session=session)
-
-    @property
-    def timeout(self) -> Timeout:
-        return self._driver.timeout
-
-    @timeout.setter
-    def timeout(self, value: Any) -> None:
-        self._driver.timeout = value
+        self._driver: SyncDriver
+        super().__init__(flow, SyncDriver(flow, timeout=timeout, session=session))
 
     @property
     def session(self) -> requests.Session:

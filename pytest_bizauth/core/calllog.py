@@ -116,33 +116,31 @@ class CallLog:
         if (times is None and count >= 1) or count == times:
             return
         expected = "at least once" if times is None else _times(times)
-        raise AssertionError(
-            f"expected the {self._vendor} fake to have {verb} {expected}, "
-            f"but it {verb} {_times(count)}.\nCalls:\n{self.format()}"
+        self._fail(
+            f"the {self._vendor} fake to have {verb} {expected}", f"it {verb} {_times(count)}"
         )
 
     def assert_bearer_used(self, token: str) -> None:
         __tracebackhide__ = True
         wanted = mask(token)
-        if wanted in self._indexed().bearers:
-            return
-        raise AssertionError(
-            f"expected a call to the {self._vendor} fake with the bearer token {wanted}, "
-            f"but none carried it.\nCalls:\n{self.format()}"
-        )
+        if wanted not in self._indexed().bearers:
+            self._fail(
+                f"a call to the {self._vendor} fake with the bearer token {wanted}",
+                "none carried it",
+            )
 
     def assert_last_refresh_used(self, refresh_token: str) -> None:
         __tracebackhide__ = True
         wanted = mask(refresh_token)
         last = self._indexed().last_refresh
         used = None if last is None else last.request.get(self._refresh_field)
-        if used == wanted:
-            return
-        happened = "no refresh call was made" if last is None else f"it used {used}"
-        raise AssertionError(
-            f"expected the {self._vendor} fake's last refresh to use {wanted}, but "
-            f"{happened}.\nCalls:\n{self.format()}"
-        )
+        if used != wanted:
+            happened = "no refresh call was made" if last is None else f"it used {used}"
+            self._fail(f"the {self._vendor} fake's last refresh to use {wanted}", happened)
+
+    def _fail(self, expected: str, happened: str) -> None:
+        __tracebackhide__ = True
+        raise AssertionError(f"expected {expected}, but {happened}.\nCalls:\n{self.format()}")
 
     def unretried_expiries(self) -> list[Call]:
         """Resource calls refused for an expired token that no renewal and retry of the

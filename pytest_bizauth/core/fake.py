@@ -54,8 +54,19 @@ class FakeProvider:
     refresh_token_field: ClassVar[str] = "refresh_token"
 
     def __init__(
-        self, base_url: str, *, single_use_refresh: bool = False, rotate_refresh_tokens: bool = True
+        self,
+        base_url: str | None = None,
+        *,
+        single_use_refresh: bool = False,
+        rotate_refresh_tokens: bool = True,
+        settings: Any = None,
     ) -> None:
+        if settings is not None:  # a vendor's settings object holds all three
+            base_url = settings.base_url
+            single_use_refresh = settings.single_use_refresh
+            rotate_refresh_tokens = settings.rotate_refresh_tokens
+        #: The vendor's settings object, when it has one.
+        self.settings = settings
         self.base_url = http_url(base_url, what="base_url")
         self._lock = threading.RLock()
         routes = _ROUTES.get(type(self))

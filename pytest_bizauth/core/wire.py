@@ -158,16 +158,12 @@ class FakeRequest:
     __slots__ = ("_form", "_parsed", "body", "headers", "method", "path", "query")
 
     def __init__(
-        self,
-        method: str,
-        path: str,
-        headers: dict[str, str] | None = None,
-        body: bytes = b"",
-        query: str = "",
+        self, method: str, path: str, headers: dict[str, str], body: bytes, query: str
     ) -> None:
+        """Use :meth:`build`, which takes what a transport has."""
         self.method = method
         self.path = path
-        self.headers: dict[str, str] = headers if headers is not None else {}
+        self.headers = headers
         self.body = body
         self.query = query
         self._parsed = False

@@ -27,15 +27,15 @@ class AsyncBill24Client(Bill24Constructors, AsyncClient):
         self,
         base_url: str,
         *,
+        http_client: httpx.AsyncClient | None = None,
         client_id: str,
         secret: str,
+        timeout: AsyncTimeout = 30.0,
         merchant_token: str | None = None,
         email: str | None = None,
         password: str | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: AsyncTimeout = 30.0,
-        leeway: float = 60,
         on_token: Callable[[IssuedTokens], None] | None = None,
+        leeway: float = 60,
     ) -> None:
         flow = Bill24Auth.of(locals())
         super().__init__(flow, timeout=timeout, http_client=http_client)

@@ -104,12 +104,8 @@ class FakeBill24(FakeProvider):
 
     def __init__(self, settings: Bill24Settings | None = None, /, **options: Any) -> None:
         chosen: Bill24Settings = _checked(settings_of(Bill24Settings, settings, options))
-        super().__init__(
-            chosen.base_url,
-            single_use_refresh=chosen.single_use_refresh,
-            rotate_refresh_tokens=chosen.rotate_refresh_tokens,
-        )
-        self.settings = chosen
+        super().__init__(settings=chosen)
+        self.settings: Bill24Settings = chosen
         self.tokens = Bill24Tokens(
             chosen.signing_key,
             issuer=chosen.issuer,

@@ -29,10 +29,10 @@ class AsyncBizMailClient(AsyncClient):
         username: str,
         password: str,
         *,
-        timeout: AsyncTimeout = 30.0,
         http_client: httpx.AsyncClient | None = None,
-        leeway: float = 60,
+        timeout: AsyncTimeout = 30.0,
         on_token: Callable[[IssuedTokens], None] | None = None,
+        leeway: float = 60,
     ) -> None:
         flow = BizMailAuth(base_url, username, password, leeway=leeway, on_token=on_token)
         super().__init__(flow, timeout=timeout, http_client=http_client)

@@ -66,12 +66,8 @@ class FakeBizMail(FakeProvider):
 
     def __init__(self, settings: BizMailSettings | None = None, /, **options: Any) -> None:
         chosen: BizMailSettings = settings_of(BizMailSettings, settings, options)
-        super().__init__(
-            chosen.base_url,
-            single_use_refresh=chosen.single_use_refresh,
-            rotate_refresh_tokens=chosen.rotate_refresh_tokens,
-        )
-        self.settings = chosen
+        super().__init__(settings=chosen)
+        self.settings: BizMailSettings = chosen
         self.tokens = BizMailTokens(
             chosen.secret,
             user=chosen.user,
