@@ -137,16 +137,17 @@ class VendorSpec:
     class as ``"module:Class"``, imported on first use; each option's value is passed to
     it as the keyword argument of the option's name without the prefix. ``client``
     builds the ``<name>_client`` fixture's client from the fake and the leeway, and
-    ``async_client`` the ``<name>_async_client`` fixture's. ``port`` is where
-    ``bizauth serve`` serves the fake unless told otherwise.
+    ``async_client`` the ``<name>_async_client`` fixture's: each a function, or its
+    ``"module:function"``, imported on first use. ``port`` is where ``bizauth serve``
+    serves the fake unless told otherwise.
     """
 
     name: str
     title: str
     fake: str
     options: tuple[Option, ...]
-    client: Callable[[Any, float], Any] | None = None
-    async_client: Callable[[Any, float], Any] | None = None
+    client: Callable[[Any, float], Any] | str | None = None
+    async_client: Callable[[Any, float], Any] | str | None = None
     hosts: tuple[str, ...] = ()
     docs: Mapping[str, str] = field(default_factory=dict)
     port: int = 0
@@ -158,16 +159,29 @@ class VendorSpec:
             yield option.name, option.name[len(prefix) :]
 
     def fake_class(self) -> type[FakeProvider]:
-        found = _FAKE_CLASSES.get(self.fake)
-        if found is None:
-            module, _, name = self.fake.partition(":")
-            found = _FAKE_CLASSES[self.fake] = getattr(importlib.import_module(module), name)
+        found: type[FakeProvider] = _imported(self.fake)
+        return found
+
+    def client_builder(self, *, asynchronous: bool = False) -> Callable[[Any, float], Any] | None:
+        """What builds the fixture's client (the async one's), or ``None``."""
+        builder = self.async_client if asynchronous else self.client
+        found: Callable[[Any, float], Any] | None = (
+            _imported(builder) if isinstance(builder, str) else builder
+        )
         return found
 
 
 _REGISTRY: dict[str, VendorSpec] = {}
-# Fake classes by their "module:Class", imported on first use.
-_FAKE_CLASSES: dict[str, type[FakeProvider]] = {}
+# What a spec names as "module:attribute", imported on first use.
+_IMPORTED: dict[str, Any] = {}
+
+
+def _imported(reference: str) -> Any:
+    found = _IMPORTED.get(reference)
+    if found is None:
+        module, _, name = reference.partition(":")
+        found = _IMPORTED[reference] = getattr(importlib.import_module(module), name)
+    return found
 
 
 def register(spec: VendorSpec) -> VendorSpec:

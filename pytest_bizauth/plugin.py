@@ -342,9 +342,10 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         f"{spec.name}_tokens": _with_arguments(tokens, mock_name),
     }
     if spec.client is not None:
-        build = spec.client
 
         def client(**fixtures: Any) -> Any:
+            build = spec.client_builder()
+            assert build is not None
             built = build(fixtures[mock_name], _settings(_item())["leeway"])
             session = getattr(built, "session", None)
             if session is not None:
@@ -355,10 +356,11 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
 
         made[f"{spec.name}_client"] = _with_arguments(client, mock_name)
     if spec.async_client is not None:
-        build_async = spec.async_client
 
         def async_client(**fixtures: Any) -> Iterator[Any]:
             _needs_httpx(f"{spec.name}_async_client")
+            build_async = spec.client_builder(asynchronous=True)
+            assert build_async is not None
             built = build_async(fixtures[mock_name], _settings(_item())["leeway"])
             yield built
             built.close_outside_loop()

@@ -179,10 +179,7 @@ class AsyncClient(ClientBase):
 
     async def access_token(self) -> str:
         """A valid access token: the cached one, or a fresh one (refreshed or logged in)."""
-        token = self._flow.fresh()
-        if token is not None:
-            return token
-        return (await self._driver.token()).access
+        return self._flow.fresh() or (await self._driver.token()).access
 
     async def aclose(self) -> None:
         """Close the ``httpx.AsyncClient`` this client opened (not one it was given)."""

@@ -142,7 +142,4 @@ class SyncClient(ClientBase):
 
     def access_token(self) -> str:
         """A valid access token: the cached one, or a fresh one (refreshed or logged in)."""
-        token = self._flow.fresh()
-        if token is not None:
-            return token
-        return self._driver.token().access
+        return self._flow.fresh() or self._driver.token().access

@@ -161,11 +161,9 @@ class FakeRequest:
         self, method: str, path: str, headers: dict[str, str], body: bytes, query: str
     ) -> None:
         """Use :meth:`build`, which takes what a transport has."""
-        self.method = method
-        self.path = path
-        self.headers = headers
-        self.body = body
-        self.query = query
+        self.method, self.path, self.headers, self.body, self.query = (
+            method, path, headers, body, query
+        )  # fmt: skip
         self._parsed = False
         self._form: Form | None = None
 

@@ -6,8 +6,7 @@ fake, keys, token factory and client are imported on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING
 
 from ...extend import (
     Option,
@@ -53,20 +52,6 @@ def _static_token(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be a non-empty string (the token, as your code sends it)")
     return value.strip()
-
-
-def _client_of(module: str, name: str) -> Callable[[Any, float], Any]:
-    """Builds the fixture's client (``name`` from ``module``, sync or async) for the
-    fake's default portal user."""
-
-    def build(fake: Any, leeway: float) -> Any:
-        client_class = getattr(importlib.import_module(module, __name__), name)
-        user = fake.user
-        return client_class.for_portal_user(
-            fake.base_url, user.email, user.password, user.client_id, user.secret, leeway=leeway
-        )
-
-    return build
 
 
 SPEC = register(
@@ -116,8 +101,8 @@ SPEC = register(
                 "a PEM file with the RSA key Bill24 tokens are signed with",
             ),
         ),
-        client=_client_of(".client", "Bill24Client"),
-        async_client=_client_of(".async_client", "AsyncBill24Client"),
+        client=f"{__name__}.client:fixture_client",
+        async_client=f"{__name__}.async_client:fixture_client",
         hosts=HOSTS,
         port=8002,
         docs={

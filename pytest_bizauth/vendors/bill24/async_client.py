@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ...client.asynchronous import AsyncClient
 from ...client.methods import awaited
+from . import client
 from .client import Bill24Auth, Bill24Constructors
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from ...client.asynchronous import AsyncTimeout
     from ...client.flow import IssuedTokens
 
-__all__ = ["AsyncBill24Client"]
+__all__ = ["AsyncBill24Client", "fixture_client"]
 
 
 class AsyncBill24Client(Bill24Constructors, AsyncClient):
@@ -37,11 +38,15 @@ class AsyncBill24Client(Bill24Constructors, AsyncClient):
         on_token: Callable[[IssuedTokens], None] | None = None,
         leeway: float = 60,
     ) -> None:
-        flow = Bill24Auth.of(locals())
-        super().__init__(flow, timeout=timeout, http_client=http_client)
-        self.client_id, self.email, self.is_merchant = client_id, email, flow.is_merchant
+        super().__init__(Bill24Auth.of(locals()), timeout=timeout, http_client=http_client)
 
-    init_transaction = awaited(Bill24Auth.init_transaction)
-    init_checkout = awaited(Bill24Auth.init_checkout)
-    init_khqr = awaited(Bill24Auth.init_khqr)
     verify_transaction = awaited(Bill24Auth.verify_transaction)
+    init_khqr = awaited(Bill24Auth.init_khqr)
+    init_checkout = awaited(Bill24Auth.init_checkout)
+    init_transaction = awaited(Bill24Auth.init_transaction)
+
+
+def fixture_client(fake: Any, leeway: float) -> AsyncBill24Client:
+    """The ``bill24_async_client`` fixture's client, as the sync fixture's."""
+    made: AsyncBill24Client = client.fixture_client(fake, leeway, AsyncBill24Client)
+    return made

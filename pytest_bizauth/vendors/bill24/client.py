@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ...client.flow import Answer, CallFlow, Flow, IssuedTokens
     from ...client.sync import Timeout
 
-__all__ = ["Bill24Auth", "Bill24Client", "Bill24Constructors"]
+__all__ = ["Bill24Auth", "Bill24Client", "Bill24Constructors", "fixture_client"]
 
 VENDOR = "Bill24"
 _Client = TypeVar("_Client")
@@ -233,7 +233,28 @@ class Bill24Auth(AuthFlow):
 
 
 class Bill24Constructors:
-    """``for_merchant`` and ``for_portal_user``, for the sync and the async client."""
+    """``for_merchant`` and ``for_portal_user``, and who the client is, for the sync and
+    the async client."""
+
+    _flow: Any
+
+    @property
+    def _auth(self) -> Bill24Auth:
+        auth: Bill24Auth = self._flow
+        return auth
+
+    @property
+    def client_id(self) -> str:
+        return self._auth.client_id
+
+    @property
+    def email(self) -> str | None:
+        """The portal user's email; ``None`` for a merchant."""
+        return self._auth.email
+
+    @property
+    def is_merchant(self) -> bool:
+        return self._auth.is_merchant
 
     @classmethod
     def for_merchant(
@@ -290,11 +311,19 @@ class Bill24Client(Bill24Constructors, SyncClient):
         leeway: float = 60,
         on_token: Callable[[IssuedTokens], None] | None = None,
     ) -> None:
-        flow = Bill24Auth.of(locals())
-        super().__init__(flow, timeout=timeout, session=session)
-        self.client_id, self.email, self.is_merchant = client_id, email, flow.is_merchant
+        super().__init__(Bill24Auth.of(locals()), timeout=timeout, session=session)
 
     init_transaction = driven(Bill24Auth.init_transaction)
     init_checkout = driven(Bill24Auth.init_checkout)
     init_khqr = driven(Bill24Auth.init_khqr)
     verify_transaction = driven(Bill24Auth.verify_transaction)
+
+
+def fixture_client(fake: Any, leeway: float, kind: type[_Client] | None = None) -> Any:
+    """The ``bill24_client`` fixture's client (``kind``: another client class with the
+    same constructors): the fake's default portal user."""
+    user = fake.user
+    made = (kind or Bill24Client).for_portal_user(  # type: ignore[union-attr]
+        fake.base_url, user.email, user.password, user.client_id, user.secret, leeway=leeway
+    )
+    return made

@@ -6,9 +6,6 @@ fake, token factory and client are imported on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any, Callable
-
 from ...extend import Option, VendorSpec, parse_bool, parse_url, per_vendor, register
 from .api import ACCESS_TTL, BASE_URL, HOSTS, REFRESH_TTL, SECRET
 
@@ -19,18 +16,6 @@ def _secret(value: object, name: str) -> str:
     from .tokens import check_hmac_secret
 
     return check_hmac_secret(value, what=name)
-
-
-def _client_of(module: str, name: str) -> Callable[[Any, float], Any]:
-    """Builds the fixture's client (``name`` from ``module``, sync or async) for the
-    fake's default user."""
-
-    def build(fake: Any, leeway: float) -> Any:
-        client_class = getattr(importlib.import_module(module, __name__), name)
-        user = fake.user
-        return client_class(fake.base_url, user.username, user.password, leeway=leeway)
-
-    return build
 
 
 SPEC = register(
@@ -51,8 +36,8 @@ SPEC = register(
                 "let mail/store take a JSON body too (the vendor documents multipart only)",
             ),
         ),
-        client=_client_of(".client", "BizMailClient"),
-        async_client=_client_of(".async_client", "AsyncBizMailClient"),
+        client=f"{__name__}.client:fixture_client",
+        async_client=f"{__name__}.async_client:fixture_client",
         hosts=HOSTS,
         port=8001,
         docs={

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ...client.asynchronous import AsyncClient
 from ...client.methods import awaited
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ...client.asynchronous import AsyncTimeout
     from ...client.flow import IssuedTokens
 
-__all__ = ["AsyncBizMailClient"]
+__all__ = ["AsyncBizMailClient", "fixture_client"]
 
 
 class AsyncBizMailClient(AsyncClient):
@@ -39,3 +39,9 @@ class AsyncBizMailClient(AsyncClient):
         self.username = username
 
     send_mail = awaited(BizMailAuth.send_mail)
+
+
+def fixture_client(fake: Any, leeway: float) -> AsyncBizMailClient:
+    """The ``bizmail_async_client`` fixture's client: the fake's default user."""
+    user = fake.user
+    return AsyncBizMailClient(fake.base_url, user.username, user.password, leeway=leeway)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ...client.flow import Answer, CallFlow, Flow, IssuedTokens
     from ...client.sync import Timeout
 
-__all__ = ["Attachment", "BizMailAuth", "BizMailClient"]
+__all__ = ["Attachment", "BizMailAuth", "BizMailClient", "fixture_client"]
 
 #: ``(filename, content)`` or ``(filename, content, content_type)``.
 Attachment = Union[tuple[str, bytes], tuple[str, bytes, str]]
@@ -178,3 +178,9 @@ class BizMailClient(SyncClient):
         self.username = username
 
     send_mail = driven(BizMailAuth.send_mail)
+
+
+def fixture_client(fake: Any, leeway: float) -> BizMailClient:
+    """The ``bizmail_client`` fixture's client: the fake's default user."""
+    user = fake.user
+    return BizMailClient(fake.base_url, user.username, user.password, leeway=leeway)

@@ -9,23 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...clock import timestamp
 from ...core.wire import Refusal, Reply
-from .api import (
-    ATTACHMENTS_LIMIT,
-    ATTACHMENTS_TOO_LARGE,
-    CREDENTIALS_REQUIRED,
-    FROM_LIMIT,
-    FROM_NAME_LIMIT,
-    INVALID_CREDENTIALS,
-    MAIL_BODY,
-    MAIL_STORED,
-    REFRESH_EXPIRED,
-    REFRESH_INVALID,
-    REFRESH_REQUIRED,
-    TOKEN_EXPIRED,
-    TOKEN_INVALID,
-    USER_NOT_FOUND,
-    VALIDATION_ERROR,
-)
+from . import api
 from .state import StoredMail
 
 if TYPE_CHECKING:
@@ -49,13 +33,15 @@ def mail_errors(form: Form) -> dict[str, str]:
     sender = form.text("from")
     if not sender:
         errors["from"] = "from is required"
-    elif len(sender) > FROM_LIMIT or not _EMAIL.fullmatch(sender):
-        errors["from"] = f"from must be a valid email address of at most {FROM_LIMIT} characters"
+    elif len(sender) > api.FROM_LIMIT or not _EMAIL.fullmatch(sender):
+        errors["from"] = (
+            f"from must be a valid email address of at most {api.FROM_LIMIT} characters"
+        )
     name = form.text("from_name")
     if not name:
         errors["from_name"] = "from_name is required"
-    elif len(name) > FROM_NAME_LIMIT:
-        errors["from_name"] = f"from_name must be at most {FROM_NAME_LIMIT} characters"
+    elif len(name) > api.FROM_NAME_LIMIT:
+        errors["from_name"] = f"from_name must be at most {api.FROM_NAME_LIMIT} characters"
     if not form.text("subject"):
         errors["subject"] = "subject is required"
     if not form.texts("to", "to[]"):
@@ -94,10 +80,10 @@ def token(fake: FakeBizMail, request: FakeRequest) -> Reply:
     username = form.text("username") if form else None
     password = form.text("password") if form else None
     if not username or not password:
-        raise failure(400, CREDENTIALS_REQUIRED)
+        raise failure(400, api.CREDENTIALS_REQUIRED)
     user = fake.users.get(username)
     if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):
-        raise failure(401, INVALID_CREDENTIALS)
+        raise failure(401, api.INVALID_CREDENTIALS)
     return fake.issue(user)
 
 
@@ -106,14 +92,16 @@ def refresh(fake: FakeBizMail, request: FakeRequest) -> Reply:
     form = request.form()
     presented = form.text("refresh_token") if form else None
     if not presented:
-        raise failure(400, REFRESH_REQUIRED)
-    claims = _claims(fake, presented, "refresh", expired=REFRESH_EXPIRED, invalid=REFRESH_INVALID)
+        raise failure(400, api.REFRESH_REQUIRED)
+    claims = _claims(
+        fake, presented, "refresh", expired=api.REFRESH_EXPIRED, invalid=api.REFRESH_INVALID
+    )
     why_not = fake.store.refusal(presented, single_use=fake.single_use_refresh, now=timestamp())
     if why_not is not None:
-        raise failure(401, REFRESH_INVALID)
+        raise failure(401, api.REFRESH_INVALID)
     user = fake.state.user_of(claims)
     if user is None:
-        raise failure(401, USER_NOT_FOUND)
+        raise failure(401, api.USER_NOT_FOUND)
     fake.store.spend(presented)
     return fake.issue(user, presented=presented)
 
@@ -122,12 +110,12 @@ def authenticate(fake: FakeBizMail, request: FakeRequest) -> dict[str, Any]:
     """The claims of the request's good bearer token; else the vendor's 401."""
     bearer = request.bearer()
     if bearer is None:
-        raise failure(401, TOKEN_INVALID, "invalid")
-    claims = _claims(fake, bearer, "access", expired=TOKEN_EXPIRED, invalid=TOKEN_INVALID)
+        raise failure(401, api.TOKEN_INVALID, "invalid")
+    claims = _claims(fake, bearer, "access", expired=api.TOKEN_EXPIRED, invalid=api.TOKEN_INVALID)
     if fake.store.is_expired(bearer):
-        raise failure(401, TOKEN_EXPIRED, "expired")
+        raise failure(401, api.TOKEN_EXPIRED, "expired")
     if fake.state.user_of(claims) is None:
-        raise failure(401, TOKEN_INVALID, "invalid")
+        raise failure(401, api.TOKEN_INVALID, "invalid")
     return claims
 
 
@@ -136,12 +124,12 @@ def store_mail(fake: FakeBizMail, request: FakeRequest) -> Reply:
     claims = authenticate(fake, request)
     form = request.form()
     if form is None or not (fake.accept_json_mail or request.is_form()):
-        raise failure(400, VALIDATION_ERROR, errors={"body": MAIL_BODY})
+        raise failure(400, api.VALIDATION_ERROR, errors={"body": api.MAIL_BODY})
     errors = mail_errors(form)
     if errors:
-        raise failure(400, VALIDATION_ERROR, errors=errors)
-    if sum(upload.size for upload in form.uploads) > ATTACHMENTS_LIMIT:
-        raise failure(400, ATTACHMENTS_TOO_LARGE)
+        raise failure(400, api.VALIDATION_ERROR, errors=errors)
+    if sum(upload.size for upload in form.uploads) > api.ATTACHMENTS_LIMIT:
+        raise failure(400, api.ATTACHMENTS_TOO_LARGE)
     mail_id = f"{int(timestamp()):x}{fake.state.next_mail_number():08x}"
     fields: dict[str, list[str]] = {}
     for name in form.values:
@@ -150,4 +138,4 @@ def store_mail(fake: FakeBizMail, request: FakeRequest) -> Reply:
             fields.setdefault(name[:-2] if name.endswith("[]") else name, []).extend(texts)
     username = str(claims["username"])
     fake.mails.append(StoredMail(mail_id, username, fields, list(form.uploads)))
-    return Reply(200, {"success": True, "message": MAIL_STORED, "data": {"id": mail_id}})
+    return Reply(200, {"success": True, "message": api.MAIL_STORED, "data": {"id": mail_id}})
