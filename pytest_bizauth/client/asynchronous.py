@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any, Union
 import httpx
 
 from .base import ClientBase
-from .flow import Answer, NeedToken, WithBearer, bearer_exchange
+from .flow import Answer, NeedToken, bearer_exchange, step
 from .reading import unanswered
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Generator
 
-    from .flow import AuthFlow, Cached, Flow, Send
+    from .flow import AuthFlow, Cached, Flow, Send, WithBearer
 
 __all__ = ["AsyncClient", "AsyncDriver", "AsyncTimeout"]
 
@@ -53,38 +53,28 @@ class AsyncDriver:
 
     async def token(self, rejected: Cached | None = None) -> Cached:
         """As :meth:`SyncDriver.token`, for tasks."""
-        usable = self._flow.usable() if rejected is None else None
-        if usable is not None:
-            return usable
+        fresh = self._flow.usable() if rejected is None else None
+        if fresh is not None:
+            return fresh
         async with self._lock():
-            usable = self._flow.usable(rejected)
-            if usable is None:
-                usable = await self.run(self._flow.renew())
-            return usable
+            return self._flow.usable(rejected) or await self.run(self._flow.renew())
 
     async def run(self, flow: Flow) -> Any:
         """Drive a flow to its end: make its requests, hand it token sets."""
-        result: Any = None
-        while True:
-            try:
-                effect = flow.send(result)
-            except StopIteration as done:
-                return done.value
+        ended, effect = step(flow, None)
+        while not ended:
             if isinstance(effect, NeedToken):
-                result = await self.token(effect.rejected)
+                ended, effect = step(flow, await self.token(effect.rejected))
             else:
-                result = await self.send(effect)
+                ended, effect = step(flow, await self.send(effect))
+        return effect
 
     async def advance(self, steps: Generator[Any, Any, None], result: Any) -> WithBearer | None:
         """Run a :func:`bearer_exchange` to its next request, or ``None`` at its end."""
-        try:
-            effect = steps.send(result)
-            while isinstance(effect, NeedToken):
-                effect = steps.send(await self.token(effect.rejected))
-        except StopIteration:
-            return None
-        assert isinstance(effect, WithBearer)
-        return effect
+        done, value = step(steps, result)
+        while isinstance(value, NeedToken) and not done:
+            done, value = step(steps, await self.token(value.rejected))
+        return None if done else value
 
     async def _http(self) -> httpx.AsyncClient:
         if self._given is not None:
@@ -111,12 +101,16 @@ class AsyncDriver:
                 follow_redirects=False,
                 **send.options(),
             )
-        except httpx.HTTPError as exc:
-            timed_out = isinstance(exc, httpx.TimeoutException)
-            vendor = self._flow.vendor
-            raise unanswered(vendor, self.timeout, send.path, exc, timed_out=timed_out) from None
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return Answer(response.status_code, headers, response.content)
+        except httpx.HTTPError as failure:
+            no_answer = unanswered(
+                self._flow.vendor,
+                self.timeout,
+                send.path,
+                failure,
+                timed_out=isinstance(failure, httpx.TimeoutException),
+            )
+            raise no_answer from None
+        return Answer.received(response.status_code, response.headers, response.content)
 
     async def aclose(self) -> None:
         own, self._own, self._own_loop = self._own, None, None
@@ -166,20 +160,21 @@ class AsyncClient(ClientBase):
     Tasks crossing expiry together cause one renewal. The ``httpx.AsyncClient`` it
     opens is its own: close it with :meth:`aclose` (or ``async with``)."""
 
+    _driver: AsyncDriver
+
     def __init__(
         self, flow: AuthFlow, *, timeout: AsyncTimeout, http_client: httpx.AsyncClient | None
     ) -> None:
-        self._driver: AsyncDriver
         super().__init__(flow, AsyncDriver(flow, timeout=timeout, http_client=http_client))
+
+    async def access_token(self) -> str:
+        """A valid access token: the cached one, or a fresh one (refreshed or logged in)."""
+        return self._flow.fresh() or (await self._driver.token()).access
 
     @property
     def auth(self) -> httpx.Auth:
         """An ``httpx.Auth`` giving any ``httpx.AsyncClient`` this client's bearer token."""
         return _AsyncBearerAuth(self._driver)  # made on demand: no cycle through the client
-
-    async def access_token(self) -> str:
-        """A valid access token: the cached one, or a fresh one (refreshed or logged in)."""
-        return self._flow.fresh() or (await self._driver.token()).access
 
     async def aclose(self) -> None:
         """Close the ``httpx.AsyncClient`` this client opened (not one it was given)."""

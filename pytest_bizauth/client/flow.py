@@ -35,6 +35,7 @@ __all__ = [
     "Send",
     "WithBearer",
     "bearer_exchange",
+    "step",
 ]
 
 
@@ -99,6 +100,11 @@ class Answer:
     headers: Mapping[str, str]
     content: bytes = field(repr=False)
 
+    @classmethod
+    def received(cls, status: int, headers: Mapping[str, str], content: bytes) -> Answer:
+        """An answer as an HTTP library holds it: header names in any case."""
+        return cls(status, {k.lower(): v for k, v in headers.items()}, content)
+
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "no Content-Type")
@@ -110,6 +116,15 @@ Effect = Union[Send, NeedToken]
 Flow = Generator[Effect, Any, Any]
 #: A resource call's flow: returns the provider's JSON answer.
 CallFlow = Generator[Effect, Any, "Mapping[str, Any]"]
+
+
+def step(flow: Generator[Any, Any, Any], result: Any) -> tuple[bool, Any]:
+    """Send ``result`` into a flow: ``(True, its return value)`` when it ends, else
+    ``(False, the next effect)``."""
+    try:
+        return False, flow.send(result)
+    except StopIteration as done:
+        return True, done.value
 
 
 def bearer_exchange() -> Generator[NeedToken | WithBearer, Any, None]:

@@ -11,13 +11,13 @@ import requests
 from requests.auth import AuthBase
 
 from .base import ClientBase
-from .flow import Answer, NeedToken, WithBearer, bearer_exchange, bearer_header
+from .flow import Answer, NeedToken, bearer_exchange, bearer_header, step
 from .reading import unanswered
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from .flow import AuthFlow, Cached, Flow, Send
+    from .flow import AuthFlow, Cached, Flow, Send, WithBearer
 
 __all__ = ["SyncClient", "SyncDriver", "Timeout"]
 
@@ -39,39 +39,28 @@ class SyncDriver:
     def token(self, rejected: Cached | None = None) -> Cached:
         """The cached token set, renewed under the lock if it is due, or (``rejected``)
         if no other thread renewed it since that one was refused."""
-        usable = self._flow.usable() if rejected is None else None
-        if usable is not None:
-            return usable
-        with self._lock:
-            usable = self._flow.usable(rejected)
-            if usable is None:
-                usable = self.run(self._flow.renew())
-            return usable
+        found = None if rejected is not None else self._flow.usable()
+        if found is None:
+            with self._lock:
+                found = self._flow.usable(rejected) or self.run(self._flow.renew())
+        return found
 
     def run(self, flow: Flow) -> Any:
         """Drive a flow to its end: make its requests, hand it token sets."""
-        result: Any = None
-        while True:
-            try:
-                effect = flow.send(result)
-            except StopIteration as done:
-                return done.value
-            result = (
-                self.token(effect.rejected)
-                if isinstance(effect, NeedToken)
-                else (self.send(effect))
+        done, value = step(flow, None)
+        while not done:
+            answer = (
+                self.token(value.rejected) if isinstance(value, NeedToken) else self.send(value)
             )
+            done, value = step(flow, answer)
+        return value
 
     def advance(self, steps: Generator[Any, Any, None], result: Any) -> WithBearer | None:
         """Run a :func:`bearer_exchange` to its next request, or ``None`` at its end."""
-        try:
-            effect = steps.send(result)
-            while isinstance(effect, NeedToken):
-                effect = steps.send(self.token(effect.rejected))
-        except StopIteration:
-            return None
-        assert isinstance(effect, WithBearer)
-        return effect
+        ended, effect = step(steps, result)
+        while not ended and isinstance(effect, NeedToken):
+            ended, effect = step(steps, self.token(effect.rejected))
+        return None if ended else effect
 
     def send(self, send: Send) -> Answer:
         url = self._flow.base_url + send.path
@@ -80,11 +69,11 @@ class SyncDriver:
                 send.method, url, timeout=self.timeout, allow_redirects=False, **send.options()
             )
         except requests.RequestException as exc:
-            timed_out = isinstance(exc, requests.Timeout)
-            vendor = self._flow.vendor
-            raise unanswered(vendor, self.timeout, send.path, exc, timed_out=timed_out) from None
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return Answer(response.status_code, headers, response.content)
+            late = isinstance(exc, requests.Timeout)
+            raise unanswered(
+                self._flow.vendor, self.timeout, send.path, exc, timed_out=late
+            ) from None
+        return Answer.received(response.status_code, response.headers, response.content)
 
 
 class _BearerAuth(AuthBase):
@@ -125,10 +114,11 @@ class SyncClient(ClientBase):
     expiry, refreshes once after a 401, and logs in again when the refresh token is
     refused. Thread-safe: any number of threads crossing expiry cause one renewal."""
 
+    _driver: SyncDriver
+
     def __init__(
         self, flow: AuthFlow, *, timeout: Timeout, session: requests.Session | None
     ) -> None:
-        self._driver: SyncDriver
         super().__init__(flow, SyncDriver(flow, timeout=timeout, session=session))
 
     @property

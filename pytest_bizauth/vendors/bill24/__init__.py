@@ -54,57 +54,58 @@ def _static_token(value: object, name: str) -> str:
     return value.strip()
 
 
+#: The options of this vendor, as the marker and the ini file take them.
+OPTIONS = (
+    Option("bill24_base_url", parse_url, BASE_URL, "where the Bill24 fake listens"),
+    Option("bill24_issuer", parse_text, ISSUER, "the issuer (iss claim) of Bill24 tokens"),
+    *per_vendor(
+        "bill24",
+        "Bill24",
+        access_ttl=ACCESS_TTL,
+        refresh_ttl=REFRESH_TTL,
+        refresh_ttl_note=", invented",
+    ),
+    Option(
+        "bill24_error_status",
+        parse_client_error,
+        401,
+        "the HTTP status (4xx) of Bill24's authorize errors (Bill24 documents none)",
+    ),
+    Option(
+        "bill24_schema_spelling",
+        parse_bool,
+        False,
+        "spell the authorize answer's field 'passwordNeverExprie', as Bill24's schema does "
+        "(its examples: 'passwordNeverExpire')",
+    ),
+    Option(
+        "bill24_product",
+        _product,
+        "checkout",
+        "the product whose schema init and verify check: checkout or khqr",
+    ),
+    Option(
+        "bill24_static_token",
+        _static_token,
+        None,
+        "a static API token init and verify also take as 'token: <value>'",
+    ),
+    Option(
+        "bill24_signing_key",
+        _pem_path,
+        None,
+        "a PEM file with the RSA key Bill24 tokens are signed with",
+    ),
+)
+
 SPEC = register(
     VendorSpec(
+        hosts=HOSTS,
+        port=8002,
         name="bill24",
         title="Bill24",
         fake="pytest_bizauth.vendors.bill24.fake:FakeBill24",
-        options=(
-            Option("bill24_base_url", parse_url, BASE_URL, "where the Bill24 fake listens"),
-            Option("bill24_issuer", parse_text, ISSUER, "the issuer (iss claim) of Bill24 tokens"),
-            *per_vendor(
-                "bill24",
-                "Bill24",
-                access_ttl=ACCESS_TTL,
-                refresh_ttl=REFRESH_TTL,
-                refresh_ttl_note=", invented",
-            ),
-            Option(
-                "bill24_error_status",
-                parse_client_error,
-                401,
-                "the HTTP status (4xx) of Bill24's authorize errors (Bill24 documents none)",
-            ),
-            Option(
-                "bill24_schema_spelling",
-                parse_bool,
-                False,
-                "spell the authorize answer's field 'passwordNeverExprie', as Bill24's schema does "
-                "(its examples: 'passwordNeverExpire')",
-            ),
-            Option(
-                "bill24_product",
-                _product,
-                "checkout",
-                "the product whose schema init and verify check: checkout or khqr",
-            ),
-            Option(
-                "bill24_static_token",
-                _static_token,
-                None,
-                "a static API token init and verify also take as 'token: <value>'",
-            ),
-            Option(
-                "bill24_signing_key",
-                _pem_path,
-                None,
-                "a PEM file with the RSA key Bill24 tokens are signed with",
-            ),
-        ),
-        client=f"{__name__}.client:fixture_client",
-        async_client=f"{__name__}.async_client:fixture_client",
-        hosts=HOSTS,
-        port=8002,
+        options=OPTIONS,
         docs={
             "mock": "A stateful Bill24 fake with a portal user at ``.user`` and a merchant "
             "at ``.merchant``.",
@@ -115,5 +116,7 @@ SPEC = register(
             "async_client": "An ``AsyncBill24Client`` pointed at the Bill24 fake as its "
             "default portal user; its httpx client is closed at teardown.",
         },
+        client=f"{__name__}.client:fixture_client",
+        async_client=f"{__name__}.async_client:fixture_client",
     )
 )

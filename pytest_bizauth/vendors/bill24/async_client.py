@@ -24,6 +24,11 @@ class AsyncBill24Client(Bill24Constructors, AsyncClient):
     sends on the ``httpx.AsyncClient`` it is given (``http_client``), or on one of its
     own, which :meth:`aclose` closes."""
 
+    init_transaction = awaited(Bill24Auth.init_transaction)
+    init_checkout = awaited(Bill24Auth.init_checkout)
+    init_khqr = awaited(Bill24Auth.init_khqr)
+    verify_transaction = awaited(Bill24Auth.verify_transaction)
+
     def __init__(
         self,
         base_url: str,
@@ -39,11 +44,6 @@ class AsyncBill24Client(Bill24Constructors, AsyncClient):
         leeway: float = 60,
     ) -> None:
         super().__init__(Bill24Auth.of(locals()), timeout=timeout, http_client=http_client)
-
-    verify_transaction = awaited(Bill24Auth.verify_transaction)
-    init_khqr = awaited(Bill24Auth.init_khqr)
-    init_checkout = awaited(Bill24Auth.init_checkout)
-    init_transaction = awaited(Bill24Auth.init_transaction)
 
 
 def fixture_client(fake: Any, leeway: float) -> AsyncBill24Client:

@@ -18,24 +18,25 @@ def _secret(value: object, name: str) -> str:
     return check_hmac_secret(value, what=name)
 
 
+#: The options of this vendor, as the marker and the ini file take them.
+OPTIONS = (
+    Option("bizmail_base_url", parse_url, BASE_URL, "where the BizMail fake listens"),
+    Option("bizmail_secret", _secret, SECRET, "the HS256 secret BizMail tokens are signed with"),
+    *per_vendor("bizmail", "BizMail", access_ttl=ACCESS_TTL, refresh_ttl=REFRESH_TTL),
+    Option(
+        "bizmail_accept_json_mail",
+        parse_bool,
+        False,
+        "let mail/store take a JSON body too (the vendor documents multipart only)",
+    ),
+)
+
 SPEC = register(
     VendorSpec(
         name="bizmail",
         title="BizMail",
         fake="pytest_bizauth.vendors.bizmail.fake:FakeBizMail",
-        options=(
-            Option("bizmail_base_url", parse_url, BASE_URL, "where the BizMail fake listens"),
-            Option(
-                "bizmail_secret", _secret, SECRET, "the HS256 secret BizMail tokens are signed with"
-            ),
-            *per_vendor("bizmail", "BizMail", access_ttl=ACCESS_TTL, refresh_ttl=REFRESH_TTL),
-            Option(
-                "bizmail_accept_json_mail",
-                parse_bool,
-                False,
-                "let mail/store take a JSON body too (the vendor documents multipart only)",
-            ),
-        ),
+        options=OPTIONS,
         client=f"{__name__}.client:fixture_client",
         async_client=f"{__name__}.async_client:fixture_client",
         hosts=HOSTS,

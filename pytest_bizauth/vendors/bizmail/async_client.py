@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ...client.asynchronous import AsyncClient
 from ...client.methods import awaited
+from . import client
 from .client import BizMailAuth
 
 if TYPE_CHECKING:
@@ -34,14 +35,14 @@ class AsyncBizMailClient(AsyncClient):
         on_token: Callable[[IssuedTokens], None] | None = None,
         leeway: float = 60,
     ) -> None:
-        flow = BizMailAuth(base_url, username, password, leeway=leeway, on_token=on_token)
-        super().__init__(flow, timeout=timeout, http_client=http_client)
+        auth = BizMailAuth(base_url, username, password, leeway=leeway, on_token=on_token)
+        super().__init__(auth, timeout=timeout, http_client=http_client)
         self.username = username
 
     send_mail = awaited(BizMailAuth.send_mail)
 
 
 def fixture_client(fake: Any, leeway: float) -> AsyncBizMailClient:
-    """The ``bizmail_async_client`` fixture's client: the fake's default user."""
-    user = fake.user
-    return AsyncBizMailClient(fake.base_url, user.username, user.password, leeway=leeway)
+    """The ``bizmail_async_client`` fixture's client, as the sync fixture's."""
+    made: AsyncBizMailClient = client.fixture_client(fake, leeway, AsyncBizMailClient)
+    return made

@@ -175,12 +175,16 @@ class BizMailClient(SyncClient):
     ) -> None:
         flow = BizMailAuth(base_url, username, password, leeway=leeway, on_token=on_token)
         super().__init__(flow, timeout=timeout, session=session)
-        self.username = username
+
+    @property
+    def username(self) -> str:
+        return str(self._flow.username)  # type: ignore[attr-defined]
 
     send_mail = driven(BizMailAuth.send_mail)
 
 
-def fixture_client(fake: Any, leeway: float) -> BizMailClient:
-    """The ``bizmail_client`` fixture's client: the fake's default user."""
+def fixture_client(fake: Any, leeway: float, kind: Callable[..., Any] | None = None) -> Any:
+    """The ``bizmail_client`` fixture's client (``kind``: another client class with the
+    same constructor): the fake's default user."""
     user = fake.user
-    return BizMailClient(fake.base_url, user.username, user.password, leeway=leeway)
+    return (kind or BizMailClient)(fake.base_url, user.username, user.password, leeway=leeway)
