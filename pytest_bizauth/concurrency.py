@@ -90,15 +90,7 @@ def race(
     running event loop, ``await race_tasks(...)`` instead.
     """
     if inspect.iscoroutinefunction(fn):
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-        else:
-            raise RuntimeError(
-                "race() of a coroutine function runs its own event loop; inside a running "
-                "loop, use: await race_tasks(fn, ...)"
-            )
+        _outside_a_loop()
         return asyncio.run(race_tasks(fn, threads=threads, clock=clock, past=past, timeout=timeout))
     _check(threads, clock, past)
     barrier = threading.Barrier(threads)
@@ -128,6 +120,18 @@ def race(
     if stuck:
         raise TimeoutError(f"{len(stuck)} racing thread(s) did not finish within {timeout} s")
     return RaceResult(threads, values, [exc for _, exc in sorted(errors, key=lambda e: e[0])])
+
+
+def _outside_a_loop() -> None:
+    """Refuse to start an event loop of our own inside a running one."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError(
+        "race() of a coroutine function runs its own event loop; inside a running "
+        "loop, use: await race_tasks(fn, ...)"
+    )
 
 
 async def race_tasks(

@@ -340,38 +340,44 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
     made: dict[str, Any] = {
         mock_name: _with_arguments(mock),
         f"{spec.name}_tokens": _with_arguments(tokens, mock_name),
+        **_client_fixtures(spec, mock_name),
     }
-    if spec.client is not None:
-
-        def client(**fixtures: Any) -> Any:
-            build = spec.client_builder()
-            assert build is not None
-            built = build(fixtures[mock_name], _settings(_item())["leeway"])
-            session = getattr(built, "session", None)
-            if session is not None:
-                # It talks to a fake only: no proxy or netrc settings to read from the
-                # environment, which costs more than the fake's answer.
-                session.trust_env = False
-            return built
-
-        made[f"{spec.name}_client"] = _with_arguments(client, mock_name)
-    if spec.async_client is not None:
-
-        def async_client(**fixtures: Any) -> Iterator[Any]:
-            _needs_httpx(f"{spec.name}_async_client")
-            build_async = spec.client_builder(asynchronous=True)
-            assert build_async is not None
-            built = build_async(fixtures[mock_name], _settings(_item())["leeway"])
-            yield built
-            built.close_outside_loop()
-
-        made[f"{spec.name}_async_client"] = _with_arguments(async_client, mock_name)
     fixtures = {}
     for name, fn in made.items():
         fn.__name__ = fn.__qualname__ = name
         fn.__doc__ = spec.docs.get(name[len(spec.name) + 1 :], "")
         fixtures[name] = pytest.fixture(name=name)(fn)
     return fixtures
+
+
+def _client_fixtures(spec: VendorSpec, mock_name: str) -> dict[str, Any]:
+    """``<name>_client`` and ``<name>_async_client``, for the clients the spec has."""
+
+    def client(**fixtures: Any) -> Any:
+        build = spec.client_builder()
+        assert build is not None
+        built = build(fixtures[mock_name], _settings(_item())["leeway"])
+        session = getattr(built, "session", None)
+        if session is not None:
+            # It talks to a fake only: no proxy or netrc settings to read from the
+            # environment, which costs more than the fake's answer.
+            session.trust_env = False
+        return built
+
+    def async_client(**fixtures: Any) -> Iterator[Any]:
+        _needs_httpx(f"{spec.name}_async_client")
+        build = spec.client_builder(asynchronous=True)
+        assert build is not None
+        built = build(fixtures[mock_name], _settings(_item())["leeway"])
+        yield built
+        built.close_outside_loop()
+
+    made = {}
+    if spec.client is not None:
+        made[f"{spec.name}_client"] = _with_arguments(client, mock_name)
+    if spec.async_client is not None:
+        made[f"{spec.name}_async_client"] = _with_arguments(async_client, mock_name)
+    return made
 
 
 def install_vendor(spec: VendorSpec, namespace: MutableMapping[str, Any]) -> None:

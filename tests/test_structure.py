@@ -15,7 +15,16 @@ from pathlib import Path
 import pytest_bizauth
 
 PACKAGE = Path(pytest_bizauth.__file__).parent
-SHARED = ["core", "transport", "client", "clock.py", "plugin.py", "_options.py", "_compat.py"]
+SHARED = [
+    "core",
+    "transport",
+    "client",
+    "clock.py",
+    "plugin.py",
+    "extend.py",
+    "_options.py",
+    "_compat.py",
+]
 DEPENDENCIES = {
     "cryptography",
     "freezegun",
@@ -69,6 +78,102 @@ def import_time_imports(name: str, path: Path) -> set[str]:
             found.add(source)
             found.update(f"{source}.{a.name}" for a in node.names)
     return {m for m in found if m in MODULES and m != name}
+
+
+def all_imports(name: str, path: Path) -> set[str]:
+    """The package's modules that ``name`` imports anywhere, inside functions too (not
+    those it imports only for type checking)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    pending = list(ast.parse(path.read_text()).body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            pending.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("pytest_bizauth"))
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1]
+            source = ".".join([*base, node.module] if node.module else base)
+            source = source if node.level else (node.module or "")
+            if source.startswith("pytest_bizauth"):
+                found.add(source)
+                found.update(f"{source}.{a.name}" for a in node.names)
+        pending.extend(ast.iter_child_nodes(node))
+    return {m for m in found if m in MODULES and m != name}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[str]:
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                cycles.append(" -> ".join([*trail[trail.index(nxt) :], nxt]))
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = 2
+
+    for name in graph:
+        if name not in state:
+            visit(name, [name])
+    return cycles
+
+
+def _parents(name: str) -> set[str]:
+    """A module's packages: importing it imports them, which is no cycle of its own."""
+    parts = name.split(".")
+    return {".".join(parts[:i]) for i in range(1, len(parts))}
+
+
+def test_no_import_cycle_even_inside_functions():
+    graph = {
+        name: {m for m in all_imports(name, path) if m not in _parents(name)}
+        for name, path in MODULES.items()
+    }
+    # The package's __init__ names everything lazily; the cycle test above covers it.
+    graph["pytest_bizauth"] = set()
+    assert _cycles(graph) == []
+
+
+def test_no_private_name_is_imported_across_modules():
+    offenders = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (
+                node.level or "pytest_bizauth" in (node.module or "")
+            ):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                if private:
+                    offenders.append(f"{name}: {private}")
+    assert offenders == []
+
+
+LIMITS = {"module": 400, "class": 250, "function": 50}
+
+
+def test_modules_classes_and_functions_stay_small():
+    too_big = []
+    for name, path in MODULES.items():
+        text = path.read_text()
+        if len(text.splitlines()) > LIMITS["module"]:
+            too_big.append(f"module {name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            kind = (
+                "class"
+                if isinstance(node, ast.ClassDef)
+                else "function"
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                else None
+            )
+            if kind is not None:
+                size = node.end_lineno - node.lineno + 1
+                if size > LIMITS[kind]:
+                    too_big.append(f"{kind} {name}.{node.name}: {size} lines")
+    assert too_big == []
 
 
 def test_shared_code_names_no_vendor():

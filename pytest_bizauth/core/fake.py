@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from .._redact import HIDDEN_FIELDS, TOKEN_FIELDS, redact, scrub
+from .._redact import redact, scrub
 from ..clock import now
 from ..errors import UsageTypeError
 from .calllog import CallLog, record_call
-from .faults import FaultBook, FaultTarget, phrase
+from .faults import FaultBook, FaultTarget
+from .hooks import VendorHooks
 from .routes import Route, RouteTable, declared_route
 from .tokens import TokenStore
 from .values import http_url
@@ -37,21 +38,9 @@ __all__ = ["FakeProvider"]
 _ROUTES: dict[type, tuple[Route, ...]] = {}
 
 
-class FakeProvider:
-    """The shared machinery of the fakes. Subclasses list their routes and rules."""
-
-    #: The vendor's name, as messages print it.
-    vendor: ClassVar[str] = "provider"
-    #: The keys of the vendor's JSON envelope (what ``error="missing_fields"`` keeps).
-    envelope_keys: ClassVar[frozenset[str]] = frozenset({"message"})
-    #: Body fields never shown in the call log, not even in part.
-    hidden_fields: ClassVar[frozenset[str]] = HIDDEN_FIELDS
-    #: Body fields and headers holding tokens: logged as a prefix and a digest.
-    token_fields: ClassVar[frozenset[str]] = TOKEN_FIELDS
-    #: Headers that may carry a bearer token.
-    bearer_headers: ClassVar[tuple[str, ...]] = ("authorization",)
-    #: The body field a refresh request presents its refresh token in.
-    refresh_token_field: ClassVar[str] = "refresh_token"
+class FakeProvider(VendorHooks):
+    """The shared machinery of the fakes. Subclasses list their routes and rules (see
+    :class:`VendorHooks` for what they provide)."""
 
     def __init__(
         self,
@@ -87,55 +76,6 @@ class FakeProvider:
         self.single_use_refresh = single_use_refresh
         #: A refresh answers a new refresh token; when off, the one it was given.
         self.rotate_refresh_tokens = rotate_refresh_tokens
-
-    # -- what subclasses provide ---------------------------------------------------------
-
-    @classmethod
-    def _route_table(cls) -> Iterable[Route]:
-        """The vendor's endpoints; their rules are the class's functions, called with the
-        fake and the request."""
-        raise NotImplementedError
-
-    def _error_body(self, route: Route, status: int) -> Any:
-        """The body a faulted call answers with (the vendor's documented one where known)."""
-        return {"message": phrase(status) or "Error"}
-
-    def _owner_of(self, account: Any) -> str:
-        """The token store's owner key for an account (the default one when ``None``)."""
-        raise NotImplementedError
-
-    def accounts(self) -> list[dict[str, Any]]:
-        """The accounts that can log in, with their credentials, as plain data (each
-        with its ``kind``)."""
-        raise NotImplementedError
-
-    def add_account(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        """Add an account from plain data (``kind`` and the fields :meth:`accounts`
-        lists); returns it as :meth:`accounts` lists it."""
-        raise NotImplementedError
-
-    def _use_key(self, key: Any) -> None:
-        """Sign from now on with ``key`` (a new one when ``None``)."""
-        raise NotImplementedError
-
-    def _authenticate(self, request: FakeRequest) -> dict[str, Any]:
-        """The claims of the request's good bearer token, as the vendor's protected
-        endpoints check it; else raise the vendor's :class:`~.wire.Refusal`."""
-        raise NotImplementedError
-
-    def _refresh_key(self, token: str) -> str:
-        """The form a refresh token is stored in (a vendor may compare them loosely)."""
-        return token
-
-    def _secrets(self) -> frozenset[str]:
-        """Every value this fake knows to be secret (passwords, client secrets), hidden
-        from the call log wherever it appears."""
-        return frozenset()
-
-    def expiry_of(self, token: str) -> float | None:
-        """When a refresh token this fake issued expires (epoch seconds), if the token
-        itself cannot tell; ``None`` when unknown."""
-        return self.store.expiry_of(self._refresh_key(token))
 
     # -- routes and answering ------------------------------------------------------------
 
