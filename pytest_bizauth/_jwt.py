@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from ._redact import mask
+from .errors import UsageTypeError, UsageValueError
 
 __all__ = ["expiry", "tampered", "unverified_claims", "verified"]
 
@@ -29,18 +30,20 @@ def _b64decode(segment: str) -> bytes:
 def unverified_claims(token: str) -> dict[str, Any]:
     """The claims of a JWT, without checking its signature."""
     if not isinstance(token, str):
-        raise TypeError(f"expected a JWT string, not {type(token).__name__}")
+        raise UsageTypeError(f"expected a JWT string, not {type(token).__name__}")
     parts = token.split(".")
     if len(parts) != 3:
-        raise ValueError(
+        raise UsageValueError(
             f"{mask(token)} is not a JWT: expected three dot-separated parts, found {len(parts)}"
         )
     try:
         claims = json.loads(_b64decode(parts[1]))
     except (binascii.Error, ValueError):
-        raise ValueError(f"{mask(token)} is not a JWT: its payload is not base64url JSON") from None
+        raise UsageValueError(
+            f"{mask(token)} is not a JWT: its payload is not base64url JSON"
+        ) from None
     if not isinstance(claims, dict):
-        raise ValueError(f"{mask(token)} is not a JWT: its payload is not a JSON object")
+        raise UsageValueError(f"{mask(token)} is not a JWT: its payload is not a JSON object")
     return claims
 
 
@@ -48,7 +51,7 @@ def expiry(token: str) -> int:
     """The ``exp`` claim of a JWT, in seconds since the epoch."""
     exp = unverified_claims(token).get("exp")
     if isinstance(exp, bool) or not isinstance(exp, (int, float)):
-        raise ValueError(f"the token {mask(token)} has no numeric 'exp' claim")
+        raise UsageValueError(f"the token {mask(token)} has no numeric 'exp' claim")
     return int(exp)
 
 
@@ -56,7 +59,7 @@ def tampered(token: str) -> str:
     """The same token with one character of its signature changed."""
     head, dot, signature = token.rpartition(".")
     if not dot or not signature:
-        raise ValueError(f"{mask(token)} is not a JWT: it has no signature to tamper with")
+        raise UsageValueError(f"{mask(token)} is not a JWT: it has no signature to tamper with")
     first = "B" if signature[0] == "A" else "A"
     return f"{head}.{first}{signature[1:]}"
 

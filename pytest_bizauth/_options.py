@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
+from .errors import UsageValueError
 from .extend import (
     MARKER,
     SHARED_PER_VENDOR,
@@ -164,13 +165,13 @@ def resolve(item: pytest.Item, config: pytest.Config) -> Settings:
     raw: dict[str, tuple[object, str]] = {}
     for marker in item.iter_markers(MARKER):
         if marker.args:
-            raise ValueError(
+            raise UsageValueError(
                 f"@pytest.mark.{MARKER}() takes keyword options only, e.g. "
                 f"@pytest.mark.{MARKER}(access_ttl=60); got positional {marker.args!r}"
             )
         for name, value in marker.kwargs.items():
             if name not in table:
-                raise ValueError(_unknown(name, table))
+                raise UsageValueError(_unknown(name, table))
             raw.setdefault(name, (value, f"@pytest.mark.{MARKER}({name}=...)"))
 
     def from_ini(option: Option) -> tuple[object, str]:

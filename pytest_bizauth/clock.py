@@ -20,6 +20,7 @@ from ._compat import (
 )
 from ._jwt import expiry
 from ._redact import mask
+from .errors import UsageTypeError, UsageValueError
 
 __all__ = ["DEFAULT_START", "Clock", "ClockConflictError", "now"]
 
@@ -81,29 +82,29 @@ def parse_instant(value: Instant, *, what: str = "instant") -> _dt.datetime:
         try:
             value = _fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(
+            raise UsageValueError(
                 f"{what} {value!r} is not an ISO 8601 date-time; "
                 "write it like '2025-01-01T00:00:00Z' or '2025-01-01T07:00:00+07:00'"
             ) from None
     elif not isinstance(value, _dt.datetime):
-        raise TypeError(
+        raise UsageTypeError(
             f"{what} must be a datetime or an ISO 8601 string, not {type(value).__name__}"
         )
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
+        raise UsageValueError(
             f"{what} {value.isoformat()!r} has no time zone; give an aware datetime "
             "(tzinfo=timezone.utc) or a string ending in 'Z' or '+HH:MM'"
         )
     try:
         return value.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"{what} {value.isoformat()!r} is out of range") from None
+        raise UsageValueError(f"{what} {value.isoformat()!r} is out of range") from None
 
 
 def check_start(instant: _dt.datetime, what: str) -> _dt.datetime:
     """A clock may start from 1970 to 8999: tokens minted then can still expire."""
     if not 1970 <= instant.year <= 8999:
-        raise ValueError(
+        raise UsageValueError(
             f"{what} {instant.isoformat()!r} is out of range: start the clock between "
             "1970-01-01 and 8999-12-31"
         )
@@ -114,7 +115,7 @@ def _seconds(value: Seconds, *, what: str) -> float:
     if isinstance(value, _dt.timedelta):
         return value.total_seconds()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(
+        raise UsageTypeError(
             f"{what} must be a number of seconds or a timedelta, not {type(value).__name__}"
         )
     return float(value)
@@ -345,7 +346,7 @@ class Clock:
             expires = source.expiry_of(token) if isinstance(token, str) else None
             if expires is not None:
                 return _dt.datetime.fromtimestamp(expires, UTC)
-        raise ValueError(
+        raise UsageValueError(
             f"cannot tell when {mask(token)} expires: it is not a JWT, not an ISO 8601 "
             "instant, and no fake in this test issued it"
         )
@@ -354,7 +355,7 @@ class Clock:
         """Move to ``by`` seconds after the token's expiry (a token is expired from ``exp`` on)."""
         step = _seconds(by, what="travel_past()'s by")
         if step < 0:
-            raise ValueError(
+            raise UsageValueError(
                 "travel_past()'s by must be 0 or more seconds; use travel_to_just_before()"
             )
         return self.move_to(self.expiry_of(token) + _dt.timedelta(seconds=step))
@@ -365,7 +366,7 @@ class Clock:
         """Move to ``seconds`` before the token's expiry: it is still valid, barely."""
         step = _seconds(seconds, what="travel_to_just_before()'s seconds")
         if step <= 0:
-            raise ValueError(
+            raise UsageValueError(
                 "travel_to_just_before()'s seconds must be more than 0; use travel_past()"
             )
         return self.move_to(self.expiry_of(token) - _dt.timedelta(seconds=step))
@@ -377,7 +378,7 @@ class Clock:
         token: ``leeway`` seconds before its expiry."""
         window = _seconds(leeway, what="travel_into_refresh_window()'s leeway")
         if window < 0:
-            raise ValueError("travel_into_refresh_window()'s leeway must be 0 or more seconds")
+            raise UsageValueError("travel_into_refresh_window()'s leeway must be 0 or more seconds")
         return self.move_to(self.expiry_of(token) - _dt.timedelta(seconds=window))
 
     def __repr__(self) -> str:

@@ -10,6 +10,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar, Union
 
+from .errors import UsageValueError
+
 if TYPE_CHECKING:
     import datetime as _dt
     from collections.abc import Awaitable
@@ -65,10 +67,10 @@ def _call_deep(fn: Callable[[], Any], depth: int) -> Any:
 
 def _check(threads: object, clock: Clock | None, past: object) -> None:
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 2:
-        raise ValueError(f"threads must be a whole number, 2 or more, not {threads!r}")
+        raise UsageValueError(f"threads must be a whole number, 2 or more, not {threads!r}")
     if past is not None:
         if clock is None:
-            raise ValueError("race(past=...) needs the clock: pass clock=bizauth_clock")
+            raise UsageValueError("race(past=...) needs the clock: pass clock=bizauth_clock")
         clock.travel_past(past)  # type: ignore[arg-type]
 
 

@@ -7,6 +7,7 @@ import math
 from typing import Union
 
 from ..clock import Instant, parse_instant, timestamp
+from ..errors import UsageTypeError, UsageValueError
 
 __all__ = ["IssuedAt", "epoch", "http_url", "positive_seconds"]
 
@@ -28,9 +29,9 @@ def positive_seconds(value: object, *, what: str) -> int:
         or not math.isfinite(value)
         or value != int(value)
     ):
-        raise TypeError(f"{what} must be a whole number of seconds, not {value!r}")
+        raise UsageTypeError(f"{what} must be a whole number of seconds, not {value!r}")
     if not 0 < value <= MAX_SECONDS:
-        raise ValueError(
+        raise UsageValueError(
             f"{what} must be more than 0 seconds and at most {MAX_SECONDS} (a hundred "
             f"years), not {value!r}"
         )
@@ -42,7 +43,7 @@ def epoch(value: IssuedAt | None) -> int:
     if value is None:
         return int(timestamp())
     if isinstance(value, bool):
-        raise TypeError("issued_at must be a datetime, an ISO 8601 string or epoch seconds")
+        raise UsageTypeError("issued_at must be a datetime, an ISO 8601 string or epoch seconds")
     if isinstance(value, (int, float)):
         return int(value)
     return int(parse_instant(value, what="issued_at").timestamp())
@@ -53,7 +54,7 @@ def http_url(value: object, *, what: str) -> str:
     from urllib.parse import urlsplit
 
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise ValueError(
+        raise UsageValueError(
             f"{what} must be an http(s) URL such as https://api.example.com, not {value!r}"
         )
     try:
@@ -61,7 +62,7 @@ def http_url(value: object, *, what: str) -> str:
     except ValueError:
         host = None
     if not host or any(c.isspace() for c in value):
-        raise ValueError(
+        raise UsageValueError(
             f"{what} must be an http(s) URL with a host, such as "
             f"https://api.example.com, not {value!r}"
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from .._redact import redact
+from ..errors import UsageTypeError
 
 if TYPE_CHECKING:
     import datetime as _dt
@@ -187,7 +188,7 @@ class FakeRequest:
         elif hasattr(body, "__iter__"):  # a chunked body: an iterable of chunks
             raw = b"".join(c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body)
         else:
-            raise TypeError(
+            raise UsageTypeError(
                 f"a request body must be bytes, str or an iterable of chunks, "
                 f"not {type(body).__name__}"
             )

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from ..core.faults import phrase
 from ..core.wire import FakeRequest, NetworkError
+from ..errors import UsageTypeError, UsageValueError
 from .base import NoAnswer, no_endpoint, outcome_of
 
 if TYPE_CHECKING:
@@ -258,7 +259,7 @@ class LoopbackServer:
     def url_for(self, fake: FakeProvider) -> str:
         """``http://127.0.0.1:<port>``, serving ``fake`` until the test ends."""
         if not hasattr(fake, "handle"):
-            raise TypeError(
+            raise UsageTypeError(
                 f"url_for() takes a fake (such as bizauth's *_mock fixtures give), "
                 f"not {type(fake).__name__}"
             )
@@ -273,7 +274,7 @@ class LoopbackServer:
     @hold.setter
     def hold(self, seconds: float) -> None:
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
-            raise ValueError(f"hold must be a number of seconds above 0, not {seconds!r}")
+            raise UsageValueError(f"hold must be a number of seconds above 0, not {seconds!r}")
         self._pool.hold = float(seconds)
 
     def mount(self, fake: FakeProvider) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ...errors import UsageValueError
 from ...extend import (
     Option,
     VendorSpec,
@@ -32,12 +33,14 @@ def _pem_path(value: object, name: str) -> SigningKey:
     from .keys import load_signing_key
 
     if not isinstance(value, (str, Path)) or not Path(value).is_file():
-        raise ValueError(f"{name} must be the path of a PEM file with an RSA key, not {value!r}")
+        raise UsageValueError(
+            f"{name} must be the path of a PEM file with an RSA key, not {value!r}"
+        )
     try:
         return load_signing_key(str(Path(value).resolve()))
     except (TypeError, ValueError) as exc:
         problem = str(exc).split(", not <")[0]  # no object reprs in the message
-        raise ValueError(
+        raise UsageValueError(
             f"{name} must name a PEM file with an RSA private key: {problem}"
         ) from None
 
@@ -50,7 +53,9 @@ def _product(value: object, name: str) -> str:
 
 def _static_token(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{name} must be a non-empty string (the token, as your code sends it)")
+        raise UsageValueError(
+            f"{name} must be a non-empty string (the token, as your code sends it)"
+        )
     return value.strip()
 
 

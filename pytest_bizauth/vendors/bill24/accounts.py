@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from ...errors import UsageValueError
+
 __all__ = ["DEFAULT_MERCHANT", "DEFAULT_USER", "Bill24Merchant", "Bill24User"]
 
 
@@ -14,9 +16,9 @@ def _uuid_for(kind: str, name: str) -> str:
 
 def _check_credentials(what: str, client_id: str, secret: str) -> None:
     if not isinstance(client_id, str) or not client_id:
-        raise ValueError(f"{what} needs a non-empty client_id")
+        raise UsageValueError(f"{what} needs a non-empty client_id")
     if not isinstance(secret, str) or not secret:
-        raise ValueError(f"{what} needs a non-empty client secret")
+        raise UsageValueError(f"{what} needs a non-empty client secret")
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,9 @@ class Bill24User:
         role: str = "*",
     ) -> Bill24User:
         if not isinstance(email, str) or not email:
-            raise ValueError("a Bill24 user needs a non-empty email")
+            raise UsageValueError("a Bill24 user needs a non-empty email")
         if not isinstance(password, str) or not password:
-            raise ValueError(f"the Bill24 user {email!r} needs a non-empty password")
+            raise UsageValueError(f"the Bill24 user {email!r} needs a non-empty password")
         _check_credentials(f"the Bill24 user {email!r}", client_id, secret)
         user_id = _uuid_for("user", email) if user_id is None else str(uuid.UUID(str(user_id)))
         username = email.split("@")[0] if username is None else username
@@ -80,7 +82,7 @@ class Bill24Merchant:
             try:
                 token = str(uuid.UUID(str(token)))
             except ValueError:
-                raise ValueError("a Bill24 merchant token must be a UUID") from None
+                raise UsageValueError("a Bill24 merchant token must be a UUID") from None
         if merchant_id is None:
             merchant_id = _uuid_for("merchant", token)
         return cls(token, client_id, secret, merchant_id)

@@ -12,6 +12,8 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from ...errors import UsageTypeError, UsageValueError
+
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
@@ -34,7 +36,9 @@ class SigningKey:
         from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
         if not isinstance(private_key, RSAPrivateKey):
-            raise TypeError(f"a Bill24 signing key must be an RSA private key, not {private_key!r}")
+            raise UsageTypeError(
+                f"a Bill24 signing key must be an RSA private key, not {private_key!r}"
+            )
         self.private_key = private_key
         public_der = private_key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -58,7 +62,7 @@ class SigningKey:
         try:
             key = load_pem_private_key(data, password=password)
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"could not load the PEM private key: {exc}") from None
+            raise UsageValueError(f"could not load the PEM private key: {exc}") from None
         return cls(key)  # type: ignore[arg-type]
 
     @property

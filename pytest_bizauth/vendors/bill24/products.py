@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ...errors import UsageValueError
+
 __all__ = ["PRODUCTS", "Product", "missing_field", "product_named"]
 
 
@@ -93,5 +95,5 @@ def product_named(value: object, name: str = "product") -> Product:
     found = PRODUCTS.get(value.strip().lower()) if isinstance(value, str) else None
     if found is None:
         choices = " or ".join(repr(p) for p in PRODUCTS)
-        raise ValueError(f"{name} must be {choices}, not {value!r}")
+        raise UsageValueError(f"{name} must be {choices}, not {value!r}")
     return found

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..._jwt import expiry, tampered, verified
 from ...clock import parse_instant, timestamp
 from ...core.values import IssuedAt, epoch, positive_seconds
+from ...errors import UsageTypeError
 from .accounts import DEFAULT_MERCHANT, DEFAULT_USER, Bill24Merchant
 from .api import ACCESS_TTL, ISSUER
 
@@ -87,7 +88,7 @@ class Bill24Tokens:
         from .keys import SigningKey
 
         if not isinstance(key, SigningKey):
-            raise TypeError(f"expected a SigningKey, not {type(key).__name__}")
+            raise UsageTypeError(f"expected a SigningKey, not {type(key).__name__}")
         self._key = key
 
     def __repr__(self) -> str:

@@ -7,6 +7,8 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
+from ...errors import UsageValueError
+
 __all__ = ["DEFAULT_USER", "BizMailUser"]
 
 _USER_ID = re.compile(r"[0-9a-f]{24}")
@@ -45,13 +47,13 @@ class BizMailUser:
         """An account whose ids, when not given, are derived from the username (stable
         from run to run, so tokens minted at a frozen instant are too)."""
         if not isinstance(username, str) or not username:
-            raise ValueError("a BizMail user needs a non-empty username")
+            raise UsageValueError("a BizMail user needs a non-empty username")
         if not isinstance(password, str) or not password:
-            raise ValueError(f"the BizMail user {username!r} needs a non-empty password")
+            raise UsageValueError(f"the BizMail user {username!r} needs a non-empty password")
         if user_id is None:
             user_id = _object_id(username)
         elif not isinstance(user_id, str) or not _USER_ID.fullmatch(user_id):
-            raise ValueError(
+            raise UsageValueError(
                 f"user_id {user_id!r} is not a BizMail user id: "
                 "it must be 24 lower-case hexadecimal characters"
             )
@@ -62,7 +64,7 @@ class BizMailUser:
             try:
                 domain_uuid = str(uuid.UUID(str(domain_uuid)))
             except ValueError:
-                raise ValueError(f"domain_uuid {domain_uuid!r} is not a UUID") from None
+                raise UsageValueError(f"domain_uuid {domain_uuid!r} is not a UUID") from None
         return cls(username=username, password=password, user_id=user_id, domain_uuid=domain_uuid)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..._jwt import tampered, unverified_claims, verified
 from ...clock import timestamp
 from ...core.values import IssuedAt, epoch, positive_seconds
+from ...errors import UsageTypeError, UsageValueError
 from .accounts import DEFAULT_USER, BizMailUser
 from .api import ACCESS_TTL, REFRESH_TTL, SECRET
 
@@ -23,9 +24,9 @@ _TOKEN_TYPES = ("access", "refresh")
 
 def check_hmac_secret(secret: object, *, what: str = "secret") -> str:
     if not isinstance(secret, str):
-        raise TypeError(f"the {what} must be a string, not {type(secret).__name__}")
+        raise UsageTypeError(f"the {what} must be a string, not {type(secret).__name__}")
     if len(secret.encode()) < _MIN_SECRET_BYTES:
-        raise ValueError(
+        raise UsageValueError(
             f"the {what} must be at least {_MIN_SECRET_BYTES} bytes long for HS256 "
             f"(it has {len(secret.encode())}); pyjwt warns about shorter keys"
         )
@@ -91,7 +92,7 @@ class BizMailTokens:
     ) -> dict[str, Any]:
         """The claims a token of ``token_type`` ("access" or "refresh") would carry."""
         if token_type not in _TOKEN_TYPES:
-            raise ValueError(f"token_type must be 'access' or 'refresh', not {token_type!r}")
+            raise UsageValueError(f"token_type must be 'access' or 'refresh', not {token_type!r}")
         who = user or self.user
         iat = epoch(issued_at)
         if lifetime is None:
