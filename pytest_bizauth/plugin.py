@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
-from . import vendors as _vendors  # noqa: F401  (registers the built-in vendors)
+from . import vendors  # noqa: F401  (registers the built-in vendors)
+from ._messages import teardown_check
 from ._options import (
     CONFIGURATION_URL,
     MARKER,
@@ -137,12 +138,7 @@ def _verify(fake: FakeProvider, settings: Settings) -> None:
             retries=settings["check_retries"],
         )
     except AssertionError as exc:
-        raise AssertionError(
-            f"{exc}\n\n(pytest-bizauth checks this at teardown; switch a check off for one "
-            f"test with @pytest.mark.{MARKER}(check_unmatched=False), check_faults=False or "
-            f"check_retries=False, or for the project with the ini options "
-            f"{MARKER}_check_unmatched, {MARKER}_check_faults or {MARKER}_check_retries)"
-        ) from None
+        raise AssertionError(teardown_check(str(exc), MARKER)) from None
 
 
 def _responses_mock(node: pytest.Item) -> tuple[SharedRequestsMock, bool]:

@@ -14,6 +14,7 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from .._messages import unfired_faults, unmatched_requests, unretried_expiry
 from .._redact import redact, scrub
 from ..clock import now
 from ..errors import UsageTypeError
@@ -275,9 +276,7 @@ class FakeProvider(VendorHooks):
         problems = problems_of(self, unmatched=unmatched, unused_faults=unused_faults)
         if retries:
             problems[:0] = [
-                f"{call.method} {call.endpoint} refused an expired token at "
-                f"{call.at.strftime('%Y-%m-%dT%H:%M:%SZ')}, and the code under test "
-                "never renewed the token and tried again"
+                unretried_expiry(call.method, call.endpoint, f"{call.at:%Y-%m-%dT%H:%M:%SZ}")
                 for call in self._log.unretried_expiries()
             ]
         if problems:
@@ -292,18 +291,8 @@ def problems_of(fake: FakeProvider, *, unmatched: bool, unused_faults: bool) -> 
     faults."""
     problems = []
     if unmatched and fake.unmatched:
-        listed = "\n".join(f"  - {r}" for r in fake.unmatched)
-        routes = "\n".join(f"  - {r}" for r in fake.routes)
-        problems.append(
-            f"{len(fake.unmatched)} request(s) to the {fake.vendor} fake at "
-            f"{fake.base_url} matched no endpoint:\n{listed}\nIt serves:\n{routes}"
-        )
+        problems.append(unmatched_requests(fake.vendor, fake.base_url, fake.unmatched, fake.routes))
     pending = fake.pending_faults
     if unused_faults and pending:
-        listed = "\n".join(f"  - {k}: {', '.join(v)}" for k, v in pending.items())
-        problems.append(
-            f"fault(s) injected into the {fake.vendor} fake never fired:\n{listed}\n"
-            "The code under test never reached that endpoint; remove the fault, or call "
-            "clear_faults() when not firing is expected"
-        )
+        problems.append(unfired_faults(fake.vendor, pending))
     return problems

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, Union
 from urllib.parse import urlsplit
 
+from .._messages import injected_fault, refused_connection
+from .._messages import no_endpoint as endpoint_missing
 from ..core.wire import FakeRequest, NetworkError
 
 if TYPE_CHECKING:
@@ -69,16 +71,12 @@ def served_by(base_url: str, url: str) -> bool:
 
 def no_endpoint(fake: Any, method: str, path: str) -> str:
     """That a fake serves no such endpoint, and the endpoints it does serve."""
-    routes = "\n".join(f"- {r}" for r in fake.routes)
-    return f"the {fake.vendor} fake has no endpoint {method} {path}.\nIt serves:\n{routes}"
+    return endpoint_missing(fake.vendor, method, path, fake.routes)
 
 
 def unserved(fake: FakeProvider, method: str, path: str) -> str:
     """Why a request to a fake's host got no answer in-process: a refused connection."""
-    return (
-        f"Connection refused by pytest-bizauth at {fake.base_url}: "
-        f"{no_endpoint(fake, method, path)}"
-    )
+    return refused_connection(fake.base_url, no_endpoint(fake, method, path))
 
 
 @dataclass(frozen=True)
@@ -108,8 +106,7 @@ def outcome_of(fake: FakeProvider, request: FakeRequest) -> Outcome:
         why = unserved(fake, request.method, request.path)
         return NoAnswer(NetworkError.CONNECTION, why, unserved=True)
     if reply.fault is not None:
-        where = f"{request.method} {request.path}"
-        why = f"{_INJECTED[reply.fault]} (injected by pytest-bizauth into {where})"
+        why = injected_fault(_INJECTED[reply.fault], request.method, request.path)
         return NoAnswer(reply.fault, why)
     return reply
 

@@ -13,6 +13,8 @@ import sys
 import threading
 from typing import Any, Callable
 
+from .._messages import guarded_host, loopback_hint
+
 __all__ = ["Guard", "GuardedHostError"]
 
 _lock = threading.Lock()
@@ -104,21 +106,8 @@ class Guard:
         vendor = self.hosts[host]
         library, how_in_process = _library()
         fixture = self._hint(vendor)
-        if how_in_process is not None:
-            how = how_in_process
-        else:
-            how = (
-                f"pytest-bizauth cannot reach into {library} in-process: send it to the "
-                f"loopback server instead, with the one-line change "
-                f"base_url = bizauth_server.url_for({fixture})"
-            )
-        return GuardedHostError(
-            socket.EAI_NONAME,
-            f"pytest-bizauth stopped a connection to {host}, the real {vendor} host, while "
-            f"the {vendor} fake is active. {how}. For a deliberate live test, switch the "
-            "guard off with @pytest.mark.bizauth(guard=False) or the ini option "
-            "bizauth_guard = false.",
-        )
+        how = how_in_process if how_in_process is not None else loopback_hint(library, fixture)
+        return GuardedHostError(socket.EAI_NONAME, guarded_host(host, vendor, how))
 
 
 def _guarded(name: str) -> Callable[..., Any]:
