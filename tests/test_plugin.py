@@ -331,8 +331,8 @@ def test_product_static_token_and_json_mail_options(pytester):
         import pytest
         import requests
 
-        KHQR = {"identity_code": "I-1", "purpose_of_transaction": "13", "currency": "USD",
-                "amount": 5}
+        KHQR = {"identity_code": "I-1", "currency": "USD", "amount": 5, "channel_code": "1",
+                "purpose_of_transaction": "13"}
 
         @pytest.mark.bizauth(bill24_static_token="khqr-static-1")
         def test_khqr_with_a_static_token(bill24_mock, bizmail_mock):

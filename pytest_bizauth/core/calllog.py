@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .._redact import mask
 from ..clock import now
-from ..errors import UsageValueError
+from .values import check_times
 from .wire import Call
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .routes import Route
     from .wire import EventKind, FakeRequest, Reply
 
-__all__ = ["CallIndex", "CallLog", "record_call"]
+__all__ = ["CallIndex", "CallLog", "LogVerbs", "record_call"]
 
 
 class CallIndex:
@@ -106,12 +106,7 @@ class CallLog:
 
     def assert_count(self, kind: EventKind, verb: str, times: int | None) -> None:
         __tracebackhide__ = True
-        if times is not None and (
-            isinstance(times, bool) or not isinstance(times, int) or times < 0
-        ):
-            raise UsageValueError(
-                f"times must be a whole number, 0 or more, or None, not {times!r}"
-            )
+        check_times(times)
         count = self._indexed().successes[kind]
         if (times is None and count >= 1) or count == times:
             return
@@ -191,3 +186,62 @@ def record_call(
         injected=reply.injected,
         note=reply.note,
     )
+
+
+class LogVerbs:
+    """A fake's verbs on its call log: what tests read and assert."""
+
+    _log: CallLog
+
+    def route(self, endpoint: str) -> Route:
+        raise NotImplementedError
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every call the fake answered, in order, secrets redacted."""
+        return self._log.calls
+
+    @property
+    def unmatched(self) -> list[str]:
+        """Requests to the fake's host that matched no endpoint, as ``"METHOD /path"``."""
+        return self._log.unmatched
+
+    def calls_to(self, endpoint: str) -> list[Call]:
+        """The calls made to one endpoint (by short name or path)."""
+        route = self.route(endpoint)
+        return self._log.to(route.method, route.path)
+
+    def format_calls(self) -> str:
+        """The call log, one numbered line a call, for assertion messages."""
+        return self._log.format()
+
+    def assert_logged_in(self, times: int | None = None) -> None:
+        """Successful logins: ``times`` exactly, or at least one when ``None``."""
+        __tracebackhide__ = True
+        self._log.assert_count("login", "logged in", times)
+
+    def assert_refreshed(self, times: int | None = None) -> None:
+        """Successful refreshes: ``times`` exactly, or at least one when ``None``."""
+        __tracebackhide__ = True
+        self._log.assert_count("refresh", "refreshed", times)
+
+    def assert_not_refreshed(self) -> None:
+        """No refresh succeeded."""
+        __tracebackhide__ = True
+        self._log.assert_count("refresh", "refreshed", 0)
+
+    @property
+    def auth_events(self) -> list[str]:
+        """The calls in order, as auth events a test can compare with a list:
+        ``["login", "resource", "resource 401", "refresh", "resource"]``."""
+        return self._log.events()
+
+    def assert_bearer_used(self, token: str) -> None:
+        """Some call to a protected endpoint carried this access token."""
+        __tracebackhide__ = True
+        self._log.assert_bearer_used(token)
+
+    def assert_last_refresh_used(self, refresh_token: str) -> None:
+        """The most recent refresh call presented this refresh token."""
+        __tracebackhide__ = True
+        self._log.assert_last_refresh_used(refresh_token)

@@ -18,12 +18,13 @@ from .._messages import unfired_faults, unmatched_requests, unretried_expiry
 from .._redact import redact, scrub
 from ..clock import now
 from ..errors import UsageTypeError
-from .calllog import CallLog, record_call
+from .calllog import CallLog, LogVerbs, record_call
 from .faults import FaultBook, FaultTarget
 from .hooks import VendorHooks
 from .routes import Route, RouteTable, declared_route
 from .tokens import TokenStore
 from .values import http_url
+from .webhooks import WebhookSender, WebhookVerbs
 from .wire import Refusal, Reply
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
     from .faults import Step
     from .routes import Handler, Rule
-    from .wire import Call, FakeRequest
+    from .wire import FakeRequest
 
 __all__ = ["FakeProvider"]
 
@@ -39,7 +40,7 @@ __all__ = ["FakeProvider"]
 _ROUTES: dict[type, tuple[Route, ...]] = {}
 
 
-class FakeProvider(VendorHooks):
+class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
     """The shared machinery of the fakes. Subclasses list their routes and rules (see
     :class:`VendorHooks` for what they provide)."""
 
@@ -65,6 +66,7 @@ class FakeProvider(VendorHooks):
         self._routes = RouteTable(routes, self.vendor)
         self._faults = FaultBook()
         self._log = CallLog(self.vendor, self.bearer_headers, self.refresh_token_field)
+        self._webhooks = WebhookSender(self.vendor)
         self._skews: deque[float] = deque()
         self.store = TokenStore()
         for name, flag in (
@@ -215,65 +217,15 @@ class FakeProvider(VendorHooks):
         skew = self._skews.popleft() if self._skews else 0.0
         return now() + _dt.timedelta(seconds=skew)
 
-    # -- call log and assertions ---------------------------------------------------------
-
-    @property
-    def calls(self) -> list[Call]:
-        """Every call the fake answered, in order, secrets redacted."""
-        return self._log.calls
-
-    @property
-    def unmatched(self) -> list[str]:
-        """Requests to the fake's host that matched no endpoint, as ``"METHOD /path"``."""
-        return self._log.unmatched
-
-    def calls_to(self, endpoint: str) -> list[Call]:
-        """The calls made to one endpoint (by short name or path)."""
-        route = self.route(endpoint)
-        return self._log.to(route.method, route.path)
-
-    def format_calls(self) -> str:
-        """The call log, one numbered line a call, for assertion messages."""
-        return self._log.format()
-
-    def assert_logged_in(self, times: int | None = None) -> None:
-        """Successful logins: ``times`` exactly, or at least one when ``None``."""
-        __tracebackhide__ = True
-        self._log.assert_count("login", "logged in", times)
-
-    def assert_refreshed(self, times: int | None = None) -> None:
-        """Successful refreshes: ``times`` exactly, or at least one when ``None``."""
-        __tracebackhide__ = True
-        self._log.assert_count("refresh", "refreshed", times)
-
-    def assert_not_refreshed(self) -> None:
-        """No refresh succeeded."""
-        __tracebackhide__ = True
-        self._log.assert_count("refresh", "refreshed", 0)
-
-    @property
-    def auth_events(self) -> list[str]:
-        """The calls in order, as auth events a test can compare with a list:
-        ``["login", "resource", "resource 401", "refresh", "resource"]``."""
-        return self._log.events()
-
-    def assert_bearer_used(self, token: str) -> None:
-        """Some call to a protected endpoint carried this access token."""
-        __tracebackhide__ = True
-        self._log.assert_bearer_used(token)
-
-    def assert_last_refresh_used(self, refresh_token: str) -> None:
-        """The most recent refresh call presented this refresh token."""
-        __tracebackhide__ = True
-        self._log.assert_last_refresh_used(refresh_token)
-
     def verify(
         self, *, unmatched: bool = True, unused_faults: bool = True, retries: bool = False
     ) -> None:
         """Raise ``AssertionError`` if a request matched no route, an injected fault never
-        fired, or (with ``retries``) a resource refused an expired token and the code
-        under test never renewed it and tried again. The fixtures call this at teardown."""
+        fired, a webhook was not accepted (unless failures are allowed), or (with
+        ``retries``) a resource refused an expired token and the code under test never
+        renewed it and tried again. The fixtures call this at teardown."""
         problems = problems_of(self, unmatched=unmatched, unused_faults=unused_faults)
+        problems += self._webhooks.problems()
         if retries:
             problems[:0] = [
                 unretried_expiry(call.method, call.endpoint, f"{call.at:%Y-%m-%dT%H:%M:%SZ}")

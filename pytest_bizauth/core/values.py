@@ -9,7 +9,7 @@ from typing import Union
 from ..clock import Instant, parse_instant, timestamp
 from ..errors import UsageTypeError, UsageValueError
 
-__all__ = ["IssuedAt", "epoch", "http_url", "positive_seconds"]
+__all__ = ["IssuedAt", "check_times", "epoch", "http_url", "positive_seconds"]
 
 IssuedAt = Union[Instant, int, float]
 
@@ -67,3 +67,9 @@ def http_url(value: object, *, what: str) -> str:
             f"https://api.example.com, not {value!r}"
         )
     return value.rstrip("/")
+
+
+def check_times(times: object) -> None:
+    """An assertion's ``times``: a whole number, 0 or more, or ``None`` (at least once)."""
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 0):
+        raise UsageValueError(f"times must be a whole number, 0 or more, or None, not {times!r}")

@@ -12,6 +12,7 @@ __all__ = [
     "HOSTS",
     "INIT_PATH",
     "ISSUER",
+    "MERCHANT_ISSUER",
     "JWKS_PATH",
     "MERCHANT_PATH",
     "PORTAL_PATH",
@@ -26,7 +27,10 @@ HOSTS = ("merchantapi.bill24.io", "merchantapi-demo.bill24.io", "merchantapi-sta
 ACCESS_TTL = 21_600
 #: Invented: Bill24 does not say how long its opaque refresh tokens live.
 REFRESH_TTL = 30 * 86_400
+#: The issuer of portal users' tokens (``/security/authorize``: the seed's token).
 ISSUER = "http://dc.oone.bz:40011"
+#: The issuer of merchants' tokens (``/merchantsecurity/authorize``: a 2025 token).
+MERCHANT_ISSUER = "http://192.168.197.18:23030"
 
 PORTAL_PATH = "/security/authorize"
 MERCHANT_PATH = "/merchantsecurity/authorize"
@@ -52,6 +56,22 @@ REFRESH_INVALID = "Invalid refresh token"
 REFRESH_EXPIRED = "Refresh token expired"
 NOT_FOUND = ("Transaction not found", "រកមិនឃើញប្រតិបត្តិការ")
 INVALID_TOKEN_HEADERS = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+#: Headers of the webhook request (the KHQR webhook page's header table).
+WEBHOOK_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/json",
+    "Success": "success",
+}
+
+
+def expired_headers(expired_at: str) -> dict[str, str]:
+    """An expired bearer's challenge, as ASP.NET Core's JWT bearer handler words it."""
+    return {
+        "WWW-Authenticate": (
+            f'Bearer error="invalid_token", error_description="The token expired at '
+            f"'{expired_at}'\""
+        )
+    }
 
 
 def envelope(code: Any, message: str, message_kh: str, data: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from ...core.fake import FakeProvider
 from ...core.routes import Route
 from ...core.settings import settings_of
 from ...core.values import positive_seconds
+from ...core.webhooks import WebhookSender
 from ...errors import UsageTypeError, UsageValueError
 from . import payments, rules
 from .accounts import DEFAULT_MERCHANT, DEFAULT_USER, Bill24Merchant, Bill24User
@@ -23,12 +24,14 @@ from .api import (
     INIT_PATH,
     ISSUER,
     JWKS_PATH,
+    MERCHANT_ISSUER,
     MERCHANT_PATH,
     PORTAL_PATH,
     REFRESH_TTL,
     VERIFY_PATH,
     envelope,
 )
+from .payments import PaymentVerbs
 from .products import product_named
 from .state import Bill24State, Subject, Transaction
 from .tokens import Bill24Tokens, expire_time
@@ -63,7 +66,10 @@ class Bill24Settings:
 
     base_url: str = BASE_URL
     signing_key: SigningKey | None = None
+    #: The issuer of portal users' tokens (``/security/authorize``).
     issuer: str = ISSUER
+    #: The issuer of merchants' tokens (``/merchantsecurity/authorize``).
+    merchant_issuer: str = MERCHANT_ISSUER
     access_ttl: int = ACCESS_TTL
     refresh_ttl: int = REFRESH_TTL
     single_use_refresh: bool = False
@@ -78,6 +84,17 @@ class Bill24Settings:
     static_token: str | None = None
     user: Bill24User = DEFAULT_USER
     merchant: Bill24Merchant = DEFAULT_MERCHANT
+    #: Seconds past ``exp`` a bearer token is still taken (inferred: ASP.NET Core's
+    #: default is 300; 0 keeps tests strict).
+    bearer_clock_skew: int = 0
+    #: How the ``bill24_client`` fixture logs in: ``portal`` or ``merchant``.
+    login: str = "portal"
+    #: Where payment webhooks go from the start (a URL).
+    webhook_url: str | None = None
+    #: A webhook the merchant did not accept does not fail the test at teardown.
+    allow_failed_webhooks: bool = False
+    #: Invented: times a refused webhook is sent again (the pages say nothing).
+    webhook_retries: int = 0
 
 
 def _checked(chosen: Bill24Settings) -> Bill24Settings:
@@ -88,10 +105,19 @@ def _checked(chosen: Bill24Settings) -> Bill24Settings:
     if token is not None and (not isinstance(token, str) or not token):
         raise UsageValueError("static_token must be a non-empty string, or None for none")
     positive_seconds(chosen.refresh_ttl, what="refresh_ttl")
+    skew = chosen.bearer_clock_skew
+    if isinstance(skew, bool) or not isinstance(skew, int) or skew < 0:
+        raise UsageValueError(f"bearer_clock_skew must be whole seconds, 0 or more, not {skew!r}")
+    if chosen.login not in LOGINS:
+        raise UsageValueError(f"login must be one of {', '.join(LOGINS)}, not {chosen.login!r}")
     return chosen
 
 
-class FakeBill24(FakeProvider):
+#: How the ``bill24_client`` fixture may log in.
+LOGINS = ("portal", "merchant")
+
+
+class FakeBill24(PaymentVerbs, FakeProvider):
     """A stateful fake of Bill24's merchant API: both authorize variants, the protected
     transaction endpoints, and IdentityServer's discovery document and JWKS. Pass a
     :class:`Bill24Settings`, or its fields as keywords."""
@@ -101,6 +127,7 @@ class FakeBill24(FakeProvider):
     token_fields = FakeProvider.token_fields | {"refreshtoken"}
     bearer_headers = ("authorization", "token")
     refresh_token_field = "refreshToken"
+    webhook_events = ("payment",)
 
     def __init__(self, settings: Bill24Settings | None = None, /, **options: Any) -> None:
         chosen: Bill24Settings = _checked(settings_of(Bill24Settings, settings, options))
@@ -109,6 +136,7 @@ class FakeBill24(FakeProvider):
         self.tokens = Bill24Tokens(
             chosen.signing_key,
             issuer=chosen.issuer,
+            merchant_issuer=chosen.merchant_issuer,
             user=chosen.user,
             merchant=chosen.merchant,
             access_ttl=chosen.access_ttl,
@@ -121,6 +149,15 @@ class FakeBill24(FakeProvider):
         #: A static API token ``init`` and ``verify`` also take as ``token: <value>``.
         self.static_token = chosen.static_token
         self.state = Bill24State(chosen.user, chosen.merchant)
+        #: Seconds past ``exp`` a bearer token is still taken.
+        self.bearer_clock_skew = chosen.bearer_clock_skew
+        self._webhooks = WebhookSender(
+            self.vendor,
+            retries=chosen.webhook_retries,
+            allow_failures=chosen.allow_failed_webhooks,
+        )
+        if chosen.webhook_url is not None:
+            self.deliver_webhooks_to(chosen.webhook_url)
 
     # -- state ---------------------------------------------------------------------------
 

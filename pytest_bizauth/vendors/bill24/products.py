@@ -16,11 +16,15 @@ __all__ = ["PRODUCTS", "Product", "missing_field", "product_named"]
 
 @dataclass(frozen=True)
 class Product:
-    """One product's schema: the fields ``init`` requires, and what ``verify`` needs:
-    every field of ``verify_all``, or one of ``verify_any``."""
+    """One product's schema: the fields ``init`` requires (in its field table's order),
+    those of them the vendor's own example sends as ``""`` (present, so not missing),
+    and what ``verify`` needs: every field of ``verify_all``, or one of ``verify_any``.
+    Absent or ``null`` is missing; so is a blank string, except where an example sends
+    one."""
 
     name: str
     init_required: tuple[str, ...]
+    may_be_empty: frozenset[str] = frozenset()
     verify_all: tuple[str, ...] = ()
     verify_any: tuple[str, ...] = ()
     #: ``init`` requires customers, each with an amount.
@@ -29,7 +33,7 @@ class Product:
     def missing_in_init(self, body: dict[str, Any]) -> str | None:
         """The first required field ``init`` lacks (in the schema's order), or ``None``."""
         for name in self.init_required:
-            if _absent(body.get(name)):
+            if self._absent(name, body):
                 return name
         if self.customers:
             return _missing_in_customers(body.get("customers"))
@@ -39,12 +43,18 @@ class Product:
         """What ``verify`` lacks, or ``None``: the first absent field of ``verify_all``,
         or, when none of ``verify_any`` is given, the alternatives."""
         for name in self.verify_all:
-            if _absent(body.get(name)):
+            if self._absent(name, body):
                 return name
-        if self.verify_any and all(_absent(body.get(name)) for name in self.verify_any):
+        if self.verify_any and all(self._absent(name, body) for name in self.verify_any):
             *first, last = self.verify_any
             return f"{'], ['.join(first)}] or [{last}"
         return None
+
+    def _absent(self, name: str, body: dict[str, Any]) -> bool:
+        value = body.get(name)
+        if value is None:
+            return True
+        return isinstance(value, str) and not value.strip() and name not in self.may_be_empty
 
 
 def _absent(value: object) -> bool:
@@ -65,7 +75,8 @@ def missing_field(field: str) -> str:
     return f"Please provide [{field}]."
 
 
-#: Checkout and Deeplink (business-docs.bill24.io, api-5411398).
+#: Checkout and Deeplink (business-docs.bill24.io, api-5411398): its example sends
+#: ``"cancel_url": ""`` and ``"channel_code": ""``.
 CHECKOUT = Product(
     "checkout",
     init_required=(
@@ -76,13 +87,15 @@ CHECKOUT = Product(
         "redirect_url",
         "channel_code",
     ),
+    may_be_empty=frozenset({"cancel_url", "channel_code"}),
     verify_any=("tran_id", "identity_code", "bank_ref"),
     customers=True,
 )
-#: KHQR (business-docs.bill24.io, transaction-initiation).
+#: KHQR (business-docs.bill24.io, transaction-initiation-13886310e0 and
+#: transaction-verification-13886311e0), in its field table's order.
 KHQR = Product(
     "khqr",
-    init_required=("identity_code", "purpose_of_transaction", "currency", "amount"),
+    init_required=("identity_code", "currency", "amount", "channel_code", "purpose_of_transaction"),
     verify_all=("identity_code", "purpose_of_transaction"),
 )
 PRODUCTS = {product.name: product for product in (CHECKOUT, KHQR)}

@@ -3,6 +3,7 @@ behaviour is reproduced; what is invented is listed on the docs' fidelity page."
 
 from __future__ import annotations
 
+import datetime as _dt
 import hmac
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from .api import (
     REFRESH_EXPIRED,
     REFRESH_INVALID,
     envelope,
+    expired_headers,
 )
 from .products import missing_field
 from .tokens import APIS, ICT, MERCHANT_APIS
@@ -181,7 +183,7 @@ def authorize_portal(fake: FakeBill24, request: FakeRequest) -> Reply:
     is_user = isinstance(subject, Bill24User)
     spelling = "passwordNeverExprie" if fake.schema_spelling else "passwordNeverExpire"
     body: dict[str, Any] = {
-        **issued.wire(fake.tokens.issuer),
+        **issued.wire(fake.tokens.issuer_of(subject)),
         "userId": subject.user_id if isinstance(subject, Bill24User) else subject.merchant_id,
         "email": subject.email if isinstance(subject, Bill24User) else "",
         "fullname": subject.fullname if isinstance(subject, Bill24User) else "API Integration",
@@ -197,7 +199,8 @@ def authorize_portal(fake: FakeBill24, request: FakeRequest) -> Reply:
 def authorize_merchant(fake: FakeBill24, request: FakeRequest) -> Reply:
     """``POST /merchantsecurity/authorize``: a merchant's enveloped answer."""
     issued = _authorized(fake, request, merchant_route=True)
-    return Reply(200, {"code": 200, "message": "", "data": issued.wire(fake.tokens.issuer)})
+    data = issued.wire(fake.tokens.issuer_of(issued.subject))
+    return Reply(200, {"code": 200, "message": "", "data": data})
 
 
 def authenticate(fake: FakeBill24, request: FakeRequest) -> dict[str, Any]:
@@ -219,11 +222,21 @@ def authenticate(fake: FakeBill24, request: FakeRequest) -> dict[str, Any]:
     instant = timestamp()
     if instant < claims.get("nbf", 0):
         raise unauthorized("invalid")
-    if instant >= claims.get("exp", 0) or fake.store.is_expired(token):
-        raise unauthorized("expired")
+    exp = claims.get("exp", 0)
+    if instant >= exp + fake.bearer_clock_skew or fake.store.is_expired(token):
+        raise Refusal(401, None, expired_headers(_invariant_time(exp)), note="expired")
     if claims.get("sub") not in fake.state.subjects:
         raise unauthorized("invalid")
     return claims
+
+
+def _invariant_time(epoch: float) -> str:
+    """A UTC instant as .NET's invariant culture writes it: ``MM/dd/yyyy HH:mm:ss``."""
+    try:
+        when = _dt.datetime.fromtimestamp(epoch, _dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return str(epoch)
+    return when.strftime("%m/%d/%Y %H:%M:%S")
 
 
 def _static_claims(fake: FakeBill24, request: FakeRequest) -> dict[str, Any] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 from ..._redact import hide
@@ -36,8 +36,8 @@ class Transaction:
     bank_name: str = ""
     bank_ref: str = ""
     fee_amount: float = 0
+    service_type: str = ""
     paid_date: str = ""
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def identity_code(self) -> str:

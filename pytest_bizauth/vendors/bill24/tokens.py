@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ from ...clock import parse_instant, timestamp
 from ...core.values import IssuedAt, epoch, positive_seconds
 from ...errors import UsageTypeError
 from .accounts import DEFAULT_MERCHANT, DEFAULT_USER, Bill24Merchant
-from .api import ACCESS_TTL, ISSUER
+from .api import ACCESS_TTL, ISSUER, MERCHANT_ISSUER
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -32,9 +33,12 @@ ICT = _dt.timezone(_dt.timedelta(hours=7))
 
 
 def expire_time(instant: _dt.datetime) -> str:
-    """``tokenExpireTime`` as Bill24 writes it: +07:00, seven fractional digits."""
+    """``tokenExpireTime`` as Bill24 writes it: +07:00, seven fractional digits (.NET's
+    ticks). The clock has microseconds; the seventh digit, a tenth of one, is made from
+    the instant, so the same instant always writes the same text."""
     local = instant.astimezone(ICT)
-    return f"{local.strftime('%Y-%m-%dT%H:%M:%S')}.{local.microsecond:06d}0+07:00"
+    tick = int(hashlib.sha256(local.isoformat().encode()).hexdigest(), 16) % 10
+    return f"{local.strftime('%Y-%m-%dT%H:%M:%S')}.{local.microsecond:06d}{tick}+07:00"
 
 
 def parse_expire_time(text: str) -> _dt.datetime:
@@ -64,12 +68,15 @@ class Bill24Tokens:
         key: SigningKey | None = None,
         *,
         issuer: str = ISSUER,
+        merchant_issuer: str = MERCHANT_ISSUER,
         user: Bill24User | None = None,
         merchant: Bill24Merchant | None = None,
         access_ttl: int = ACCESS_TTL,
     ) -> None:
         self._key = key
+        #: The issuer of portal users' tokens, and of merchants'.
         self.issuer = issuer
+        self.merchant_issuer = merchant_issuer
         self.user = user or DEFAULT_USER
         self.merchant = merchant or DEFAULT_MERCHANT
         self.access_ttl = positive_seconds(access_ttl, what="access_ttl")
@@ -92,7 +99,14 @@ class Bill24Tokens:
         self._key = key
 
     def __repr__(self) -> str:
-        return f"Bill24Tokens(issuer={self.issuer!r}, access_ttl={self.access_ttl})"
+        return (
+            f"Bill24Tokens(issuer={self.issuer!r}, merchant_issuer={self.merchant_issuer!r}, "
+            f"access_ttl={self.access_ttl})"
+        )
+
+    def issuer_of(self, subject: Bill24User | Bill24Merchant | None = None) -> str:
+        """The issuer of a subject's tokens: each authorize route has its own."""
+        return self.merchant_issuer if isinstance(subject, Bill24Merchant) else self.issuer
 
     def claims(
         self,
@@ -107,11 +121,12 @@ class Bill24Tokens:
         iat = epoch(issued_at)
         life = self.access_ttl if lifetime is None else positive_seconds(lifetime, what="lifetime")
         apis = MERCHANT_APIS if isinstance(who, Bill24Merchant) else APIS
+        issuer = self.issuer_of(who)
         claims: dict[str, Any] = {
             "nbf": iat,
             "exp": iat + life,
-            "iss": self.issuer,
-            "aud": [*apis, f"{self.issuer}/resources"],
+            "iss": issuer,
+            "aud": [*apis, f"{issuer}/resources"],
             "client_id": who.client_id,
         }
         if isinstance(who, Bill24Merchant):
