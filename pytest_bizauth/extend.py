@@ -40,6 +40,7 @@ __all__ = [
     "VendorSpec",
     "parse_bool",
     "parse_client_error",
+    "parse_count",
     "parse_instant",
     "parse_leeway",
     "parse_seconds",
@@ -248,6 +249,15 @@ def parse_instant(value: object, name: str) -> _dt.datetime:
     from .clock import check_start, parse_instant
 
     return check_start(parse_instant(value, what=name), name)  # type: ignore[arg-type]
+
+
+def parse_count(value: object, name: str) -> int:
+    """A whole number, 0 or more (seconds, retries)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UsageValueError(f"{name} must be a whole number, 0 or more, not {value!r}")
+    return value
 
 
 def parse_url(value: object, name: str) -> str:

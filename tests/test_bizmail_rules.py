@@ -353,6 +353,25 @@ def test_missing_mail_fields_are_a_validation_400(fake, missing):
     assert missing in reply.body["errors"]
 
 
+@pytest.mark.parametrize(("length", "status"), [(255, 200), (256, 400)])
+def test_from_name_is_at_most_255_characters(fake, length, status):
+    fields = {**MAIL, "from_name": "n" * length}
+    reply = store(fake, login(fake).body["access_token"], fields)
+    assert reply.status == status
+    if status == 400:
+        assert reply.body["errors"] == {"from_name": "from_name must be at most 255 characters"}
+
+
+def test_the_refresh_pages_500_is_served_by_a_fault(fake):
+    refresh_token = login(fake).body["refresh_token"]
+    fake.fail_next("refresh", 500)
+    reply = fake.handle(json_request("/api/1.0/auth/refresh", {"refresh_token": refresh_token}))
+    assert (reply.status, reply.body) == (
+        500,
+        {"success": False, "message": "Internal server error"},
+    )
+
+
 @pytest.mark.parametrize(
     "sender",
     ["not-an-email", "a@b", "a b@example.com", "a@@example.com", "x" * 244 + "@example.com"],

@@ -14,12 +14,13 @@ from ...extend import (
     VendorSpec,
     parse_bool,
     parse_client_error,
+    parse_count,
     parse_text,
     parse_url,
     per_vendor,
     register,
 )
-from .api import ACCESS_TTL, BASE_URL, HOSTS, ISSUER, REFRESH_TTL
+from .api import ACCESS_TTL, BASE_URL, HOSTS, ISSUER, MERCHANT_ISSUER, REFRESH_TTL
 
 if TYPE_CHECKING:
     from .keys import SigningKey
@@ -51,6 +52,12 @@ def _product(value: object, name: str) -> str:
     return product_named(value, name).name
 
 
+def _login(value: object, name: str) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in ("portal", "merchant"):
+        raise UsageValueError(f"{name} must be 'portal' or 'merchant', not {value!r}")
+    return value.strip().lower()
+
+
 def _static_token(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise UsageValueError(
@@ -62,7 +69,50 @@ def _static_token(value: object, name: str) -> str:
 #: The options of this vendor, as the marker and the ini file take them.
 OPTIONS = (
     Option("bill24_base_url", parse_url, BASE_URL, "where the Bill24 fake listens"),
-    Option("bill24_issuer", parse_text, ISSUER, "the issuer (iss claim) of Bill24 tokens"),
+    Option(
+        "bill24_issuer",
+        parse_text,
+        ISSUER,
+        "the issuer (iss claim) of portal users' tokens (/security/authorize)",
+    ),
+    Option(
+        "bill24_merchant_issuer",
+        parse_text,
+        MERCHANT_ISSUER,
+        "the issuer (iss claim) of merchants' tokens (/merchantsecurity/authorize)",
+    ),
+    Option(
+        "bill24_login",
+        _login,
+        "portal",
+        "how the bill24_client fixtures log in: portal (/security/authorize, the default) "
+        "or merchant (/merchantsecurity/authorize)",
+    ),
+    Option(
+        "bill24_bearer_clock_skew",
+        parse_count,
+        0,
+        "seconds past exp a bearer token is still taken (inferred: ASP.NET Core's default "
+        "is 300; 0 keeps tests strict)",
+    ),
+    Option(
+        "bill24_webhook_url",
+        parse_url,
+        None,
+        "where the Bill24 fake sends payment webhooks (a URL)",
+    ),
+    Option(
+        "bill24_allow_failed_webhooks",
+        parse_bool,
+        False,
+        "a webhook the merchant did not accept does not fail the test at teardown",
+    ),
+    Option(
+        "bill24_webhook_retries",
+        parse_count,
+        0,
+        "times a refused webhook is sent again (invented: Bill24 documents no retries)",
+    ),
     *per_vendor(
         "bill24",
         "Bill24",

@@ -321,9 +321,15 @@ class Bill24Client(Bill24Constructors, SyncClient):
 
 def fixture_client(fake: Any, leeway: float, kind: type[_Client] | None = None) -> Any:
     """The ``bill24_client`` fixture's client (``kind``: another client class with the
-    same constructors): the fake's default portal user."""
+    same constructors): the fake's default portal user, or its default merchant when
+    the fake's ``login`` setting says ``merchant``."""
+    made_by: Any = kind or Bill24Client
+    if getattr(fake.settings, "login", "portal") == "merchant":
+        shop = fake.merchant
+        return made_by.for_merchant(
+            fake.base_url, shop.token, shop.client_id, shop.secret, leeway=leeway
+        )
     user = fake.user
-    made = (kind or Bill24Client).for_portal_user(  # type: ignore[union-attr]
+    return made_by.for_portal_user(
         fake.base_url, user.email, user.password, user.client_id, user.secret, leeway=leeway
     )
-    return made
