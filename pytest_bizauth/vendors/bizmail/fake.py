@@ -10,8 +10,9 @@ from ...core.accounts import account_data, account_fields
 from ...core.fake import FakeProvider
 from ...core.routes import Route
 from ...core.settings import settings_of
+from ...core.webhooks import WebhookSender
 from ...core.wire import Reply
-from ...errors import UsageTypeError
+from ...errors import UnknownNameError, UsageTypeError, UsageValueError
 from . import rules
 from .accounts import DEFAULT_USER, BizMailUser
 from .api import (
@@ -24,12 +25,14 @@ from .api import (
     SECRET,
     TOKEN_PATH,
 )
+from .events import EVENTS, event_body
 from .state import BizMailState, StoredMail
 from .tokens import BizMailTokens
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    from ...core.webhooks import Delivery
     from ...core.wire import Call, FakeRequest
 
 __all__ = ["BizMailSettings", "FakeBizMail", "StoredMail"]
@@ -51,6 +54,17 @@ class BizMailSettings:
     #: ``mail/store`` takes a JSON body as well as multipart and urlencoded ones.
     accept_json_mail: bool = False
     user: BizMailUser = DEFAULT_USER
+    #: Where every delivery event goes from the start (a URL).
+    webhook_url: str | None = None
+    #: A webhook the receiver did not accept does not fail the test at teardown.
+    allow_failed_webhooks: bool = False
+    #: Invented: times a refused webhook is sent again (the page says nothing).
+    webhook_retries: int = 0
+    #: The bounce event's name: ``bounced`` (the page's event table) or ``bounce`` (its
+    #: example).
+    bounce_event: str = "bounced"
+    #: ``time`` in seconds (the page's example) or ``ms`` (its field table).
+    webhook_time: str = "s"
 
 
 class FakeBizMail(FakeProvider):
@@ -63,6 +77,7 @@ class FakeBizMail(FakeProvider):
 
     vendor = "BizMail"
     envelope_keys = frozenset({"success", "message"})
+    webhook_events = EVENTS
 
     def __init__(self, settings: BizMailSettings | None = None, /, **options: Any) -> None:
         chosen: BizMailSettings = settings_of(BizMailSettings, settings, options)
@@ -81,6 +96,19 @@ class FakeBizMail(FakeProvider):
         #: ``mail/store`` takes a JSON body as well as multipart and urlencoded ones.
         self.accept_json_mail = chosen.accept_json_mail
         self.state = BizMailState(chosen.user)
+        if chosen.bounce_event not in ("bounced", "bounce"):
+            raise UsageValueError(
+                f"bounce_event must be 'bounced' or 'bounce', not {chosen.bounce_event!r}"
+            )
+        if chosen.webhook_time not in ("s", "ms"):
+            raise UsageValueError(f"webhook_time must be 's' or 'ms', not {chosen.webhook_time!r}")
+        self._webhooks = WebhookSender(
+            self.vendor,
+            retries=chosen.webhook_retries,
+            allow_failures=chosen.allow_failed_webhooks,
+        )
+        if chosen.webhook_url is not None:
+            self.deliver_webhooks_to(chosen.webhook_url)
 
     # -- state ---------------------------------------------------------------------------
 
@@ -115,6 +143,43 @@ class FakeBizMail(FakeProvider):
         """Delete an account: it can no longer log in, its refresh tokens answer
         "User not found" and its access tokens "Missing or invalid token"."""
         self.state.remove_user(username)
+
+    def mail(self, message_id: str) -> StoredMail:
+        """A stored mail by its ``message_id`` (``<uuid>@bizfly.vn``)."""
+        found = next((m for m in reversed(self.mails) if m.id == message_id), None)
+        if found is None:
+            raise UnknownNameError(f"the BizMail fake stored no mail {message_id!r}")
+        return found
+
+    def deliver(
+        self,
+        message_id: str,
+        event: str = "delivered",
+        *,
+        recipient: str | None = None,
+        response: str | None = None,
+        category: str = "hard_bounce",
+    ) -> list[Delivery]:
+        """What happened to a stored mail at the receiving end: ``delivered``,
+        ``bounced`` or ``dropped``, sent as the documented webhook to the target set for
+        that event (:meth:`deliver_webhooks_to`), once for each of the mail's recipients
+        (``to``, ``cc``, ``bcc``) or only for ``recipient``. Returns the deliveries."""
+        mail = self.mail(message_id)
+        recipients = [recipient] if recipient else mail.recipients
+        settings = self.settings
+        made = []
+        for address in recipients:
+            body = event_body(
+                mail,
+                event,
+                address,
+                response=response,
+                category=category,
+                bounce_name=settings.bounce_event,
+                time_unit=settings.webhook_time,
+            )
+            made += self._webhooks.send(event, body, WEBHOOK_HEADERS, _accepted)
+        return made
 
     def accounts(self) -> list[dict[str, Any]]:
         return self.state.accounts()
@@ -204,3 +269,12 @@ class FakeBizMail(FakeProvider):
             f"FakeBizMail(base_url={self.base_url!r}, users={sorted(self.users)!r}, "
             f"calls={len(self.calls)})"
         )
+
+
+#: What the vendor sends its webhooks with.
+WEBHOOK_HEADERS = {"Content-Type": "application/json"}
+
+
+def _accepted(status: int, answer: Any) -> bool:
+    """Invented: the page documents no answer; any 2xx takes the event."""
+    return 200 <= status < 300

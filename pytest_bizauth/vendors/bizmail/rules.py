@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ...clock import timestamp
 from ...core.wire import Refusal, Reply
 from . import api
+from .events import message_id
 from .state import StoredMail
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def store_mail(fake: FakeBizMail, request: FakeRequest) -> Reply:
         raise failure(400, api.VALIDATION_ERROR, errors=errors)
     if sum(upload.size for upload in form.uploads) > api.ATTACHMENTS_LIMIT:
         raise failure(400, api.ATTACHMENTS_TOO_LARGE)
-    mail_id = f"{int(timestamp()):x}{fake.state.next_mail_number():08x}"
+    mail_id = message_id(fake.state.next_mail_number())
     fields: dict[str, list[str]] = {}
     for name in form.values:
         texts = form.texts(name)

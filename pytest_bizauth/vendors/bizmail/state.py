@@ -29,6 +29,11 @@ class StoredMail:
     def __getitem__(self, name: str) -> str:
         return self.fields[name][0]
 
+    @property
+    def recipients(self) -> list[str]:
+        """Every address the mail is for: ``to``, then ``cc``, then ``bcc``."""
+        return [a for name in ("to", "cc", "bcc") for a in self.fields.get(name, [])]
+
 
 class BizMailState:
     """Accounts by username (and their passwords, kept for the call log's redaction in
