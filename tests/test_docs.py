@@ -114,3 +114,30 @@ def test_example(pytester, code, ini):
 def test_docstring_examples(module):
     failures, tried = doctest.testmod(importlib.import_module(module))
     assert (failures, tried > 0) == (0, True)
+
+
+def _fidelity_rows():
+    page = (ROOT / "docs" / "fidelity.md").read_text()
+    pages_table, vendors = page.split("## BizMail Delivery", 1)
+    names = [
+        line.split("|")[1].strip()
+        for line in pages_table.splitlines()
+        if line.startswith("| ") and not line.startswith("| short name")
+    ]
+    vendors = vendors.split("## Endpoints neither fake models", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in vendors.splitlines()
+        if line.startswith("| ") and not line.startswith("| behaviour")
+    ]
+    return names, rows
+
+
+def test_every_fidelity_row_names_a_page_and_what_it_is():
+    names, rows = _fidelity_rows()
+    assert len(rows) > 80
+    for row in rows:
+        assert len(row) == 4, row
+        _, _, status, source = row
+        assert re.match(r"(documented|inferred|invented)\b", status), row
+        assert any(name in source for name in names), row
