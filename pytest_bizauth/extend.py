@@ -152,6 +152,9 @@ class VendorSpec:
     hosts: tuple[str, ...] = ()
     docs: Mapping[str, str] = field(default_factory=dict)
     port: int = 0
+    #: What ``bizauth check`` runs against a server: a ``"module:attribute"`` naming a
+    #: :class:`~pytest_bizauth.check.probes.Contract`, imported on first use.
+    contract: str | None = None
 
     def option_names(self) -> Iterator[tuple[str, str]]:
         """``(option name, keyword argument)`` for each of the vendor's options."""
@@ -162,6 +165,10 @@ class VendorSpec:
     def fake_class(self) -> type[FakeProvider]:
         found: type[FakeProvider] = _imported(self.fake)
         return found
+
+    def contract_of(self) -> Any:
+        """The vendor's contract for ``bizauth check``, or ``None``."""
+        return None if self.contract is None else _imported(self.contract)
 
     def client_builder(self, *, asynchronous: bool = False) -> Callable[[Any, float], Any] | None:
         """What builds the fixture's client (the async one's), or ``None``."""

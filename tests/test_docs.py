@@ -50,9 +50,11 @@ EXAMPLES = [
 def test_every_page_has_an_example_or_a_reason():
     without = [p.name for p in PAGES if not any(lang == "python" for _, lang, _, _ in blocks(p))]
     # any-language.md's examples are node, curl and bash: test_any_language runs them
+    # check.md's command runs in test_check against bizauth serve
     assert without == [
         "any-language.md",
         "changelog.md",
+        "check.md",
         "fidelity.md",
         "install.md",
         "reference.md",

@@ -136,7 +136,10 @@ def test_the_fakes_answer_only_documented_statuses(
     path=st.sampled_from(PATHS),
     content_type=content_types,
     body=bodies,
-    bearer=bearers.filter(lambda b: b is None or (b.isprintable() and b.isascii())),
+    # requests refuses a header value that starts with white space: so would any client
+    bearer=bearers.filter(
+        lambda b: b is None or (b.isprintable() and b.isascii() and not b[:1].isspace())
+    ),
 )
 def test_through_requests_and_httpx_the_same(vendor, path, content_type, body, bearer):
     valid = content_type.isascii() and content_type.isprintable()  # else requests refuses it

@@ -1,5 +1,7 @@
 """The ``bizauth`` command: ``bizauth serve`` runs the fakes as real HTTP servers, with
-the control API under ``/_bizauth/``, for code outside the test process."""
+the control API under ``/_bizauth/``, for code outside the test process; ``bizauth
+check`` runs a vendor's contract against a server and reports where it and the fake
+differ."""
 
 from __future__ import annotations
 
@@ -94,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
             metavar="VALUE",
             help=option.help + (" (freezes the clock there)" if option.name == "start" else ""),
         )
+    from ..check.cli import add_parser
+
+    add_parser(commands, [name for name, spec in _specs().items() if spec.contract])
     return parser
 
 
@@ -101,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``bizauth`` command; returns its exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "check":
+        from ..check.cli import check
+
+        return check(args, _specs())
     if args.command != "serve":
         parser.print_help(sys.stderr)
         return 2

@@ -173,5 +173,6 @@ SPEC = register(
         },
         client=f"{__name__}.client:fixture_client",
         async_client=f"{__name__}.async_client:fixture_client",
+        contract=f"{__name__}.contract:CONTRACT",
     )
 )

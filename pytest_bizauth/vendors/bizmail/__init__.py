@@ -85,6 +85,7 @@ SPEC = register(
         options=OPTIONS,
         client=f"{__name__}.client:fixture_client",
         async_client=f"{__name__}.async_client:fixture_client",
+        contract=f"{__name__}.contract:CONTRACT",
         hosts=HOSTS,
         port=8001,
         docs={
