@@ -160,12 +160,14 @@ def test_a_deviation_is_reported_exactly(httpserver, monkeypatch, capsys, tmp_pa
 FIDELITY = (Path(__file__).resolve().parent.parent / "docs" / "fidelity.md").read_text()
 
 
-@pytest.mark.parametrize("contract", [BIZMAIL, BILL24], ids=["bizmail", "bill24"])
-@pytest.mark.parametrize("env", [BIZMAIL_ENV, MERCHANT_ENV, PORTAL_ENV])
+@pytest.mark.parametrize(
+    ("contract", "env"),
+    [(BIZMAIL, BIZMAIL_ENV), (BILL24, MERCHANT_ENV), (BILL24, PORTAL_ENV)],
+    ids=["bizmail", "bill24-merchant", "bill24-portal"],
+)
 def test_every_probe_names_a_row_of_the_fidelity_page(contract, env):
     credentials = contract.credentials(env)
-    if credentials is None:
-        pytest.skip("not this vendor's credentials")
+    assert credentials is not None
     for product in contract.products or (None,):
         for probe in contract.probes(credentials, product):
             assert f"| {probe.row} |" in FIDELITY, probe.name
