@@ -34,7 +34,13 @@ def test_a_login_and_a_refresh(bizmail_client, bizmail_mock, bizauth_clock):
 @pytest.mark.bizauth(bill24_product="khqr")
 def test_bill24_over_requests_and_httpx(bill24_client, bill24_mock):
     token = bill24_client.access_token()
-    body = {"identity_code": "I-1", "purpose_of_transaction": "13", "currency": "USD", "amount": 5}
+    body = {
+        "identity_code": "I-1",
+        "currency": "USD",
+        "amount": 5,
+        "channel_code": "1",
+        "purpose_of_transaction": "13",
+    }
     headers = {"Authorization": f"Bearer {token}"}
     url = bill24_mock.base_url + "/transaction/v2/init"
     assert requests.post(url, json=body, headers=headers, timeout=5).json()["code"] == "SUCCESS"
