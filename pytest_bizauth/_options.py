@@ -40,12 +40,27 @@ __all__ = [
 ]
 
 
+def parse_backend(value: object, name: str) -> str:
+    from .freezing import BACKENDS
+
+    if not isinstance(value, str) or value.strip() not in BACKENDS:
+        raise UsageValueError(f"{name} must be one of {', '.join(BACKENDS)}, not {value!r}")
+    return value.strip()
+
+
 _SHARED = (
     Option(
         "start",
         parse_instant,
         None,
         "the instant bizauth_clock starts at, ISO 8601 with a zone (2025-01-01T00:00:00Z)",
+    ),
+    Option(
+        "clock_backend",
+        parse_backend,
+        "freezegun",
+        "what bizauth_clock freezes time with: freezegun (the default) or time-machine "
+        "(installed separately; costs the same whatever the number of loaded modules)",
     ),
     Option(
         "leeway",

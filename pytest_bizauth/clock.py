@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-import sys
-from types import ModuleType
 from typing import Any, Union
 
-from ._compat import (
-    freezegun_factories,
-    freezegun_real_time_ids,
-    real_monotonic,
-    start_freezer_patching,
-)
+from ._compat import freezegun_factories
 from ._jwt import expiry
 from ._redact import mask
 from .errors import UsageTypeError, UsageValueError
+from .freezing import BACKENDS, Freeze, freeze
 
 __all__ = ["DEFAULT_START", "Clock", "ClockConflictError", "now"]
 
@@ -121,111 +115,6 @@ def _seconds(value: Seconds, *, what: str) -> float:
     return float(value)
 
 
-class _ModuleScan:
-    """Makes freezegun's start cheap without changing what it does.
-
-    On every start freezegun walks all of ``sys.modules`` looking for names bound to the
-    real time functions (``from time import time``), to point them at its fakes, and
-    checks each module against its cache by listing its names. Nearly every module holds
-    none. We remember, for each module (keyed by the module object and the size of its
-    namespace), which of its names hold a time function, and point exactly those at
-    freezegun's fakes: a module is looked at again when it is new or has gained or lost
-    names since (each start compares the sizes of the namespaces it last looked at).
-    Like freezegun's own cache, this does not notice an existing name rebound to a time
-    function.
-    """
-
-    def __init__(self) -> None:
-        self._seen: dict[str, tuple[int, int, tuple[str, ...]]] = {}
-        # The modules of the last look, their namespaces, the namespaces' sizes then,
-        # and what was found.
-        self._modules: list[Any] = []
-        self._namespaces: list[dict[str, Any]] = []
-        self._sizes: list[int] = []
-        self._found: list[tuple[str, Any, tuple[str, ...]]] = []
-
-    def candidates(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
-        """``(module name, module, names holding a time function)`` for each module
-        that holds one."""
-        modules = list(sys.modules.values())
-        if modules == self._modules and list(map(len, self._namespaces)) == self._sizes:
-            return self._found  # the common case: nothing imported, no name added
-        self._found = self._walk(real_ids)
-        self._modules = modules
-        self._sizes = list(map(len, self._namespaces))
-        return self._found
-
-    def _walk(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
-        seen = self._seen
-        found = []
-        self._namespaces = []
-        for name, module in list(sys.modules.items()):
-            if not isinstance(module, ModuleType):
-                continue
-            namespace = module.__dict__
-            if namespace is not module.__dict__:
-                # Built anew on each look (a cffi library): no Python name to point
-                # anywhere, and costly to look at every time.
-                continue
-            self._namespaces.append(namespace)
-            size = len(namespace)
-            known = seen.get(name)
-            if known is not None and known[0] == id(module) and known[1] == size:
-                names = known[2]
-            else:
-                names = tuple(k for k, v in list(namespace.items()) if id(v) in real_ids)
-                seen[name] = (id(module), size, names)
-            if names:
-                found.append((name, module, names))
-        return found
-
-
-_scan = _ModuleScan()
-
-# The event-loop class of each event-loop policy class, learned once by making a loop.
-_loop_classes: dict[type, type] = {}
-
-
-class _RealLoopTime:
-    """Event loops read the real monotonic clock while a :class:`Clock` runs, so
-    ``asyncio.sleep`` and timeouts still end."""
-
-    def __init__(self, loop_class: type | None, saved: Any = None) -> None:
-        self._class = loop_class
-        self._saved = saved
-
-    @classmethod
-    def patch(cls) -> _RealLoopTime:
-        import asyncio
-
-        policy = type(asyncio.get_event_loop_policy())
-        loop_class = _loop_classes.get(policy)
-        if loop_class is None:
-            loop = asyncio.new_event_loop()
-            loop.close()
-            loop_class = _loop_classes[policy] = type(loop)
-        saved = vars(loop_class).get("time", _ABSENT)
-        real = real_monotonic()
-        loop_class.time = lambda self: real()  # type: ignore[attr-defined]
-        return cls(loop_class, saved)
-
-    def restore(self) -> None:
-        if self._class is None:
-            return
-        if self._saved is _ABSENT:
-            del self._class.time  # type: ignore[attr-defined]
-        else:
-            self._class.time = self._saved  # type: ignore[attr-defined]
-        self._class = None
-
-
-_ABSENT = object()
-
-
-def _start_freezer(freezer: Any) -> Any:
-    return start_freezer_patching(freezer, _scan.candidates(freezegun_real_time_ids()))
-
-
 class Clock:
     """A frozen clock that the fakes, the token factories and the clients all read.
 
@@ -240,16 +129,23 @@ class Clock:
     """
 
     def __init__(
-        self, start: Instant = DEFAULT_START, *, expiry_sources: list[Any] | None = None
+        self,
+        start: Instant = DEFAULT_START,
+        *,
+        expiry_sources: list[Any] | None = None,
+        backend: str = "freezegun",
     ) -> None:
         self._instant = check_start(parse_instant(start, what="the clock's start"), "start")
         #: What :meth:`expiry_of` asks about opaque tokens (objects with
         #: ``expiry_of(token)``, such as the fakes); the list may grow while it runs.
         self.expiry_sources: list[Any] = [] if expiry_sources is None else expiry_sources
-        self._freezer: Any = None
-        self._factory: Any = None
-        self._loop_time = _RealLoopTime(None)
-        self._freezes: list[Any] = []
+        if backend not in BACKENDS:
+            raise UsageValueError(
+                f"the clock's backend is one of {', '.join(BACKENDS)}, not {backend!r}"
+            )
+        #: What freezes time: ``freezegun`` (the default) or ``time-machine``.
+        self.backend = backend
+        self._factory: Freeze | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -263,17 +159,9 @@ class Clock:
         where you can."""
         if self._factory is not None:
             raise RuntimeError("this Clock is already running; call stop() before start()")
-        from freezegun import freeze_time
-
         if freezegun_factories():
             raise self._conflict()
-        # asyncio's loops keep real time, as freeze_time(real_asyncio=True) would have
-        # them; that option makes and closes an event loop at every start to learn its
-        # class, which costs more than the rest of the start.
-        self._freezer = freeze_time(self._instant, tick=False)
-        self._factory = _start_freezer(self._freezer)
-        self._loop_time = _RealLoopTime.patch()
-        self._freezes = freezegun_factories()
+        self._factory = freeze(self._instant, self.backend)
         _running.append(self)
         return self
 
@@ -282,9 +170,8 @@ class Clock:
         if self._factory is None:
             return
         _running.remove(self)
-        freezer, self._freezer, self._factory = self._freezer, None, None
-        self._loop_time.restore()
-        freezer.stop()
+        factory, self._factory = self._factory, None
+        factory.stop()
 
     def __enter__(self) -> Clock:
         return self.start()
@@ -301,7 +188,7 @@ class Clock:
     def _governs_time(self) -> bool:
         """Whether this clock's freeze is the innermost one (a ``freeze_time`` started
         inside it would govern instead)."""
-        return bool(self._freezes) and self._freezes[-1] is self._factory
+        return self._factory is not None and self._factory.governs()
 
     def _conflict(self) -> ClockConflictError:
         return ClockConflictError(

@@ -278,14 +278,15 @@ def bizauth_server(_bizauth_server_pool: ServerPool) -> Iterator[LoopbackServer]
 @pytest.fixture
 def bizauth_clock() -> Iterator[Clock]:
     """A frozen clock (no ticking) that the fakes, tokens and clients all read."""
-    from .clock import Clock
+    from .clock import DEFAULT_START, Clock
 
     node = _item()
-    start = _settings(node)["start"]
+    settings = _settings(node)
     # The clock asks this test's fakes, and only them, about their opaque tokens.
     sources = _running_test(node).setdefault("fakes", [])
-    clock = Clock(expiry_sources=sources) if start is None else Clock(start, expiry_sources=sources)
-    with clock:
+    backend = settings["clock_backend"]
+    start = DEFAULT_START if settings["start"] is None else settings["start"]
+    with Clock(start, expiry_sources=sources, backend=backend) as clock:
         yield clock
 
 
@@ -365,6 +366,7 @@ def _client_fixtures(spec: VendorSpec, mock_name: str) -> dict[str, Any]:
         build = spec.client_builder(asynchronous=True)
         assert build is not None
         built = build(fixtures[mock_name], _settings(_item())["leeway"])
+        built.trust_env = False  # it talks to a fake only, as the sync fixture client
         yield built
         built.close_outside_loop()
 

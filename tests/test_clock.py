@@ -167,3 +167,22 @@ def test_a_freezegun_imported_afresh_is_the_one_that_freezes(tmp_path, monkeypat
     with Clock(EPOCH):
         assert fresh_time_user.read() == EPOCH_TS
     assert fresh_time_user.read() != EPOCH_TS
+
+
+@pytest.mark.bizauth(clock_backend="time-machine")
+def test_the_time_machine_backend_has_the_same_verbs(bizmail_client, bizmail_mock, bizauth_clock):
+    pytest.importorskip("time_machine")
+    import time
+
+    assert bizauth_clock.backend == "time-machine"
+    first = bizmail_client.access_token()
+    assert time.time() == bizauth_clock.timestamp()
+    bizauth_clock.travel_past(first)
+    assert time.time() == bizauth_clock.timestamp()
+    assert bizmail_client.access_token() != first
+    bizmail_mock.assert_refreshed(times=1)
+
+
+def test_an_unknown_backend_is_named():
+    with pytest.raises(ValueError, match="freezegun, time-machine"):
+        Clock(backend="sundial")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import weakref
 from typing import TYPE_CHECKING, Any, Union
 
@@ -25,6 +26,13 @@ __all__ = ["AsyncClient", "AsyncDriver", "AsyncTimeout"]
 AsyncTimeout = Union[float, httpx.Timeout]
 
 
+@functools.lru_cache(maxsize=1)
+def shared_tls() -> Any:
+    """The TLS context every async client opens its ``httpx.AsyncClient`` with: loading
+    the CA bundle costs milliseconds, so it is loaded once per process."""
+    return httpx.create_ssl_context()
+
+
 class AsyncDriver:
     """Drives an auth flow with ``await``: makes its requests on an
     ``httpx.AsyncClient`` and hands it token sets, renewing under a lock so that tasks
@@ -37,6 +45,8 @@ class AsyncDriver:
     ) -> None:
         self._flow = flow
         self.timeout = timeout
+        #: Whether the client it opens reads proxy settings from the environment.
+        self.trust_env = True
         self._given = http_client
         self._own: httpx.AsyncClient | None = None
         self._own_loop: asyncio.AbstractEventLoop | None = None
@@ -87,7 +97,12 @@ class AsyncDriver:
             with contextlib.suppress(Exception):
                 await stale.aclose()
         if self._own is None:
-            self._own = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+            self._own = httpx.AsyncClient(
+                timeout=self.timeout,
+                follow_redirects=False,
+                verify=shared_tls(),
+                trust_env=self.trust_env,
+            )
             self._own_loop = loop
         return self._own
 
@@ -166,6 +181,16 @@ class AsyncClient(ClientBase):
         self, flow: AuthFlow, *, timeout: AsyncTimeout, http_client: httpx.AsyncClient | None
     ) -> None:
         super().__init__(flow, AsyncDriver(flow, timeout=timeout, http_client=http_client))
+
+    @property
+    def trust_env(self) -> bool:
+        """Whether the ``httpx.AsyncClient`` it opens reads proxy settings from the
+        environment (the fixtures' clients do not: they talk to a fake)."""
+        return self._driver.trust_env
+
+    @trust_env.setter
+    def trust_env(self, value: bool) -> None:
+        self._driver.trust_env = bool(value)
 
     async def access_token(self) -> str:
         """A valid access token: the cached one, or a fresh one (refreshed or logged in)."""

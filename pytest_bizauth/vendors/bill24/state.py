@@ -80,6 +80,9 @@ class Bill24State:
         )
         self.subjects: dict[str, Subject] = {user.user_id: user, merchant.merchant_id: merchant}
         self.transactions: list[Transaction] = []
+        # Bumped by every change of an account, so that ``secrets`` knows when to look.
+        self._changes = 0
+        self._secrets: tuple[Any, frozenset[str]] = (None, frozenset())
         self._by_ref: dict[str, Transaction] = {}
         self._numbers = itertools.count(1)
 
@@ -89,15 +92,18 @@ class Bill24State:
         if not client_id or not secret:
             raise UsageValueError("a client needs a non-empty client_id and secret")
         with self._lock:
+            self._changes += 1
             self.clients[client_id] = secret
 
     def remove_client(self, client_id: str) -> None:
         with self._lock:
+            self._changes += 1
             if self.clients.pop(client_id, None) is None:
                 raise UnknownNameError(f"the Bill24 fake has no client {client_id!r}")
 
     def add_user(self, user: Bill24User) -> Bill24User:
         with self._lock:
+            self._changes += 1
             if user.email.lower() in self.users:
                 raise UsageValueError(f"the Bill24 fake already has a user {user.email!r}")
             self.users[user.email.lower()] = user
@@ -107,6 +113,7 @@ class Bill24State:
 
     def remove_user(self, email: str) -> None:
         with self._lock:
+            self._changes += 1
             removed = self.users.pop(email.lower(), None)
             if removed is None:
                 raise UnknownNameError(f"the Bill24 fake has no user {email!r}")
@@ -114,6 +121,7 @@ class Bill24State:
 
     def add_merchant(self, merchant: Bill24Merchant) -> Bill24Merchant:
         with self._lock:
+            self._changes += 1
             self.merchants[merchant.token] = merchant
             self.subjects[merchant.merchant_id] = merchant
             self.clients.setdefault(merchant.client_id, merchant.secret)
@@ -121,6 +129,7 @@ class Bill24State:
 
     def remove_merchant(self, token: str) -> None:
         with self._lock:
+            self._changes += 1
             removed = self.merchants.pop(str(token).lower(), None)
             if removed is None:
                 raise UnknownNameError("the Bill24 fake has no such merchant")
@@ -139,9 +148,16 @@ class Bill24State:
             ]
 
     def secrets(self, static_token: str | None) -> frozenset[str]:
-        found = [u.password for u in self.users.values()]
-        found += [*self.clients.values(), *self.merchants]
-        return frozenset(found + ([static_token] if static_token else []))
+        """Every password, client secret, merchant token and the static token: made
+        again only after an account changed, so a call costs the same with one account
+        or a thousand."""
+        sizes = (len(self.users), len(self.clients), len(self.merchants))
+        key = (self._changes, sizes, static_token)
+        if self._secrets[0] != key:
+            found = [u.password for u in self.users.values()]
+            found += [*self.clients.values(), *self.merchants]
+            self._secrets = (key, frozenset(found + ([static_token] if static_token else [])))
+        return self._secrets[1]
 
     # -- transactions --------------------------------------------------------------------
 

@@ -1,0 +1,177 @@
+"""How a :class:`~pytest_bizauth.clock.Clock` freezes time: freezegun (the default),
+made cheap to start, or time-machine (opt in), which patches time at the C level and
+costs the same whatever the number of loaded modules. Each backend's freeze moves to an
+instant, says whether it is the innermost freeze, and stops."""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from ._compat import (
+    freezegun_factories,
+    freezegun_real_time_ids,
+    real_monotonic,
+    start_freezer_patching,
+)
+from .errors import UsageValueError
+
+if TYPE_CHECKING:
+    import datetime as _dt
+
+__all__ = ["BACKENDS", "Freeze", "freeze"]
+
+#: The clock's backends, by the name ``bizauth_clock_backend`` takes.
+BACKENDS = ("freezegun", "time-machine")
+
+
+class _ModuleScan:
+    """Makes freezegun's start cheap without changing what it does.
+
+    On every start freezegun walks all of ``sys.modules`` looking for names bound to the
+    real time functions (``from time import time``), to point them at its fakes, and
+    checks each module against its cache by listing its names. Nearly every module holds
+    none. We remember, for each module (keyed by the module object and the size of its
+    namespace), which of its names hold a time function, and point exactly those at
+    freezegun's fakes: a module is looked at again when it is new or has gained or lost
+    names since (each start compares the sizes of the namespaces it last looked at).
+    Like freezegun's own cache, this does not notice an existing name rebound to a time
+    function.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[int, int, tuple[str, ...]]] = {}
+        # The modules of the last look, their namespaces, the namespaces' sizes then,
+        # and what was found.
+        self._modules: list[Any] = []
+        self._namespaces: list[dict[str, Any]] = []
+        self._sizes: list[int] = []
+        self._found: list[tuple[str, Any, tuple[str, ...]]] = []
+
+    def candidates(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
+        """``(module name, module, names holding a time function)`` for each module
+        that holds one."""
+        modules = list(sys.modules.values())
+        if modules == self._modules and list(map(len, self._namespaces)) == self._sizes:
+            return self._found  # the common case: nothing imported, no name added
+        self._found = self._walk(real_ids)
+        self._modules = modules
+        self._sizes = list(map(len, self._namespaces))
+        return self._found
+
+    def _walk(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
+        seen = self._seen
+        found = []
+        self._namespaces = []
+        for name, module in list(sys.modules.items()):
+            if not isinstance(module, ModuleType):
+                continue
+            namespace = module.__dict__
+            if namespace is not module.__dict__:
+                # Built anew on each look (a cffi library): no Python name to point
+                # anywhere, and costly to look at every time.
+                continue
+            self._namespaces.append(namespace)
+            size = len(namespace)
+            known = seen.get(name)
+            if known is not None and known[0] == id(module) and known[1] == size:
+                names = known[2]
+            else:
+                names = tuple(k for k, v in list(namespace.items()) if id(v) in real_ids)
+                seen[name] = (id(module), size, names)
+            if names:
+                found.append((name, module, names))
+        return found
+
+
+_scan = _ModuleScan()
+
+# The event-loop class of each event-loop policy class, learned once by making a loop.
+_loop_classes: dict[type, type] = {}
+
+
+class _RealLoopTime:
+    """Event loops read the real monotonic clock while a :class:`Clock` runs, so
+    ``asyncio.sleep`` and timeouts still end."""
+
+    def __init__(self, loop_class: type | None, saved: Any = None) -> None:
+        self._class = loop_class
+        self._saved = saved
+
+    @classmethod
+    def patch(cls) -> _RealLoopTime:
+        import asyncio
+
+        policy = type(asyncio.get_event_loop_policy())
+        loop_class = _loop_classes.get(policy)
+        if loop_class is None:
+            loop = asyncio.new_event_loop()
+            loop.close()
+            loop_class = _loop_classes[policy] = type(loop)
+        saved = vars(loop_class).get("time", _ABSENT)
+        real = real_monotonic()
+        loop_class.time = lambda self: real()  # type: ignore[attr-defined]
+        return cls(loop_class, saved)
+
+    def restore(self) -> None:
+        if self._class is None:
+            return
+        if self._saved is _ABSENT:
+            del self._class.time  # type: ignore[attr-defined]
+        else:
+            self._class.time = self._saved  # type: ignore[attr-defined]
+        self._class = None
+
+
+_ABSENT = object()
+
+
+def _start_freezer(freezer: Any) -> Any:
+    return start_freezer_patching(freezer, _scan.candidates(freezegun_real_time_ids()))
+
+
+class Freeze:
+    """A running freeze: freezegun's factory, or time-machine's coordinates."""
+
+    def __init__(self, backend: str, handle: Any, stopper: Any, loop_time: Any) -> None:
+        self.backend = backend
+        self._handle = handle
+        self._stopper = stopper
+        self._loop_time = loop_time
+        self._freezes = freezegun_factories() if backend == "freezegun" else []
+
+    def move_to(self, instant: _dt.datetime) -> None:
+        self._handle.move_to(instant)
+
+    def governs(self) -> bool:
+        """Whether this freeze is the innermost (a freezegun freeze started inside it
+        would govern instead; time-machine keeps no stack a test can see)."""
+        if self.backend != "freezegun":
+            return True
+        return bool(self._freezes) and self._freezes[-1] is self._handle
+
+    def stop(self) -> None:
+        self._loop_time.restore()
+        self._stopper.stop()
+
+
+def freeze(instant: _dt.datetime, backend: str) -> Freeze:
+    """Freeze time at ``instant`` with ``backend`` (``freezegun`` or ``time-machine``)."""
+    if backend == "time-machine":
+        try:
+            import time_machine
+        except ImportError:
+            raise UsageValueError(
+                "the time-machine clock backend needs time-machine: pip install time-machine"
+            ) from None
+        traveller = time_machine.travel(instant, tick=False)
+        return Freeze(backend, traveller.start(), traveller, _RealLoopTime(None))
+    from freezegun import freeze_time
+
+    # asyncio's loops keep real time, as freeze_time(real_asyncio=True) would have them;
+    # that option makes and closes an event loop at every start to learn its class,
+    # which costs more than the rest of the start.
+    freezer = freeze_time(instant, tick=False)
+    factory = _start_freezer(freezer)
+    return Freeze(backend, factory, freezer, _RealLoopTime.patch())
