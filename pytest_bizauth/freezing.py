@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 __all__ = ["BACKENDS", "Freeze", "freeze"]
 
+#: Packages that keep real time under the frozen clock: pytest's own timing (test
+#: durations, ``--durations``) and its plugin machinery. freezegun would hand them its
+#: fakes, which look up the call stack on every call to tell pytest apart.
+_REAL_TIME_PACKAGES = ("_pytest.", "pytest.", "pluggy.", "xdist.")
+
 #: The clock's backends, by the name ``bizauth_clock_backend`` takes.
 BACKENDS = ("freezegun", "time-machine")
 
@@ -65,7 +70,7 @@ class _ModuleScan:
         found = []
         self._namespaces = []
         for name, module in list(sys.modules.items()):
-            if not isinstance(module, ModuleType):
+            if not isinstance(module, ModuleType) or name.startswith(_REAL_TIME_PACKAGES):
                 continue
             namespace = module.__dict__
             if namespace is not module.__dict__:

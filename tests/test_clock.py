@@ -10,7 +10,7 @@ import pytest
 from pytest_bizauth import DEFAULT_START, BizMailTokens, Clock
 from pytest_bizauth.clock import now
 
-from .conftest import DAY, EPOCH, EPOCH_TS
+from .conftest import DAY, EPOCH, EPOCH_TS, QUIET_PLUGINS
 
 
 def test_the_default_start_is_documented():
@@ -186,3 +186,20 @@ def test_the_time_machine_backend_has_the_same_verbs(bizmail_client, bizmail_moc
 def test_an_unknown_backend_is_named():
     with pytest.raises(ValueError, match="freezegun, time-machine"):
         Clock(backend="sundial")
+
+
+def test_pytest_durations_stay_real_under_the_clock(pytester):
+    pytester.makepyfile(
+        """
+        def test_frozen(bizauth_clock):
+            bizauth_clock.shift(3600)
+        """
+    )
+    result = pytester.runpytest("--durations=3", "-vv", *QUIET_PLUGINS)
+    result.assert_outcomes(passed=1)
+    durations = [
+        float(line.split("s ", 1)[0])
+        for line in result.stdout.lines
+        if line[:1].isdigit() and "test_frozen" in line
+    ]
+    assert durations and all(seconds < 60 for seconds in durations)
