@@ -259,14 +259,23 @@ class Clock:
         return self.move_to(self.expiry_of(token) - _dt.timedelta(seconds=step))
 
     def travel_into_refresh_window(
-        self, token: str | _dt.datetime, leeway: Seconds
+        self, token: str | _dt.datetime, leeway: Seconds, *, inside: Seconds = 1
     ) -> _dt.datetime:
-        """Move to the first instant at which a client with this ``leeway`` refreshes the
-        token: ``leeway`` seconds before its expiry."""
+        """Move into the window in which a client with this ``leeway`` refreshes the
+        token: ``inside`` seconds past its start, ``leeway`` seconds before expiry. One
+        second inside (the default) is in the window whether a client renews when
+        ``exp - leeway <= now`` (this package's clients) or only when ``exp - leeway <
+        now`` (authlib's); ``inside=0`` lands on the window's first instant."""
         window = _seconds(leeway, what="travel_into_refresh_window()'s leeway")
         if window < 0:
             raise UsageValueError("travel_into_refresh_window()'s leeway must be 0 or more seconds")
-        return self.move_to(self.expiry_of(token) - _dt.timedelta(seconds=window))
+        step = _seconds(inside, what="travel_into_refresh_window()'s inside")
+        if not 0 <= step <= window:
+            raise UsageValueError(
+                "travel_into_refresh_window()'s inside must be 0 or more seconds, and no more "
+                f"than the leeway ({window:g})"
+            )
+        return self.move_to(self.expiry_of(token) - _dt.timedelta(seconds=window - step))
 
     def __repr__(self) -> str:
         state = "frozen" if self.running else "stopped"

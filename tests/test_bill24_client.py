@@ -30,7 +30,7 @@ def test_journey_across_expiry(variant, bill24_client, merchant_client, bill24_m
     client = bill24_client if variant == "portal" else merchant_client
     first = client.access_token()
     assert client.access_token() == first
-    bizauth_clock.travel_into_refresh_window(first, leeway=61)
+    bizauth_clock.travel_into_refresh_window(first, leeway=61, inside=0)
     assert client.access_token() == first
     bizauth_clock.travel_past(first)
     second = client.access_token()

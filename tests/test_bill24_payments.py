@@ -282,3 +282,15 @@ def test_a_clock_skew_takes_a_bearer_past_its_exp(bill24_mock, bizauth_clock):
     refused = requests.post(url, json=body, headers=headers, timeout=5)
     assert refused.status_code == 401
     assert "error_description=\"The token expired at '" in refused.headers["WWW-Authenticate"]
+
+
+def test_pyjwkclient_verifies_over_the_loopback_server(bill24_mock, bill24_client, bizauth_server):
+    import jwt
+
+    base_url = bizauth_server.url_for(bill24_mock)
+    document = requests.get(base_url + "/.well-known/openid-configuration", timeout=5).json()
+    assert document["jwks_uri"].startswith(base_url)
+    token = bill24_client.access_token()
+    key = jwt.PyJWKClient(document["jwks_uri"]).get_signing_key_from_jwt(token)
+    claims = jwt.decode(token, key.key, algorithms=["RS256"], options={"verify_aud": False})
+    assert claims["iss"] == bill24_mock.tokens.issuer

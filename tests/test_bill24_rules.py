@@ -599,3 +599,15 @@ def test_the_call_log_hides_secrets_and_tokens(fake):
         assert secret not in log
     assert fake.merchant.token not in repr(fake.merchant)
     assert fake.user.password not in repr(fake.user)
+
+
+def test_discovery_names_the_host_it_was_asked_on(fake):
+    asked = FakeRequest.build(
+        "GET", "/.well-known/openid-configuration", {"Host": "127.0.0.1:8002"}
+    )
+    document = fake.handle(asked).body
+    assert document["jwks_uri"] == "http://127.0.0.1:8002/.well-known/openid-configuration/jwks"
+    own = FakeRequest.build(
+        "GET", "/.well-known/openid-configuration", {"Host": "merchantapi-demo.bill24.io"}
+    )
+    assert fake.handle(own).body["jwks_uri"].startswith("https://merchantapi-demo.bill24.io/")

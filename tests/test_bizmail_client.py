@@ -29,10 +29,10 @@ def test_the_cached_path_makes_no_call(bizmail_client, bizmail_mock):
 
 def test_it_renews_exactly_at_the_leeway(bizmail_client, bizmail_mock, bizauth_clock):
     token = bizmail_client.access_token()
-    bizauth_clock.travel_into_refresh_window(token, leeway=61)
+    bizauth_clock.travel_into_refresh_window(token, leeway=61, inside=0)
     assert bizmail_client.access_token() == token
     bizmail_mock.assert_not_refreshed()
-    bizauth_clock.travel_into_refresh_window(token, leeway=60)
+    bizauth_clock.travel_into_refresh_window(token, leeway=60, inside=0)
     assert bizmail_client.access_token() != token
     bizmail_mock.assert_refreshed(times=1)
 

@@ -66,9 +66,9 @@ def test_the_cached_path_makes_no_call(subject):
 
 def test_it_renews_at_the_leeway_by_refresh(subject, bizauth_clock):
     token = subject.token()
-    bizauth_clock.travel_into_refresh_window(token, leeway=61)
+    bizauth_clock.travel_into_refresh_window(token, leeway=61, inside=0)
     assert subject.token() == token
-    bizauth_clock.travel_into_refresh_window(token, leeway=60)
+    bizauth_clock.travel_into_refresh_window(token, leeway=60, inside=0)
     assert subject.token() != token
     subject.mock.assert_logged_in(times=1)
     subject.mock.assert_refreshed(times=1)

@@ -78,7 +78,10 @@ def test_token_verbs_move_relative_to_exp(frozen):
     assert frozen.travel_past(token, by=0) == expiry
     assert frozen.travel_to_just_before(token) == expiry - dt.timedelta(seconds=1)
     assert frozen.travel_to_just_before(token, seconds=30) == expiry - dt.timedelta(seconds=30)
-    assert frozen.travel_into_refresh_window(token, leeway=60) == expiry - dt.timedelta(seconds=60)
+    assert frozen.travel_into_refresh_window(token, leeway=60) == expiry - dt.timedelta(seconds=59)
+    assert frozen.travel_into_refresh_window(token, leeway=60, inside=0) == (
+        expiry - dt.timedelta(seconds=60)
+    )
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import datetime as _dt
 import hmac
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ...clock import now, timestamp
 from ...core.wire import Refusal, Reply
@@ -259,14 +260,27 @@ def protected(fake: FakeBill24, request: FakeRequest) -> dict[str, Any]:
     return body
 
 
+def asked_base_url(fake: Any, request: FakeRequest) -> str:
+    """The base URL the request was sent to, as IdentityServer builds its own URLs: the
+    fake's, unless the request came by another host (the loopback server,
+    ``bizauth serve``), then that host's, over plain HTTP."""
+    host = (request.header("host") or "").strip()
+    configured = urlsplit(fake.base_url)
+    if not host or host.lower() == (configured.netloc or "").lower():
+        return str(fake.base_url)
+    return f"http://{host}"
+
+
 def discovery(fake: FakeBill24, request: FakeRequest) -> Reply:
-    """IdentityServer's discovery document (inferred: Bill24 documents none)."""
+    """IdentityServer's discovery document (inferred: Bill24 documents none), its URLs
+    on the host it was asked on."""
+    base_url = asked_base_url(fake, request)
     return Reply(
         200,
         {
             "issuer": fake.tokens.issuer,
-            "jwks_uri": fake.base_url + JWKS_PATH,
-            "token_endpoint": fake.base_url + PORTAL_PATH,
+            "jwks_uri": base_url + JWKS_PATH,
+            "token_endpoint": base_url + PORTAL_PATH,
             "id_token_signing_alg_values_supported": ["RS256"],
             "scopes_supported": [*dict.fromkeys(APIS + MERCHANT_APIS), "offline_access"],
         },
