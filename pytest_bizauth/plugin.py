@@ -4,9 +4,7 @@ object, yields it, and checks or resets it afterwards. Every registered vendor g
 
 from __future__ import annotations
 
-import contextvars
 import inspect
-from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
@@ -24,6 +22,15 @@ from ._options import (
     unknown_ini,
 )
 from .extend import register, registered
+from .fixture_state import (
+    CURRENT,
+    STATE,
+    current_test,
+    responses_mock,
+    stop_responses,
+    test_state,
+    transports,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, MutableMapping
@@ -34,57 +41,27 @@ if TYPE_CHECKING:
     from .concurrency import Race
     from .core.fake import FakeProvider
     from .extend import VendorSpec
-    from .transport.base import Transport
-    from .transport.guard import Guard
-    from .transport.httpx import HttpxTransport
-    from .transport.responses import SharedRequestsMock
     from .transport.server import LoopbackServer, ServerPool
 
 __all__ = ["install_vendor", "vendor_fixtures"]
 
 _INI = pytest.StashKey[Settings]()
-_HTTPX = pytest.StashKey["HttpxTransport | None"]()
-# What the fixtures of one running test share (its settings, fakes, transports and
-# responses mock), in the test's own stash; dropped when the test ends, so a long
-# session keeps nothing per test.
-_STATE = pytest.StashKey[dict[str, Any]]()
-# The test being run in this context (pytester runs a session inside a test, and each
-# resets it on the way out). The fixtures find their test here rather than through
-# ``request``, which costs a fixture lookup each time it is asked for.
-_CURRENT: contextvars.ContextVar[pytest.Item | None] = contextvars.ContextVar(
-    "pytest_bizauth_test", default=None
-)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
-    reset = _CURRENT.set(item)
+    reset = CURRENT.set(item)
     try:
         yield
     finally:
-        _CURRENT.reset(reset)
-
-
-def _item() -> pytest.Item:
-    """The test whose fixtures are being set up."""
-    item = _CURRENT.get()
-    if item is None:
-        raise RuntimeError("pytest-bizauth's fixtures are for tests pytest is running")
-    return item
-
-
-def _running_test(node: pytest.Item) -> dict[str, Any]:
-    found = node.stash.get(_STATE, None)
-    if found is None:
-        found = node.stash[_STATE] = {}
-    return found
+        CURRENT.reset(reset)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     """Forget the test's state once its teardown is over."""
-    if _STATE in item.stash:
-        del item.stash[_STATE]
+    if STATE in item.stash:
+        del item.stash[STATE]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -109,7 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _settings(node: pytest.Item) -> Settings:
-    state = _running_test(node)
+    state = test_state(node)
     settings = state.get("settings")
     if settings is None:
         config = node.config
@@ -141,117 +118,14 @@ def _verify(fake: FakeProvider, settings: Settings) -> None:
         raise AssertionError(teardown_check(str(exc), MARKER)) from None
 
 
-def _responses_mock(node: pytest.Item) -> tuple[SharedRequestsMock, bool]:
-    """The test's ``responses`` mock, started by whichever asks first (``True``: this
-    caller, who stops it at its teardown)."""
-    state = _running_test(node)
-    found: SharedRequestsMock | None = state.get("responses")
-    if found is not None:
-        return found, False
-    from .transport.responses import SharedRequestsMock
-
-    mock = state["responses"] = SharedRequestsMock()
-    mock.start()
-    return mock, True
-
-
-def _stop_responses(node: pytest.Item, mock: SharedRequestsMock) -> None:
-    _running_test(node).pop("responses", None)
-    mock.stop()
-    mock.reset()
-
-
 @pytest.fixture
 def bizauth_responses() -> Iterator[responses.RequestsMock]:
     """The ``responses.RequestsMock`` every fake registers on; add your own routes to it."""
-    node = _item()
-    mock, made = _responses_mock(node)
+    node = current_test()
+    mock, made = responses_mock(node)
     yield mock
     if made:
-        _stop_responses(node, mock)
-
-
-class _Transports:
-    """The transports of one test: every fake is mounted on each."""
-
-    def __init__(
-        self,
-        *transports: Transport,
-        guard: Guard | None = None,
-        httpx: HttpxTransport | None = None,
-        stop_responses: Callable[[], None] | None = None,
-    ) -> None:
-        self.transports = list(transports)
-        self.guard = guard
-        self.httpx = httpx
-        self._stop_responses = stop_responses
-
-    def close(self) -> None:
-        if self.guard is not None:
-            self.guard.stop()
-        if self.httpx is not None:
-            self.httpx.release()
-        if self._stop_responses is not None:
-            self._stop_responses()
-
-    def mount(self, fake: FakeProvider, hosts: tuple[str, ...] = ()) -> None:
-        for transport in self.transports:
-            transport.mount(fake)
-        if self.guard is not None:
-            self.guard.mount(fake)
-            for host in hosts:
-                self.guard.add(host, fake.vendor)
-
-
-def _fixture_of(vendor: str) -> str:
-    for spec in registered():
-        if spec.title == vendor:
-            return f"{spec.name}_mock"
-    return "the fake's fixture"
-
-
-def _httpx_transport(config: pytest.Config) -> HttpxTransport | None:
-    """The httpx transport, when httpx and respx are installed: started on first use and
-    kept for the session (starting it costs milliseconds), stopped at its end."""
-    if _HTTPX in config.stash:
-        return config.stash[_HTTPX]
-    from .transport.base import available, load
-
-    if not available("httpx"):
-        config.stash[_HTTPX] = None
-        return None
-    transport: HttpxTransport = load("httpx")()  # type: ignore[assignment]
-    transport.start()
-    config.add_cleanup(transport.stop)
-    config.stash[_HTTPX] = transport
-    return transport
-
-
-def _transports(node: pytest.Item, settings: Settings) -> _Transports:
-    """The test's transports and guard, shared by its fakes: made by the first fake
-    fixture, closed at the test's teardown in its turn (after the fixtures set up later,
-    before those set up earlier, such as another plugin's mock)."""
-    state = _running_test(node)
-    shared: _Transports | None = state.get("transports")
-    if shared is not None:
-        return shared
-    responses_mock, made = _responses_mock(node)
-    stop = partial(_stop_responses, node, responses_mock) if made else None
-    httpx_transport = _httpx_transport(node.config)
-    in_process: list[Transport] = [responses_mock]
-    if httpx_transport is not None:
-        in_process.append(httpx_transport)
-    guard = None
-    if settings["guard"]:
-        from .transport.guard import Guard
-
-        guard = Guard(_fixture_of)
-        guard.start()
-    shared = state["transports"] = _Transports(
-        *in_process, guard=guard, httpx=httpx_transport, stop_responses=stop
-    )
-    node.addfinalizer(shared.close)
-    return shared
+        stop_responses(node, mock)
 
 
 @pytest.fixture(scope="session")
@@ -280,10 +154,10 @@ def bizauth_clock() -> Iterator[Clock]:
     """A frozen clock (no ticking) that the fakes, tokens and clients all read."""
     from .clock import DEFAULT_START, Clock
 
-    node = _item()
+    node = current_test()
     settings = _settings(node)
     # The clock asks this test's fakes, and only them, about their opaque tokens.
-    sources = _running_test(node).setdefault("fakes", [])
+    sources = test_state(node).setdefault("fakes", [])
     backend = settings["clock_backend"]
     start = DEFAULT_START if settings["start"] is None else settings["start"]
     with Clock(start, expiry_sources=sources, backend=backend) as clock:
@@ -323,11 +197,11 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
     mock_name = f"{spec.name}_mock"
 
     def mock(**fixtures: Any) -> Iterator[FakeProvider]:
-        node = _item()
+        node = current_test()
         settings = _settings(node)
         fake = spec.fake_class()(**settings.for_vendor(spec))
-        _transports(node, settings).mount(fake, spec.hosts)
-        _running_test(node).setdefault("fakes", []).append(fake)
+        transports(node, settings).mount(fake, spec.hosts)
+        test_state(node).setdefault("fakes", []).append(fake)
         yield fake
         _verify(fake, settings)
 
@@ -353,7 +227,7 @@ def _client_fixtures(spec: VendorSpec, mock_name: str) -> dict[str, Any]:
     def client(**fixtures: Any) -> Any:
         build = spec.client_builder()
         assert build is not None
-        built = build(fixtures[mock_name], _settings(_item())["leeway"])
+        built = build(fixtures[mock_name], _settings(current_test())["leeway"])
         session = getattr(built, "session", None)
         if session is not None:
             # It talks to a fake only: no proxy or netrc settings to read from the
@@ -365,7 +239,7 @@ def _client_fixtures(spec: VendorSpec, mock_name: str) -> dict[str, Any]:
         _needs_httpx(f"{spec.name}_async_client")
         build = spec.client_builder(asynchronous=True)
         assert build is not None
-        built = build(fixtures[mock_name], _settings(_item())["leeway"])
+        built = build(fixtures[mock_name], _settings(current_test())["leeway"])
         built.trust_env = False  # it talks to a fake only, as the sync fixture client
         yield built
         built.close_outside_loop()

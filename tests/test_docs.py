@@ -75,6 +75,7 @@ def test_every_page_is_linked_from_the_readme_and_in_the_sites_nav():
 # Extras a page may use; without them installed, its examples are skipped.
 OPTIONAL = {
     "httpx": "respx",
+    "httpx2": "httpx2",
     "respx": "respx",
     "aiohttp": "aiohttp",
     "httpx_mock": "pytest_httpx",

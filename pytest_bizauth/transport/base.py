@@ -49,6 +49,7 @@ class Transport(Protocol):
 IN_PROCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "responses": ("pytest_bizauth.transport.responses:SharedRequestsMock", ("responses",)),
     "httpx": ("pytest_bizauth.transport.httpx:HttpxTransport", ("httpx", "respx")),
+    "httpx2": ("pytest_bizauth.transport.httpx2:Httpx2Transport", ("httpx2",)),
 }
 
 

@@ -33,8 +33,14 @@ _HTTPX = (
 )
 # Where a library shows on the stack (module prefix), its name, and how it reaches the
 # fakes in-process (None: it cannot, and goes to bizauth_server instead).
+_HTTPX2 = (
+    "httpx2 reaches the fakes in-process through its HTTPTransport; this request went "
+    "around it (a client with a transport of its own)"
+)
 _LIBRARIES: tuple[tuple[str, str, str | None], ...] = (
     ("aiohttp", "aiohttp", None),
+    ("httpx2", "httpx2", _HTTPX2),
+    ("httpcore2", "httpx2", _HTTPX2),
     ("httpx", "httpx", _HTTPX),
     ("httpcore", "httpx", _HTTPX),
     ("requests", "requests", _REQUESTS),
