@@ -146,6 +146,8 @@ def test_fault_arguments_are_checked(vendor):
         vendor.mock.fail_sequence(vendor.login, ["slow"])
     with pytest.raises(ValueError, match="HTTP status code"):
         vendor.mock.fail_always(vendor.login, 700)
+    with pytest.raises(ValueError, match="a 1xx is no answer"):
+        vendor.mock.fail_next(vendor.login, 101)
 
 
 # -- state changes -------------------------------------------------------------------------

@@ -180,3 +180,13 @@ def test_a_deep_body_is_logged_as_a_placeholder(bizmail_mock):
     )
     assert bizmail_mock.handle(request).status == 400
     assert "nested too deep" in repr(bizmail_mock.calls[-1].request)
+
+
+def test_accounts_and_the_signing_secret_show_masked(bizmail_mock, bill24_mock, bizmail_tokens):
+    shown = repr(bizmail_mock.accounts()) + repr(bill24_mock.accounts())
+    for account in [*bizmail_mock.accounts(), *bill24_mock.accounts()]:
+        for name in ("password", "secret", "token"):
+            if name in account:
+                assert account[name] not in shown
+                assert json.loads(json.dumps(account))[name] == account[name]
+    assert repr(bizmail_tokens._secret) == "'***'"

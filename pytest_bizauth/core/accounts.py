@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._redact import secret
 from ..errors import UsageTypeError, UsageValueError
 
 if TYPE_CHECKING:
@@ -37,5 +38,14 @@ def account_fields(
 
 
 def account_data(kind: str, account: Any) -> dict[str, Any]:
-    """An account dataclass as plain data, credentials included."""
-    return {"kind": kind, **dataclasses.asdict(account)}
+    """An account dataclass as plain data, credentials included but held masked: they
+    serialize (JSON, comparisons) as themselves and show as ``***`` in a ``repr``."""
+    fields = dataclasses.asdict(account)
+    return {
+        "kind": kind,
+        **{k: secret(v) if k.lower() in _CREDENTIALS else v for k, v in fields.items()},
+    }
+
+
+#: The fields of an account that are credentials.
+_CREDENTIALS = frozenset({"password", "secret", "token"})

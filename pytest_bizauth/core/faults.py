@@ -78,8 +78,10 @@ def phrase(status: int) -> str:
 
 
 def check_status(status: object) -> int:
-    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-        raise UsageValueError(f"status must be an HTTP status code (100-599), not {status!r}")
+    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+        raise UsageValueError(
+            f"status must be a final HTTP status code (200-599; a 1xx is no answer), not {status!r}"
+        )
     return status
 
 

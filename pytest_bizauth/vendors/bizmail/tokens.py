@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..._jwt import tampered, unverified_claims, verified
+from ..._redact import secret as hold
 from ...clock import timestamp
 from ...core.values import IssuedAt, epoch, positive_seconds
 from ...errors import UsageTypeError, UsageValueError
@@ -63,14 +64,14 @@ class BizMailTokens:
         access_ttl: int = ACCESS_TTL,
         refresh_ttl: int = REFRESH_TTL,
     ) -> None:
-        self._secret = check_hmac_secret(secret)
+        self._secret = hold(check_hmac_secret(secret))
         self.user = user
         self.access_ttl = positive_seconds(access_ttl, what="access_ttl")
         self.refresh_ttl = positive_seconds(refresh_ttl, what="refresh_ttl")
 
     def use_secret(self, secret: str) -> None:
         """Sign with another secret from now on (what ``FakeBizMail.rotate_keys`` does)."""
-        self._secret = check_hmac_secret(secret)
+        self._secret = hold(check_hmac_secret(secret))
 
     def __repr__(self) -> str:
         return (
@@ -113,7 +114,7 @@ class BizMailTokens:
 
     def encode(self, claims: Mapping[str, Any], *, secret: str | None = None) -> str:
         """Sign any claims as the vendor does (HS256, ``{"alg": "HS256", "typ": "JWT"}``)."""
-        key = self._secret if secret is None else check_hmac_secret(secret)
+        key = self._secret if secret is None else hold(check_hmac_secret(secret))
         try:
             payload = json.dumps(dict(claims), separators=(",", ":"))
         except TypeError:  # a claim JSON cannot hold; let pyjwt say which
