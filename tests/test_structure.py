@@ -228,6 +228,8 @@ def test_every_module_imports_alone_in_a_fresh_interpreter():
     if importlib.util.find_spec("respx") is None:  # the httpx extra is not installed
         optional = {name for name in MODULES if name.endswith(("httpx", "async_client"))}
         optional.add("pytest_bizauth.client.asynchronous")
+    if importlib.util.find_spec("httpx2") is None:  # installed by the user, when used
+        optional.add("pytest_bizauth.transport.httpx2")
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(_import_alone, sorted(set(MODULES) - optional)))
     assert [(name, err) for name, code, err in results if code != 0] == []
