@@ -22,6 +22,7 @@ class Served:
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         self.lines: list[str] = []
+        self.control_token: str | None = None
         self.urls: dict[str, str] = {}
         assert self.process.stdout is not None
         while True:
@@ -31,12 +32,15 @@ class Served:
             self.lines.append(line.rstrip("\n"))
             if line.startswith("accounts:"):
                 break
+            if line.startswith("control token: "):
+                self.control_token = line.rstrip("\n").split(": ", 1)[1]
+                continue
             name, url = line.split()
             self.urls[name] = url
 
-    def call(self, vendor, method, path, body=None, *, form=None):
+    def call(self, vendor, method, path, body=None, *, form=None, headers=None):
         """``(status, JSON body or text)`` of one request."""
-        headers = {}
+        headers = dict(headers or {})
         data = None
         if body is not None:
             data = json.dumps(body).encode()

@@ -367,3 +367,59 @@ def test_concurrent_keep_alive_logins_lose_no_call(served):
         200,
         ["login"] * (clients * each),
     )
+
+
+# -- who may drive the control API ----------------------------------------------------------
+
+
+def test_on_loopback_the_control_api_refuses_another_host(served):
+    served = served("--port", "0", "--vendor", "bizmail")
+    status, body = served.call(
+        "bizmail", "GET", "/_bizauth/clock", headers={"Host": "evil.example"}
+    )
+    assert status == 403
+    assert "loopback Host" in body["error"]
+    status, _ = served.call("bizmail", "GET", "/_bizauth/clock", headers={"Host": "localhost:1"})
+    assert status == 200
+
+
+def test_beyond_loopback_a_token_is_made_and_required():
+    server = Served("--host", "0.0.0.0", "--port", "0", "--vendor", "bizmail")
+    try:
+        token = server.control_token
+        assert token
+        assert len(token) >= 16
+        status, body = server.call("bizmail", "GET", "/_bizauth/accounts")
+        assert status == 401
+        assert "Authorization: Bearer <token>" in body["error"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        status, accounts = server.call("bizmail", "GET", "/_bizauth/accounts", headers=bearer)
+        assert status == 200
+        assert accounts[0]["password"] == "correct-horse-battery"
+        login = {"username": accounts[0]["username"], "password": accounts[0]["password"]}
+        assert server.call("bizmail", "POST", "/api/1.0/auth/token", login)[0] == 200
+    finally:
+        server.stop()
+
+
+def test_a_given_token_is_required_on_loopback_too(monkeypatch):
+    monkeypatch.setenv("BIZAUTH_CONTROL_TOKEN", "a-control-token-of-mine")
+    server = Served("--port", "0", "--vendor", "bizmail")
+    try:
+        assert server.control_token is None  # given, so not printed
+        assert server.call("bizmail", "GET", "/_bizauth/clock")[0] == 401
+        bearer = {"Authorization": "Bearer a-control-token-of-mine"}
+        assert server.call("bizmail", "GET", "/_bizauth/clock", headers=bearer)[0] == 200
+    finally:
+        server.stop()
+
+
+def test_a_short_control_token_is_refused():
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_bizauth", "serve", "--port", "0", "--control-token", "x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "at least 16 characters" in done.stderr

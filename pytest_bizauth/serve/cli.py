@@ -88,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
         help="add an account, e.g. --account bizmail username=ops@example.com password=s3cret",
     )
     serve.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
+    serve.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="the bearer token the control API requires (default: the environment's "
+        "BIZAUTH_CONTROL_TOKEN; on an address that is not loopback, one is made and "
+        "printed at start when neither is set)",
+    )
     group = serve.add_argument_group("options of the fakes (as the pytest marker's)")
     for option in _serve_options():
         group.add_argument(
@@ -124,12 +131,28 @@ class _StartError(Exception):
     """What keeps the server from starting, said to the person who started it."""
 
 
+def _control_token(args: argparse.Namespace) -> tuple[str | None, bool]:
+    """The control API's token (given, from the environment, or made when the server
+    listens beyond loopback), and whether it was made here (then printed at start)."""
+    import os
+
+    from .access import MIN_TOKEN, is_loopback_host, new_token
+
+    given = args.control_token or os.environ.get("BIZAUTH_CONTROL_TOKEN") or None
+    if given is not None and len(given) < MIN_TOKEN:
+        raise _StartError(f"a control token must be at least {MIN_TOKEN} characters long")
+    if given is None and not is_loopback_host(str(args.host)):
+        return new_token(), True
+    return given, False
+
+
 class _Served:
     """The fakes being served, their servers, their clock and their control API."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         from .._options import settle
         from ..transport.server import ServerPool
+        from .access import ControlAccess
         from .control import ControlAPI, ServerClock
 
         specs = _specs()
@@ -147,9 +170,10 @@ class _Served:
         self.clock = ServerClock(self.settings["start"])
         self.verbose = bool(args.verbose)
         self.out: TextIO = sys.stdout
+        self.control_token, self._made_token = _control_token(args)
         self.pool: ServerPool = ServerPool(
             args.host,
-            control=ControlAPI(self.clock, self._reset),
+            control=ControlAPI(self.clock, self._reset, ControlAccess(self.control_token)),
             on_request=self._log if self.verbose else None,
         )
         self.host = args.host
@@ -225,6 +249,8 @@ class _Served:
             f"accounts: {'; '.join(described)} "
             f"(credentials: GET {first}/_bizauth/accounts, on each fake's server)"
         )
+        if self._made_token:
+            lines.insert(len(self.urls), f"control token: {self.control_token}")
         print("\n".join(lines), file=self.out, flush=True)
 
     def _log(self, fake: FakeProvider, request: FakeRequest, outcome: Outcome) -> None:

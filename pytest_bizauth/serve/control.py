@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..clock import Clock, now
 from ..core.wire import Reply
 from ..transport.server import CONTROL_PREFIX
+from .access import ControlAccess
 
 if TYPE_CHECKING:
     from ..core.fake import FakeProvider
@@ -88,9 +89,15 @@ class ControlAPI:
     its place; ``POST reset`` uses it.
     """
 
-    def __init__(self, clock: ServerClock, rebuild: Callable[[FakeProvider], Any]) -> None:
+    def __init__(
+        self,
+        clock: ServerClock,
+        rebuild: Callable[[FakeProvider], Any],
+        access: ControlAccess | None = None,
+    ) -> None:
         self.clock = clock
         self._rebuild = rebuild
+        self._access = access if access is not None else ControlAccess(None)
         self._verbs: dict[tuple[str, str], tuple[Verb, str]] = {
             ("GET", ""): (self._index, "this list"),
             ("GET", "accounts"): (_accounts, "the accounts, with their credentials"),
@@ -122,6 +129,9 @@ class ControlAPI:
         }
 
     def __call__(self, fake: FakeProvider, request: FakeRequest) -> Reply:
+        refused = self._access.refusal(request)
+        if refused is not None:
+            return refused
         name = request.path[len(CONTROL_PREFIX) :].strip("/")
         found = self._verbs.get((request.method, name))
         if found is None:

@@ -1,0 +1,65 @@
+"""Who may drive the control API: on a loopback address, only a request whose ``Host``
+is a loopback name (a web page cannot drive it by DNS rebinding); with a control token
+(always when the server listens on any other address), only a request that presents it
+as ``Authorization: Bearer <token>``."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from ..core.wire import Reply
+
+if TYPE_CHECKING:
+    from ..core.wire import FakeRequest
+
+__all__ = ["MIN_TOKEN", "ControlAccess", "is_loopback_host", "new_token"]
+
+#: The shortest control token taken.
+MIN_TOKEN = 16
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a host name (no port) is this machine's loopback."""
+    host = host.strip("[]").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class ControlAccess:
+    """The control API's gate. ``token``: the bearer every control request must present
+    (``None`` on a loopback server started without one)."""
+
+    def __init__(self, token: str | None) -> None:
+        self._token = token
+
+    @property
+    def needs_token(self) -> bool:
+        return self._token is not None
+
+    def refusal(self, request: FakeRequest) -> Reply | None:
+        """The answer to a request that may not drive the control API, or ``None``."""
+        if self._token is not None:
+            presented = request.bearer() or ""
+            if not hmac.compare_digest(presented.encode(), self._token.encode()):
+                return Reply(
+                    401,
+                    {"error": "the control API needs its token: Authorization: Bearer <token>"},
+                    {"WWW-Authenticate": "Bearer"},
+                )
+            return None
+        host = urlsplit(f"//{request.header('host') or ''}").hostname or ""
+        if not is_loopback_host(host):
+            return Reply(
+                403,
+                {
+                    "error": f"the control API answers only to a loopback Host, not {host!r}; "
+                    "start bizauth serve with --control-token to drive it from elsewhere"
+                },
+            )
+        return None
