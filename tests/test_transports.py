@@ -512,3 +512,65 @@ def test_httpx_async_timeouts_work_under_the_frozen_clock(pytester):
                 raise AssertionError("no timeout")
     """)
     run(pytester).assert_outcomes(passed=1)
+
+
+# -- the guard's other doors -------------------------------------------------------------
+
+
+VENDOR_HOST = "smtp-api.bizfly.vn"
+
+
+@pytest.mark.parametrize("method", ["connect", "connect_ex"])
+def test_a_socket_connecting_by_name_is_stopped(bizmail_mock, method):
+    import socket
+
+    from pytest_bizauth.transport.guard import GuardedHostError
+
+    with socket.socket() as sock, pytest.raises(GuardedHostError, match="stopped a connection"):
+        getattr(sock, method)((VENDOR_HOST, 443))
+
+
+def test_asyncios_resolver_is_stopped(bizmail_mock):
+    import asyncio
+
+    from pytest_bizauth.transport.guard import GuardedHostError
+
+    async def resolve():
+        return await asyncio.get_running_loop().getaddrinfo(VENDOR_HOST, 443)
+
+    with pytest.raises(GuardedHostError):
+        asyncio.run(resolve())
+
+
+try:  # loaded before the test's fixtures, as the code under test would have it
+    from aiohttp.resolver import AsyncResolver
+except ImportError:
+    AsyncResolver = None
+
+
+@pytest.mark.skipif(AsyncResolver is None, reason="aiohttp is not installed")
+def test_aiohttps_own_resolver_is_stopped(bizmail_mock):
+    import asyncio
+
+    from pytest_bizauth.transport.guard import GuardedHostError
+
+    # aiodns need not be installed: the guard answers before the resolver is used.
+    with pytest.raises(GuardedHostError):
+        asyncio.run(AsyncResolver.resolve(object(), VENDOR_HOST, 443))
+
+
+def test_the_doors_close_again_with_the_test(pytester):
+    pytester.makepyfile(
+        """
+        import socket
+
+        ORIGINAL = socket.socket.connect
+
+        def test_guarded(bizmail_mock):
+            assert socket.socket.connect is not ORIGINAL
+
+        def test_after():
+            assert socket.socket.connect is ORIGINAL
+        """
+    )
+    pytester.runpytest("-p", "no:randomly", "-p", "no:asyncio").assert_outcomes(passed=2)

@@ -21,6 +21,8 @@ _lock = threading.Lock()
 _active: list[Guard] = []
 _originals: dict[str, Callable[..., Any]] = {}
 _RESOLVERS = ("getaddrinfo", "gethostbyname", "gethostbyname_ex")
+# Methods patched beside the resolvers, and what they were: (class, name, original).
+_method_originals: list[tuple[Any, str, Any]] = []
 
 _REQUESTS = (
     "requests reaches the fakes in-process through responses; this request went around "
@@ -89,6 +91,9 @@ class Guard:
                 for name in _RESOLVERS:
                     _originals[name] = getattr(socket, name)
                     setattr(socket, name, _guarded(name))
+                for owner, name, make in _methods():
+                    _method_originals.append((owner, name, getattr(owner, name)))
+                    setattr(owner, name, make(getattr(owner, name)))
             _active.append(self)
 
     def stop(self) -> None:
@@ -99,6 +104,9 @@ class Guard:
                 for name, original in _originals.items():
                     setattr(socket, name, original)
                 _originals.clear()
+                for owner, name, original in reversed(_method_originals):
+                    setattr(owner, name, original)
+                _method_originals.clear()
 
     def mount(self, fake: Any) -> None:
         from .base import host_of
@@ -118,15 +126,68 @@ class Guard:
 
 def _guarded(name: str) -> Callable[..., Any]:
     def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(host, (bytes, bytearray)):
-            key = bytes(host).decode("ascii", "replace")
-        else:
-            key = str(host) if host is not None else ""
-        key = key.lower().rstrip(".")
-        for guard in list(_active):
-            if key in guard.hosts:
-                raise guard.refusal(key)
+        _refuse_guarded(host)
         return _originals[name](host, *args, **kwargs)
 
     resolve.__name__ = name
     return resolve
+
+
+def _refuse_guarded(host: object) -> None:
+    """Raise the guard's refusal if ``host`` is a guarded vendor host."""
+    if isinstance(host, (bytes, bytearray)):
+        host = bytes(host).decode("ascii", "replace")
+    if not isinstance(host, str):
+        return
+    key = host.lower().rstrip(".")
+    for guard in list(_active):
+        if key in guard.hosts:
+            raise guard.refusal(key)
+
+
+def _guarded_connect(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``socket.socket.connect`` (or ``connect_ex``) by a host name, which resolves in C
+    without the module's resolvers: refused for a guarded host like a lookup."""
+
+    def connect(sock: Any, address: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(address, tuple) and address:
+            _refuse_guarded(address[0])
+        return original(sock, address, *args, **kwargs)
+
+    connect.__name__ = getattr(original, "__name__", "connect")
+    return connect
+
+
+def _guarded_resolve(original: Callable[..., Any]) -> Callable[..., Any]:
+    """aiohttp's ``AsyncResolver.resolve`` (aiodns, c-ares: a resolver of its own)."""
+
+    async def resolve(resolver: Any, host: str, *args: Any, **kwargs: Any) -> Any:
+        _refuse_guarded(host)
+        return await original(resolver, host, *args, **kwargs)
+
+    return resolve
+
+
+def _methods() -> list[tuple[Any, str, Callable[[Any], Any]]]:
+    """The methods that connect or resolve without the socket module's resolvers: the
+    socket's own, and aiohttp's c-ares resolver when aiohttp is loaded."""
+    found: list[tuple[Any, str, Callable[[Any], Any]]] = [
+        (socket.socket, "connect", _guarded_connect),
+        (socket.socket, "connect_ex", _guarded_connect),
+    ]
+    resolver = sys.modules.get("aiohttp.resolver")
+    if resolver is None and _installed("aiodns") and _installed("aiohttp"):
+        # aiohttp resolves through c-ares only with aiodns installed: load it now, as
+        # the code under test would, so that its resolver is guarded from the start.
+        import importlib
+
+        resolver = importlib.import_module("aiohttp.resolver")
+    if resolver is not None and hasattr(resolver, "AsyncResolver"):
+        found.append((resolver.AsyncResolver, "resolve", _guarded_resolve))
+    return found
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
