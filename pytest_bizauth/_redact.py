@@ -7,7 +7,17 @@ import hashlib
 import re
 from typing import Any
 
-__all__ = ["HIDDEN_FIELDS", "TOKEN_FIELDS", "Secret", "hide", "mask", "redact", "scrub"]
+__all__ = [
+    "HIDDEN_FIELDS",
+    "MAX_LOGGED",
+    "TOKEN_FIELDS",
+    "Secret",
+    "bounded",
+    "hide",
+    "mask",
+    "redact",
+    "scrub",
+]
 
 #: Field names whose values are never shown, not even in part.
 HIDDEN_FIELDS = frozenset({"password", "secret", "client_secret"})
@@ -113,4 +123,22 @@ def redact(
         if space and scheme.lower() == "bearer":
             return f"{scheme} {mask(rest)}"
         return mask(value)
+    return value
+
+
+#: The longest text a log keeps of one value: enough for any assertion, never a 50 MB
+#: mail body.
+MAX_LOGGED = 4096
+
+
+def bounded(value: Any) -> Any:
+    """A logged value with every long string or byte string cut to ``MAX_LOGGED``."""
+    if isinstance(value, dict):
+        return {k: bounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [bounded(v) for v in value]
+    if isinstance(value, str) and len(value) > MAX_LOGGED:
+        return f"{value[:MAX_LOGGED]}...({len(value) - MAX_LOGGED} more)"
+    if isinstance(value, bytes) and len(value) > MAX_LOGGED:
+        return value[:MAX_LOGGED] + b"..."
     return value

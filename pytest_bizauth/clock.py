@@ -7,6 +7,7 @@ it, so freezing the clock governs the fakes, the token factories and the clients
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from typing import Any, Union
 
@@ -105,12 +106,21 @@ def check_start(instant: _dt.datetime, what: str) -> _dt.datetime:
     return instant
 
 
+#: The furthest a clock moves in one step: a thousand years, either way.
+MAX_STEP = 1000 * 366 * 86_400
+
+
 def _seconds(value: Seconds, *, what: str) -> float:
     if isinstance(value, _dt.timedelta):
-        return value.total_seconds()
+        value = value.total_seconds()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise UsageTypeError(
             f"{what} must be a number of seconds or a timedelta, not {type(value).__name__}"
+        )
+    if not math.isfinite(value) or abs(value) > MAX_STEP:
+        raise UsageValueError(
+            f"{what} must be a finite number of seconds, at most {MAX_STEP} (a thousand "
+            f"years) either way, not {value!r}"
         )
     return float(value)
 

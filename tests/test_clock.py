@@ -210,3 +210,17 @@ def test_pytest_durations_stay_real_under_the_clock(pytester):
     ]
     assert durations
     assert all(seconds < 60 for seconds in durations)
+
+
+@pytest.mark.parametrize("step", [float("inf"), float("nan"), 1e300, -(10**30)])
+def test_an_absurd_step_is_a_named_error(frozen, step):
+    with pytest.raises(ValueError, match="finite number of seconds"):
+        frozen.shift(step)
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), 1e300, -(10**9)])
+def test_an_absurd_skew_is_a_named_error(frozen, seconds):
+    from pytest_bizauth import FakeBizMail
+
+    with pytest.raises(ValueError, match="a year"):
+        FakeBizMail().skew_next_token(seconds)

@@ -190,3 +190,35 @@ def test_accounts_and_the_signing_secret_show_masked(bizmail_mock, bill24_mock, 
                 assert account[name] not in shown
                 assert json.loads(json.dumps(account))[name] == account[name]
     assert repr(bizmail_tokens._secret) == "'***'"
+
+
+def test_the_call_log_keeps_a_bounded_prefix_of_each_body(bizmail_mock, bizmail_client):
+    from pytest_bizauth._redact import MAX_LOGGED
+
+    huge = "x" * (5 * MAX_LOGGED)
+    bizmail_client.send_mail(
+        from_email="a@example.com", from_name="A", to="b@example.com", subject="s", text=huge
+    )
+    logged = bizmail_mock.mail_calls[-1].request["text"]
+    assert len(logged) < MAX_LOGGED + 40
+    assert logged.endswith(f"...({4 * MAX_LOGGED} more)")
+    assert bizmail_mock.mails[-1]["text"] == huge  # the stored mail is whole
+
+
+def test_the_session_router_keeps_no_request_after_a_test(pytester):
+    pytest.importorskip("respx")
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_one(bizmail_mock):
+            httpx.post(bizmail_mock.base_url + "/api/1.0/auth/token", json={"x": "y" * 1000})
+
+        def test_two(request):
+            from pytest_bizauth.fixture_state import HTTPX
+
+            transport = request.config.stash[HTTPX]
+            assert all(len(route.calls) == 0 for route in transport.router.routes)
+        """
+    )
+    pytester.runpytest("-p", "no:randomly", "-p", "no:asyncio").assert_outcomes(passed=2)

@@ -15,9 +15,9 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from .._messages import unfired_faults, unmatched_requests, unretried_expiry
-from .._redact import redact, scrub
+from .._redact import bounded, redact, scrub
 from ..clock import now
-from ..errors import UsageTypeError
+from ..errors import UsageTypeError, UsageValueError
 from .calllog import CallLog, LogVerbs, record_call
 from .faults import FaultBook, FaultTarget
 from .hooks import VendorHooks
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FakeProvider"]
 
+#: The furthest a provider's clock may be off: a year.
+MAX_SKEW = 366 * 86_400
 # Each fake class's routes, made once.
 _ROUTES: dict[type, tuple[Route, ...]] = {}
 
@@ -143,9 +145,11 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
 
     def _redact(self, value: Any) -> Any:
         if isinstance(value, bytes):
-            return scrub(value)
-        return redact(
-            value, hidden=self.hidden_fields, tokens=self.token_fields, known=self._secrets()
+            return bounded(scrub(value))
+        return bounded(
+            redact(
+                value, hidden=self.hidden_fields, tokens=self.token_fields, known=self._secrets()
+            )
         )
 
     # -- fault injection -----------------------------------------------------------------
@@ -210,6 +214,11 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         (a future ``iat``/``nbf``); negative is behind. Calls queue up, one per issue."""
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
             raise UsageTypeError(f"skew_next_token() takes a number of seconds, not {seconds!r}")
+        if not abs(seconds) <= MAX_SKEW:  # NaN too
+            raise UsageValueError(
+                f"skew_next_token() takes at most {MAX_SKEW} seconds (a year) either way, "
+                f"not {seconds!r}"
+            )
         with self._lock:
             self._skews.append(float(seconds))
 

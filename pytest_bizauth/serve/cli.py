@@ -50,6 +50,17 @@ def _serve_options() -> list[Any]:
     ]
 
 
+def _serve_switches(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
+    serve.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="the bearer token the control API requires (default: the environment's "
+        "BIZAUTH_CONTROL_TOKEN; on an address that is not loopback, one is made and "
+        "printed at start when neither is set)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bizauth",
@@ -87,14 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="add an account, e.g. --account bizmail username=ops@example.com password=s3cret",
     )
-    serve.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
-    serve.add_argument(
-        "--control-token",
-        metavar="TOKEN",
-        help="the bearer token the control API requires (default: the environment's "
-        "BIZAUTH_CONTROL_TOKEN; on an address that is not loopback, one is made and "
-        "printed at start when neither is set)",
-    )
+    _serve_switches(serve)
     group = serve.add_argument_group("options of the fakes (as the pytest marker's)")
     for option in _serve_options():
         group.add_argument(

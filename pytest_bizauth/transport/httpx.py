@@ -73,8 +73,10 @@ class HttpxTransport:
         self.router.stop(quiet=True)
 
     def release(self) -> None:
-        """Forget this test's fakes; the router stays started."""
+        """Forget this test's fakes, and the calls the router recorded (each holds a
+        request, its body included); the router stays started."""
         self.fakes.clear()
+        self.router.reset()
 
     def _others(self) -> list[respx.Router]:
         return [r for r in respx_routers(_MOCKER) if r is not self.router]
