@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ def available(name: str) -> bool:
     return all(importlib.util.find_spec(module) is not None for module in IN_PROCESS[name][1])
 
 
+@functools.cache
 def load(name: str) -> type[Transport]:
     """A transport's class, imported on first use."""
     module, _, attribute = IN_PROCESS[name][0].partition(":")

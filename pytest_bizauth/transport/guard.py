@@ -8,6 +8,7 @@ the way to reach the fake from that library, and how to switch the guard off.
 
 from __future__ import annotations
 
+import functools
 import socket
 import sys
 import threading
@@ -187,6 +188,7 @@ def _methods() -> list[tuple[Any, str, Callable[[Any], Any]]]:
     return found
 
 
+@functools.cache
 def _installed(module: str) -> bool:
     import importlib.util
 
