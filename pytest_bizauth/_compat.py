@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 __all__ = [
+    "c_socket_module",
     "ini_keys",
     "freezegun_factories",
     "freezegun_real_time_ids",
@@ -180,3 +181,15 @@ def respx_routers(mocker: str) -> list[Any]:
 
     routers: list[Any] = mocks.Mocker.registry[mocker].routers
     return routers
+
+
+# -- the standard library ------------------------------------------------------------------
+
+
+def c_socket_module() -> Any:
+    """The C module behind ``socket`` (``_socket``), whose resolvers code may call
+    directly, going around the ``socket`` module's: the guard stands there too. Stable
+    since Python 3.0."""
+    import _socket
+
+    return _socket

@@ -17,6 +17,7 @@ __all__ = [
     "mask",
     "redact",
     "scrub",
+    "scrub_path",
 ]
 
 #: Field names whose values are never shown, not even in part.
@@ -142,3 +143,9 @@ def bounded(value: Any) -> Any:
     if isinstance(value, bytes) and len(value) > MAX_LOGGED:
         return value[:MAX_LOGGED] + b"..."
     return value
+
+
+def scrub_path(path: str) -> str:
+    """A URL path fit for a message: every run of token characters long enough to be a
+    credential shortened to a prefix and a digest (some APIs put tokens in paths)."""
+    return scrub(path.encode("utf-8", "surrogateescape")).decode("utf-8", "replace")

@@ -222,3 +222,17 @@ def test_the_session_router_keeps_no_request_after_a_test(pytester):
         """
     )
     pytester.runpytest("-p", "no:randomly", "-p", "no:asyncio").assert_outcomes(passed=2)
+
+
+def test_a_token_in_a_url_path_is_masked_in_every_message(bizmail_mock, bizmail_tokens):
+    import requests
+
+    token = bizmail_tokens.access()
+    url = f"{bizmail_mock.base_url}/api/1.0/tokens/{token}"
+    with pytest.raises(requests.ConnectionError) as refused:
+        requests.get(url, timeout=5)
+    assert token not in str(refused.value)
+    assert token[:6] in str(refused.value)
+    (unmatched,) = bizmail_mock.unmatched
+    assert token not in unmatched
+    bizmail_mock.unmatched.clear()

@@ -574,3 +574,12 @@ def test_the_doors_close_again_with_the_test(pytester):
         """
     )
     pytester.runpytest("-p", "no:randomly", "-p", "no:asyncio").assert_outcomes(passed=2)
+
+
+def test_the_c_modules_resolver_is_stopped(bizmail_mock):
+    import _socket
+
+    from pytest_bizauth.transport.guard import GuardedHostError
+
+    with pytest.raises(GuardedHostError):
+        _socket.getaddrinfo(VENDOR_HOST, 443)

@@ -8,7 +8,7 @@ import threading
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Callable
 
-from .._redact import mask
+from .._redact import mask, scrub_path
 from ..clock import now
 from .values import check_times
 from .wire import Call
@@ -83,7 +83,7 @@ class CallLog:
 
     def add_unmatched(self, method: str, path: str) -> None:
         with self._lock:
-            self.unmatched.append(f"{method} {path}")
+            self.unmatched.append(f"{method} {scrub_path(path)}")
 
     def to(self, method: str, path: str) -> list[Call]:
         with self._lock:

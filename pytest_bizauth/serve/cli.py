@@ -11,6 +11,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .._redact import scrub_path
 from ..transport.base import NoAnswer
 
 if TYPE_CHECKING:
@@ -263,7 +264,8 @@ class _Served:
             shown = "404" if outcome.unserved else outcome.kind.value
         else:
             shown = str(outcome.status)
-        print(f"{name} {request.method} {request.path} -> {shown}", file=sys.stderr, flush=True)
+        path = scrub_path(request.path)
+        print(f"{name} {request.method} {path} -> {shown}", file=sys.stderr, flush=True)
 
     def run(self) -> int:
         stop = threading.Event()

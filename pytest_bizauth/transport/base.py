@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from .._messages import injected_fault, refused_connection
 from .._messages import no_endpoint as endpoint_missing
+from .._redact import scrub_path
 from ..core.wire import FakeRequest, NetworkError
 
 if TYPE_CHECKING:
@@ -106,10 +107,10 @@ def outcome_of(fake: FakeProvider, request: FakeRequest) -> Outcome:
     """The fake's answer to ``request``: a reply, or why there is none."""
     reply = fake.handle(request)
     if reply is None:
-        why = unserved(fake, request.method, request.path)
+        why = unserved(fake, request.method, scrub_path(request.path))
         return NoAnswer(NetworkError.CONNECTION, why, unserved=True)
     if reply.fault is not None:
-        why = injected_fault(_INJECTED[reply.fault], request.method, request.path)
+        why = injected_fault(_INJECTED[reply.fault], request.method, scrub_path(request.path))
         return NoAnswer(reply.fault, why)
     return reply
 

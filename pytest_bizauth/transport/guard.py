@@ -14,13 +14,13 @@ import sys
 import threading
 from typing import Any, Callable
 
+from .._compat import c_socket_module
 from .._messages import guarded_host, loopback_hint
 
 __all__ = ["Guard", "GuardedHostError"]
 
 _lock = threading.Lock()
 _active: list[Guard] = []
-_originals: dict[str, Callable[..., Any]] = {}
 _RESOLVERS = ("getaddrinfo", "gethostbyname", "gethostbyname_ex")
 # Methods patched beside the resolvers, and what they were: (class, name, original).
 _method_originals: list[tuple[Any, str, Any]] = []
@@ -89,9 +89,6 @@ class Guard:
     def start(self) -> None:
         with _lock:
             if not _active:
-                for name in _RESOLVERS:
-                    _originals[name] = getattr(socket, name)
-                    setattr(socket, name, _guarded(name))
                 for owner, name, make in _methods():
                     _method_originals.append((owner, name, getattr(owner, name)))
                     setattr(owner, name, make(getattr(owner, name)))
@@ -102,9 +99,6 @@ class Guard:
             if self in _active:
                 _active.remove(self)
             if not _active:
-                for name, original in _originals.items():
-                    setattr(socket, name, original)
-                _originals.clear()
                 for owner, name, original in reversed(_method_originals):
                     setattr(owner, name, original)
                 _method_originals.clear()
@@ -123,15 +117,6 @@ class Guard:
         fixture = self._hint(vendor)
         how = how_in_process if how_in_process is not None else loopback_hint(library, fixture)
         return GuardedHostError(socket.EAI_NONAME, guarded_host(host, vendor, how))
-
-
-def _guarded(name: str) -> Callable[..., Any]:
-    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
-        _refuse_guarded(host)
-        return _originals[name](host, *args, **kwargs)
-
-    resolve.__name__ = name
-    return resolve
 
 
 def _refuse_guarded(host: object) -> None:
@@ -159,6 +144,18 @@ def _guarded_connect(original: Callable[..., Any]) -> Callable[..., Any]:
     return connect
 
 
+def _guarded_resolver(original: Callable[..., Any]) -> Callable[..., Any]:
+    """A resolver (the socket module's, or the C module's it calls, which code may call
+    directly): refused for a guarded host."""
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        _refuse_guarded(host)
+        return original(host, *args, **kwargs)
+
+    resolve.__name__ = getattr(original, "__name__", "resolve")
+    return resolve
+
+
 def _guarded_resolve(original: Callable[..., Any]) -> Callable[..., Any]:
     """aiohttp's ``AsyncResolver.resolve`` (aiodns, c-ares: a resolver of its own)."""
 
@@ -175,6 +172,11 @@ def _methods() -> list[tuple[Any, str, Callable[[Any], Any]]]:
     found: list[tuple[Any, str, Callable[[Any], Any]]] = [
         (socket.socket, "connect", _guarded_connect),
         (socket.socket, "connect_ex", _guarded_connect),
+        *(
+            (module, name, _guarded_resolver)
+            for module in (socket, c_socket_module())
+            for name in _RESOLVERS
+        ),
     ]
     resolver = sys.modules.get("aiohttp.resolver")
     if resolver is None and _installed("aiodns") and _installed("aiohttp"):

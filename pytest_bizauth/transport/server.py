@@ -15,6 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
+from .._redact import scrub_path
 from ..core.faults import phrase
 from ..core.wire import FakeRequest, NetworkError
 from ..errors import UsageTypeError, UsageValueError
@@ -146,7 +147,7 @@ class _Slot:
         """An unserved path answers 404 over HTTP; an injected fault drops the
         connection, after holding it for a timeout."""
         if no_answer.unserved:
-            path = urlsplit(str(environ.get("PATH_INFO") or "/")).path
+            path = scrub_path(urlsplit(str(environ.get("PATH_INFO") or "/")).path)
             text = f"pytest-bizauth: {no_endpoint(self.fake, environ['REQUEST_METHOD'], path)}"
             return _plain(start_response, 404, text)
         if no_answer.kind is NetworkError.TIMEOUT:
