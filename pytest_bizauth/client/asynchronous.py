@@ -33,6 +33,32 @@ def shared_tls() -> Any:
     return httpx.create_ssl_context()
 
 
+def running_loop() -> tuple[str, Any]:
+    """The async library running here and its loop: asyncio's event loop, or trio's run
+    token (what the locks and the owned client belong to)."""
+    try:
+        return "asyncio", asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    try:
+        import trio
+
+        return "trio", trio.lowlevel.current_trio_token()
+    except (ImportError, RuntimeError):
+        raise RuntimeError(
+            "pytest-bizauth's async clients run in asyncio or trio: await them inside "
+            "asyncio.run(), trio.run() or an async test"
+        ) from None
+
+
+def _new_lock(library: str) -> Any:
+    if library == "trio":
+        import trio
+
+        return trio.Lock()
+    return asyncio.Lock()
+
+
 class AsyncDriver:
     """Drives an auth flow with ``await``: makes its requests on an
     ``httpx.AsyncClient`` and hands it token sets, renewing under a lock so that tasks
@@ -49,16 +75,14 @@ class AsyncDriver:
         self.trust_env = True
         self._given = http_client
         self._own: httpx.AsyncClient | None = None
-        self._own_loop: asyncio.AbstractEventLoop | None = None
-        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._own_loop: tuple[str, Any] | None = None
+        self._locks: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
-    def _lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
+    def _lock(self) -> Any:
+        library, loop = running_loop()
         lock = self._locks.get(loop)
         if lock is None:
-            lock = self._locks[loop] = asyncio.Lock()
+            lock = self._locks[loop] = _new_lock(library)
         return lock
 
     async def token(self, rejected: Cached | None = None) -> Cached:
@@ -89,8 +113,8 @@ class AsyncDriver:
     async def _http(self) -> httpx.AsyncClient:
         if self._given is not None:
             return self._given
-        loop = asyncio.get_running_loop()
-        if self._own is not None and self._own_loop is not loop:
+        loop = running_loop()
+        if self._own is not None and (self._own_loop is None or self._own_loop[1] is not loop[1]):
             # Its connections belong to a loop that has ended: close it here, as far as
             # a dead loop's connections can be closed.
             stale, self._own = self._own, None
@@ -133,9 +157,17 @@ class AsyncDriver:
             await own.aclose()
 
     def close_outside_loop(self) -> None:
-        if self._own is not None:
-            # RuntimeError: a loop is running here, where the owner should close it.
-            with contextlib.suppress(RuntimeError):
+        """Close the client it opened, from synchronous code, with the async library it
+        was opened in."""
+        if self._own is None or self._own_loop is None:
+            return
+        # RuntimeError: a loop is running here, where the owner should close it.
+        with contextlib.suppress(RuntimeError):
+            if self._own_loop[0] == "trio":
+                import trio
+
+                trio.run(self.aclose)
+            else:
                 asyncio.run(self.aclose())
 
 

@@ -1,0 +1,45 @@
+"""The async clients on trio as on asyncio: a login, a refresh, and tasks crossing
+expiry together that cause one renewal."""
+
+from __future__ import annotations
+
+import pytest
+
+trio = pytest.importorskip("trio")
+pytest.importorskip("respx")
+
+
+def test_a_login_and_a_refresh_on_trio(bizmail_async_client, bizmail_mock, bizauth_clock):
+    first = trio.run(bizmail_async_client.access_token)
+    bizauth_clock.travel_past(first)
+    assert trio.run(bizmail_async_client.access_token) != first
+    bizmail_mock.assert_logged_in(times=1)
+    bizmail_mock.assert_refreshed(times=1)
+
+
+def test_tasks_crossing_expiry_renew_once_on_trio(bill24_async_client, bill24_mock, bizauth_clock):
+    first = trio.run(bill24_async_client.access_token)
+    bizauth_clock.travel_past(first)
+    seen = []
+
+    async def race():
+        async with trio.open_nursery() as nursery:
+            for _ in range(16):
+                nursery.start_soon(lambda: _take(seen))
+
+    async def _take(into):
+        into.append(await bill24_async_client.access_token())
+
+    trio.run(race)
+    assert len(set(seen)) == 1
+    bill24_mock.assert_refreshed(times=1)
+
+
+def test_a_send_mail_on_trio(bizmail_async_client, bizmail_mock):
+    async def send():
+        return await bizmail_async_client.send_mail(
+            from_email="a@example.com", from_name="A", to="b@example.com", subject="s", text="t"
+        )
+
+    assert trio.run(send)["success"] is True
+    assert len(bizmail_mock.mails) == 1
