@@ -23,6 +23,7 @@ __all__ = [
     "set_registry_routes",
     "set_responses_real_send",
     "start_freezer_patching",
+    "time_machine_depth",
 ]
 
 
@@ -181,6 +182,22 @@ def respx_routers(mocker: str) -> list[Any]:
 
     routers: list[Any] = mocks.Mocker.registry[mocker].routers
     return routers
+
+
+# -- time-machine (checked with 2.10 to 3.6) -------------------------------------------------
+
+
+def time_machine_depth() -> int:
+    """How many ``time_machine.travel`` are running (its module's ``traveller_stack``,
+    ``coordinates_stack`` before 3.0): the only way to tell a user's travel beside the
+    clock, and time-machine offers no public one. 0 when time-machine is not loaded."""
+    module = sys.modules.get("time_machine")
+    if module is None:
+        return 0
+    stack: Any = getattr(module, "traveller_stack", None)
+    if stack is None:
+        stack = getattr(module, "coordinates_stack", ())
+    return len(stack)
 
 
 # -- the standard library ------------------------------------------------------------------

@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any, Union
 
-from ._compat import freezegun_factories
+from ._compat import freezegun_factories, time_machine_depth
 from ._jwt import expiry
 from ._redact import mask
 from .errors import UsageTypeError, UsageValueError
@@ -33,7 +33,8 @@ _running: list[Clock] = []
 
 
 class ClockConflictError(RuntimeError):
-    """Another ``freeze_time`` froze time inside or around a running :class:`Clock`."""
+    """Another ``freeze_time`` or ``time_machine.travel`` froze time inside or around a
+    running :class:`Clock`."""
 
 
 def now() -> _dt.datetime:
@@ -169,7 +170,7 @@ class Clock:
         where you can."""
         if self._factory is not None:
             raise RuntimeError("this Clock is already running; call stop() before start()")
-        if freezegun_factories():
+        if freezegun_factories() or time_machine_depth():
             raise self._conflict()
         self._factory = freeze(self._instant, self.backend)
         _running.append(self)
@@ -203,7 +204,8 @@ class Clock:
     def _conflict(self) -> ClockConflictError:
         return ClockConflictError(
             "pytest-bizauth: another freeze_time (freezegun's, or pytest-freezer's "
-            "freezer) is freezing time beside bizauth_clock, and moving one clock would "
+            "freezer) or time_machine.travel is freezing time beside bizauth_clock, and "
+            "moving one clock would "
             "leave the other behind. Use one clock: bizauth_clock has move_to(), shift() "
             "and travel_past(); drop the other freeze (one started inside bizauth_clock "
             "governs until it stops, but bizauth_clock cannot move meanwhile)."

@@ -14,6 +14,7 @@ from ._compat import (
     freezegun_real_time_ids,
     real_monotonic,
     start_freezer_patching,
+    time_machine_depth,
 )
 from .errors import UsageValueError
 
@@ -145,6 +146,8 @@ class Freeze:
         self._stopper = stopper
         self._loop_time = loop_time
         self._freezes = freezegun_factories() if backend == "freezegun" else []
+        # How many time-machine travels run with this one: any other is a user's.
+        self._travels = time_machine_depth()
 
     def move_to(self, instant: _dt.datetime) -> None:
         self._handle.move_to(instant)
@@ -152,6 +155,8 @@ class Freeze:
     def governs(self) -> bool:
         """Whether this freeze is the innermost (a freezegun freeze started inside it
         would govern instead; time-machine keeps no stack a test can see)."""
+        if time_machine_depth() != self._travels:
+            return False  # a user's time_machine.travel started inside it
         if self.backend != "freezegun":
             return True
         return bool(self._freezes) and self._freezes[-1] is self._handle

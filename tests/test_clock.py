@@ -224,3 +224,23 @@ def test_an_absurd_skew_is_a_named_error(frozen, seconds):
 
     with pytest.raises(ValueError, match="a year"):
         FakeBizMail().skew_next_token(seconds)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("time_machine") is None, reason="time-machine is not installed"
+)
+def test_a_users_time_machine_travel_is_a_conflict_inside_and_around():
+    import datetime as _dt
+
+    import time_machine
+
+    from pytest_bizauth import ClockConflictError
+
+    elsewhere = _dt.datetime(2030, 1, 1, tzinfo=_dt.timezone.utc)
+    with Clock(backend="time-machine") as clock:
+        inside = time_machine.travel(elsewhere, tick=False)
+        with inside, pytest.raises(ClockConflictError, match=r"time_machine\.travel"):
+            clock.shift(60)
+        clock.shift(60)  # its own again
+    with time_machine.travel(elsewhere, tick=False), pytest.raises(ClockConflictError):
+        Clock().start()  # around
