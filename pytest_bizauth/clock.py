@@ -37,6 +37,11 @@ class ClockConflictError(RuntimeError):
     running :class:`Clock`."""
 
 
+def running_clock() -> Clock | None:
+    """The innermost running :class:`Clock` (the test's ``bizauth_clock``), if any."""
+    return _running[-1] if _running else None
+
+
 def now() -> _dt.datetime:
     """The current instant as an aware UTC datetime (frozen while a :class:`Clock` runs)."""
     if _running:

@@ -27,6 +27,9 @@ __all__ = ["BACKENDS", "Freeze", "freeze"]
 #: durations, ``--durations``) and its plugin machinery. freezegun would hand them its
 #: fakes, which look up the call stack on every call to tell pytest apart.
 _REAL_TIME_PACKAGES = ("_pytest.", "pytest.", "pluggy.", "xdist.")
+#: Modules that keep real time too: a subprocess's timeout counts real seconds, even
+#: while the code it waits on moves the frozen clock.
+_REAL_TIME_MODULES = frozenset({"subprocess"})
 
 #: The clock's backends, by the name ``bizauth_clock_backend`` takes.
 BACKENDS = ("freezegun", "time-machine")
@@ -71,7 +74,11 @@ class _ModuleScan:
         found = []
         self._namespaces = []
         for name, module in list(sys.modules.items()):
-            if not isinstance(module, ModuleType) or name.startswith(_REAL_TIME_PACKAGES):
+            if (
+                not isinstance(module, ModuleType)
+                or name.startswith(_REAL_TIME_PACKAGES)
+                or name in _REAL_TIME_MODULES
+            ):
                 continue
             namespace = module.__dict__
             if namespace is not module.__dict__:

@@ -129,22 +129,27 @@ def bizauth_responses() -> Iterator[responses.RequestsMock]:
 
 
 @pytest.fixture(scope="session")
-def _bizauth_server_pool() -> Iterator[ServerPool]:
+def _bizauth_server_pool() -> Iterator[tuple[ServerPool, Any]]:
+    from .serve.control import in_test_control
     from .transport.server import ServerPool
 
-    pool = ServerPool()
-    yield pool
+    control, clock = in_test_control()
+    pool = ServerPool(control=control)
+    yield pool, clock
     pool.close()
 
 
 @pytest.fixture
-def bizauth_server(_bizauth_server_pool: ServerPool) -> Iterator[LoopbackServer]:
+def bizauth_server(_bizauth_server_pool: tuple[ServerPool, Any]) -> Iterator[LoopbackServer]:
     """A real HTTP server on 127.0.0.1 for clients no in-process transport reaches:
-    ``bizauth_server.url_for(<vendor>_mock)`` serves that fake at the vendor's paths."""
+    ``bizauth_server.url_for(<vendor>_mock)`` serves that fake at the vendor's paths,
+    with ``bizauth serve``'s control API under ``/_bizauth/``."""
     from .transport.server import LoopbackServer
 
-    server = LoopbackServer(_bizauth_server_pool)
+    pool, clock = _bizauth_server_pool
+    server = LoopbackServer(pool)
     yield server
+    clock.close()  # a clock the control API froze stops with the test
     server.stop()
     server.verify()
 

@@ -583,3 +583,56 @@ def test_the_c_modules_resolver_is_stopped(bizmail_mock):
 
     with pytest.raises(GuardedHostError):
         _socket.getaddrinfo(VENDOR_HOST, 443)
+
+
+# -- bizauth_server's control API --------------------------------------------------------
+
+
+def _control(url, method, verb, body=None):
+    import json
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{url}/_bizauth/{verb}", data=data, method=method)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def test_a_subprocess_can_drive_the_fake_through_bizauth_server(
+    bizauth_server, bizmail_mock, bizmail_client, bizauth_clock
+):
+    import subprocess
+    import sys
+
+    url = bizauth_server.url_for(bizmail_mock)
+    token = bizmail_client.access_token()
+    script = (
+        "import json, sys, urllib.request\n"
+        "url = sys.argv[1]\n"
+        "request = urllib.request.Request(url + '/_bizauth/clock', method='POST',\n"
+        "    data=json.dumps({'shift': 86401}).encode())\n"
+        "print(urllib.request.urlopen(request, timeout=10).read().decode())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, url], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert bizauth_clock.timestamp() == bizauth_clock.expiry_of(token).timestamp() + 1
+    assert bizmail_client.access_token() != token  # the test's clock moved: a refresh
+    assert _control(url, "GET", "events") == ["login", "refresh"]
+
+
+def test_the_control_api_freezes_a_clock_of_its_own_for_the_test(bizauth_server, bizmail_mock):
+    from pytest_bizauth.clock import running_clock
+
+    url = bizauth_server.url_for(bizmail_mock)
+    assert _control(url, "GET", "clock")["frozen"] is False
+    state = _control(url, "POST", "clock", {"move_to": "2031-01-01T00:00:00Z"})
+    assert state == {"now": "2031-01-01T00:00:00Z", "frozen": True}
+    assert running_clock() is not None
+
+
+def test_the_clock_it_froze_stops_with_the_test():
+    from pytest_bizauth.clock import running_clock
+
+    assert running_clock() is None

@@ -14,7 +14,7 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..clock import Clock, now
+from ..clock import Clock, now, running_clock
 from ..core.wire import Reply
 from ..transport.server import CONTROL_PREFIX
 from .access import ControlAccess
@@ -23,33 +23,41 @@ if TYPE_CHECKING:
     from ..core.fake import FakeProvider
     from ..core.wire import Call, FakeRequest
 
-__all__ = ["ControlAPI", "ServerClock", "call_data"]
+__all__ = ["ControlAPI", "ServerClock", "call_data", "in_test_control"]
 
 
 class ServerClock:
     """The server's clock: real time until frozen or moved, then the package's own
-    :class:`~pytest_bizauth.Clock`."""
+    :class:`~pytest_bizauth.Clock`. Inside a test (``in_test``) it moves the test's
+    ``bizauth_clock`` when one runs, and a clock it froze itself stops with the test."""
 
-    def __init__(self, start: _dt.datetime | None = None) -> None:
+    def __init__(self, start: _dt.datetime | None = None, *, in_test: bool = False) -> None:
         self._start = start
+        self._in_test = in_test
         self._clock: Clock | None = None
         self._lock = threading.Lock()
         self.reset()
 
     @property
     def frozen(self) -> bool:
-        return self._clock is not None
+        return self._clock is not None or (self._in_test and running_clock() is not None)
 
     def state(self) -> dict[str, Any]:
         return {"now": _iso(now()), "frozen": self.frozen}
 
     def _frozen_clock(self) -> Clock:
+        if self._in_test and self._clock is None:
+            running = running_clock()
+            if running is not None:
+                return running  # the test's bizauth_clock
         if self._clock is None:
             self._clock = Clock(now()).start()
         return self._clock
 
     def freeze(self, on: bool) -> None:
         with self._lock:
+            if not on and self._clock is None and self._in_test and running_clock():
+                raise _BadRequest("the test's bizauth_clock stays frozen until the test ends")
             if on:
                 self._frozen_clock()
             elif self._clock is not None:
@@ -64,19 +72,38 @@ class ServerClock:
         with self._lock:
             self._frozen_clock().move_to(instant)
 
+    def _stop_own(self) -> None:
+        with self._lock:
+            if self._clock is not None:
+                self._clock.stop()
+                self._clock = None
+
     def reset(self) -> None:
         """Back to the start: frozen at ``start`` if one was given, else real time."""
-        self.freeze(False)
+        self._stop_own()
         if self._start is not None:
             with self._lock:
                 self._clock = Clock(self._start).start()
 
     def close(self) -> None:
-        self.freeze(False)
+        self._stop_own()
 
 
 class _BadRequest(Exception):
     """A control request that is not of the right form; the message says the right one."""
+
+
+def in_test_control() -> tuple[ControlAPI, ServerClock]:
+    """The control API ``bizauth_server`` answers inside a test (the same verbs as
+    ``bizauth serve``), and its clock, to release at the test's end."""
+    clock = ServerClock(in_test=True)
+
+    def no_reset(fake: FakeProvider) -> None:
+        raise _BadRequest(
+            "reset belongs to bizauth serve; in a test, each test starts with fresh fakes"
+        )
+
+    return ControlAPI(clock, no_reset), clock
 
 
 Verb = Callable[["FakeProvider", dict[str, Any]], Any]
