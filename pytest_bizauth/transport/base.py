@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import importlib
 import importlib.util
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, Union
 from urllib.parse import urlsplit
@@ -60,11 +60,12 @@ def available(name: str) -> bool:
     return all(importlib.util.find_spec(module) is not None for module in IN_PROCESS[name][1])
 
 
-@functools.cache
 def load(name: str) -> type[Transport]:
-    """A transport's class, imported on first use."""
+    """A transport's class, imported on first use (from the module loaded now: a test
+    session inside a test may load it afresh)."""
     module, _, attribute = IN_PROCESS[name][0].partition(":")
-    found: type[Transport] = getattr(importlib.import_module(module), attribute)
+    loaded = sys.modules.get(module) or importlib.import_module(module)
+    found: type[Transport] = getattr(loaded, attribute)
     return found
 
 
