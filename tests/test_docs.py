@@ -76,6 +76,7 @@ def test_every_page_is_linked_from_the_readme_and_in_the_sites_nav():
 OPTIONAL = {
     "httpx": "respx",
     "httpx2": "httpx2",
+    "authlib": "authlib",
     "respx": "respx",
     "aiohttp": "aiohttp",
     "httpx_mock": "pytest_httpx",

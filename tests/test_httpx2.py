@@ -75,3 +75,21 @@ def test_the_patch_ends_with_the_test(pytester):
         """
     )
     pytester.runpytest(*QUIET_PLUGINS).assert_outcomes(passed=2)
+
+
+def test_authlibs_async_client_logs_in_and_refreshes(bizmail_mock, bizauth_clock):
+    authlib = pytest.importorskip("authlib.integrations.httpx_client")
+    user, base = bizmail_mock.user, bizmail_mock.base_url
+
+    async def journey():
+        async with authlib.AsyncOAuth2Client(token_endpoint=f"{base}/api/1.0/auth/refresh") as c:
+            token = await c.fetch_token(
+                f"{base}/api/1.0/auth/token", username=user.username, password=user.password
+            )
+            bizauth_clock.travel_into_refresh_window(token["access_token"], leeway=60)
+            await c.ensure_active_token(c.token)
+            return token["access_token"], c.token["access_token"]
+
+    first, second = asyncio.run(journey())
+    assert first != second
+    bizmail_mock.assert_refreshed(times=1)
