@@ -64,6 +64,19 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         del item.stash[STATE]
 
 
+def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
+    """A comparison of credentials (the clients' tokens, a fake's passwords) explained
+    with them masked: pytest's own diff would print them whole."""
+    from ._redact import Secret
+
+    if not isinstance(left, Secret) and not isinstance(right, Secret):
+        return None
+    return [
+        f"{left!r} {op} {right!r}",
+        "(pytest-bizauth holds these as credentials: shown masked, never diffed)",
+    ]
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     for option in options().values():
         _add_ini(parser, option)

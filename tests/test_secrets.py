@@ -236,3 +236,25 @@ def test_a_token_in_a_url_path_is_masked_in_every_message(bizmail_mock, bizmail_
     (unmatched,) = bizmail_mock.unmatched
     assert token not in unmatched
     bizmail_mock.unmatched.clear()
+
+
+def test_comparing_two_client_tokens_never_prints_them(pytester):
+    pytester.makepyfile(
+        """
+        def test_diff(bizmail_client, bizmail_mock, bizauth_clock):
+            first = bizmail_client.access_token()
+            bizauth_clock.travel_past(first)
+            second = bizmail_client.access_token()
+            with open("tokens.txt", "w") as out:  # where the test can read them whole
+                out.write(f"{str.__str__(first)} {str.__str__(second)}")
+            assert first == second
+        """
+    )
+    result = pytester.runpytest("-vv", "-l", "-p", "no:randomly", "-p", "no:asyncio")
+    result.assert_outcomes(failed=1)
+    first, second = (pytester.path / "tokens.txt").read_text().split()
+    report = result.stdout.str()
+    assert first[:6] in report
+    assert first not in report
+    assert second not in report
+    assert "shown masked, never diffed" in report
