@@ -322,3 +322,74 @@ def test_64_threads_after_a_same_instant_expiry_refresh_once(
         before = len(bizmail_mock.refresh_calls)
         bizauth_race(lambda: bizmail_client.send_mail(**MAIL), threads=64).raise_errors()
         assert len(bizmail_mock.refresh_calls) - before == 1
+
+
+# -- the timeout is a deadline ---------------------------------------------------------------
+
+
+def _trickling(httpserver):
+    """A vendor that answers its login one byte every 0.2 s, for as long as it is read."""
+    import time
+
+    from werkzeug.wrappers import Response
+
+    def trickle(request):
+        def body():
+            yield b'{"success": true, '
+            for _ in range(100):
+                time.sleep(0.2)
+                yield b" "
+
+        return Response(body(), 200, content_type="application/json")
+
+    httpserver.expect_request("/api/1.0/auth/token").respond_with_handler(trickle)
+    return httpserver.url_for("").rstrip("/")
+
+
+def test_a_trickling_vendor_holds_the_sync_client_no_longer_than_its_timeout(httpserver):
+    import time
+
+    from pytest_bizauth import BizMailClient
+
+    client = BizMailClient(_trickling(httpserver), "a@example.com", "pw", timeout=1)
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match="did not answer in time"):
+        client.access_token()
+    assert time.monotonic() - started < 3
+
+
+def test_a_trickling_vendor_holds_the_async_client_no_longer_than_its_timeout(httpserver):
+    import asyncio
+    import time
+
+    pytest.importorskip("respx")
+    from pytest_bizauth import AsyncBizMailClient
+
+    async def login():
+        async with AsyncBizMailClient(
+            _trickling(httpserver), "a@example.com", "pw", timeout=1
+        ) as client:
+            return await client.access_token()
+
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match="did not answer in time"):
+        asyncio.run(login())
+    assert time.monotonic() - started < 3
+
+
+def test_a_gzipped_answer_is_read_as_json(httpserver):
+    import gzip
+    import json as json_module
+
+    from werkzeug.wrappers import Response
+
+    from pytest_bizauth import BizMailClient
+
+    body = {"success": True, "access_token": "a" * 40, "refresh_token": "r" * 40,
+            "token_type": "Bearer", "expires_in": 3600}  # fmt: skip
+    httpserver.expect_request("/api/1.0/auth/token").respond_with_response(
+        Response(gzip.compress(json_module.dumps(body).encode()), 200,
+                 {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    )  # fmt: skip
+    client = BizMailClient(httpserver.url_for("").rstrip("/"), "a@example.com", "pw")
+    assert client.access_token() == "a" * 40

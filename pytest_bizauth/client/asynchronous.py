@@ -10,11 +10,12 @@ import functools
 import weakref
 from typing import TYPE_CHECKING, Any, Union
 
+import anyio
 import httpx
 
 from .base import ClientBase
 from .flow import Answer, NeedToken, bearer_exchange, step
-from .reading import unanswered
+from .reading import total_seconds, unanswered
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Generator
@@ -133,6 +134,17 @@ class AsyncDriver:
     async def send(self, send: Send) -> Answer:
         http = await self._http()
         try:
+            limit = total_seconds(self.timeout)
+            with anyio.fail_after(None if limit == float("inf") else limit):
+                response = await self._request(http, send)
+        except TimeoutError as late:
+            raise unanswered(
+                self._flow.vendor, self.timeout, send.path, late, timed_out=True
+            ) from None
+        return Answer.received(response.status_code, response.headers, response.content)
+
+    async def _request(self, http: httpx.AsyncClient, send: Send) -> httpx.Response:
+        try:
             response = await http.request(
                 send.method,
                 self._flow.base_url + send.path,
@@ -149,7 +161,7 @@ class AsyncDriver:
                 timed_out=isinstance(failure, httpx.TimeoutException),
             )
             raise no_answer from None
-        return Answer.received(response.status_code, response.headers, response.content)
+        return response
 
     async def aclose(self) -> None:
         own, self._own, self._own_loop = self._own, None, None

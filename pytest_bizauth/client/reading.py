@@ -25,6 +25,7 @@ __all__ = [
     "received",
     "refused_token",
     "rejected",
+    "total_seconds",
     "unanswered",
 ]
 
@@ -97,6 +98,18 @@ def refused_token(path: str, text: str) -> TokenRejectedError:
     return TokenRejectedError(
         text, status=401, endpoint=path, hint="the token was refused even after a refresh"
     )
+
+
+def total_seconds(timeout: Any) -> float:
+    """How long a whole call may take, from a client's timeout: a number, a
+    ``(connect, read)`` pair, or an ``httpx.Timeout`` (the sum of its parts)."""
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        return float(timeout)
+    if isinstance(timeout, tuple):
+        return float(sum(part for part in timeout if part is not None))
+    parts = [getattr(timeout, name, None) for name in ("connect", "read", "write", "pool")]
+    found = [part for part in parts if part is not None]
+    return float(sum(found)) if found else float("inf")
 
 
 def unanswered(

@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING, Any, Union
 
 import requests
 from requests.auth import AuthBase
+from urllib3.exceptions import HTTPError, ReadTimeoutError
 
+from .._compat import real_monotonic
 from .base import ClientBase
 from .flow import Answer, NeedToken, bearer_exchange, bearer_header, step
-from .reading import unanswered
+from .reading import total_seconds, unanswered
 
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Generator, Iterator
 
     from .flow import AuthFlow, Cached, Flow, Send, WithBearer
 
@@ -63,17 +65,43 @@ class SyncDriver:
         return None if ended else effect
 
     def send(self, send: Send) -> Answer:
+        """One request, its whole answer read within the timeout: a server that
+        trickles its answer does not hold the client past it."""
         url = self._flow.base_url + send.path
+        clock = real_monotonic()
+        deadline = clock() + total_seconds(self.timeout)
         try:
             response = self.session.request(
-                send.method, url, timeout=self.timeout, allow_redirects=False, **send.options()
-            )
+                send.method, url, timeout=self.timeout, allow_redirects=False, stream=True,
+                **send.options(),
+            )  # fmt: skip
+            with response:
+                chunks = list(_read_by(response, deadline, clock))
         except requests.RequestException as exc:
             late = isinstance(exc, requests.Timeout)
             raise unanswered(
                 self._flow.vendor, self.timeout, send.path, exc, timed_out=late
             ) from None
-        return Answer.received(response.status_code, response.headers, response.content)
+        return Answer.received(response.status_code, response.headers, b"".join(chunks))
+
+
+def _read_by(response: requests.Response, deadline: float, clock: Any) -> Iterator[bytes]:
+    """The answer's body, as it arrives, until ``deadline``: each read returns what has
+    come (urllib3's ``read1``), so a trickle cannot hold it past the deadline."""
+    read1 = getattr(response.raw, "read1", None)
+    read = read1 if read1 is not None else response.raw.read
+    while True:
+        try:
+            chunk = read(16_384, decode_content=True)
+        except ReadTimeoutError as late:
+            raise requests.ReadTimeout(late) from None
+        except (HTTPError, OSError) as broken:  # as requests' own reading reports them
+            raise requests.ConnectionError(broken) from None
+        if not chunk:
+            return
+        yield chunk
+        if clock() > deadline:
+            raise requests.Timeout("the answer took longer than the timeout")
 
 
 class _BearerAuth(AuthBase):
