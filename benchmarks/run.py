@@ -40,6 +40,14 @@ COMMON = [
 TOKEN_URL = "https://smtp-api.bizfly.vn/api/1.0/auth/token"
 LOGIN = "json={'username': 'bizauth-user@example.com', 'password': 'correct-horse-battery'}"
 ANSWER = "{'access_token': 'x', 'refresh_token': 'y', 'expires_in': 86400}"
+_JOURNEY = (
+    "def test_it(i, bizmail_client, bizmail_mock, bizauth_clock):\n"
+    "    first = bizmail_client.access_token()\n"
+    "    bizauth_clock.travel_past(first)\n"
+    "    assert bizmail_client.access_token() != first\n"
+    "    bizmail_mock.assert_logged_in(times=1)\n"
+    "    bizmail_mock.assert_refreshed(times=1)\n"
+)
 
 SUITES = {
     "bare": "def test_it(i):\n    pass\n",
@@ -95,16 +103,6 @@ SUITES = {
         "        assert [c.request.url for c in mock.calls] == [\n"
         f"            '{TOKEN_URL}', REFRESH_URL]\n"
     ),
-    "journey_tm_backend": (
-        "import pytest\n\n"
-        "@pytest.mark.bizauth(clock_backend='time-machine')\n"
-        "def test_it(i, bizmail_client, bizmail_mock, bizauth_clock):\n"
-        "    first = bizmail_client.access_token()\n"
-        "    bizauth_clock.travel_past(first)\n"
-        "    assert bizmail_client.access_token() != first\n"
-        "    bizmail_mock.assert_logged_in(times=1)\n"
-        "    bizmail_mock.assert_refreshed(times=1)\n"
-    ),
     "async_login": (
         "import asyncio\n\n"
         "def test_it(i, bizmail_async_client):\n"
@@ -123,13 +121,9 @@ SUITES = {
         "    url = bizauth_server.url_for(bizmail_mock) + '/api/1.0/auth/token'\n"
         f"    assert requests.post(url, {LOGIN}, timeout=5).status_code == 200\n"
     ),
-    "journey": (
-        "def test_it(i, bizmail_client, bizmail_mock, bizauth_clock):\n"
-        "    first = bizmail_client.access_token()\n"
-        "    bizauth_clock.travel_past(first)\n"
-        "    assert bizmail_client.access_token() != first\n"
-        "    bizmail_mock.assert_logged_in(times=1)\n"
-        "    bizmail_mock.assert_refreshed(times=1)\n"
+    "journey": _JOURNEY,
+    "journey_tm_backend": (
+        "import pytest\n\n@pytest.mark.bizauth(clock_backend='time-machine')\n" + _JOURNEY
     ),
     "fake_only": "def test_it(i, bizmail_mock):\n    pass\n",
     "fake_and_server": (

@@ -266,6 +266,17 @@ class WebhookVerbs:
     #: The events a vendor sends webhooks for.
     webhook_events: ClassVar[tuple[str, ...]] = ()
 
+    def _set_up_webhooks(self, settings: Any) -> None:
+        """Take a vendor settings object's ``webhook_retries``, ``allow_failed_webhooks``
+        and ``webhook_url``."""
+        self._webhooks = WebhookSender(
+            self.vendor,
+            retries=settings.webhook_retries,
+            allow_failures=settings.allow_failed_webhooks,
+        )
+        if settings.webhook_url is not None:
+            self.deliver_webhooks_to(settings.webhook_url)
+
     def deliver_webhooks_to(self, target: object, events: Iterable[str] | None = None) -> None:
         """Send webhooks to ``target`` from now on: a URL (POSTed over real HTTP), a WSGI
         application or an ASGI application (called in-process, no socket). ``events``:

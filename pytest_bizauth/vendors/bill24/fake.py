@@ -13,7 +13,6 @@ from ...core.fake import FakeProvider
 from ...core.routes import Route
 from ...core.settings import settings_of
 from ...core.values import positive_seconds
-from ...core.webhooks import WebhookSender
 from ...errors import UsageTypeError, UsageValueError
 from . import payments, rules
 from .accounts import DEFAULT_MERCHANT, DEFAULT_USER, Bill24Merchant, Bill24User
@@ -151,13 +150,7 @@ class FakeBill24(PaymentVerbs, FakeProvider):
         self.state = Bill24State(chosen.user, chosen.merchant)
         #: Seconds past ``exp`` a bearer token is still taken.
         self.bearer_clock_skew = chosen.bearer_clock_skew
-        self._webhooks = WebhookSender(
-            self.vendor,
-            retries=chosen.webhook_retries,
-            allow_failures=chosen.allow_failed_webhooks,
-        )
-        if chosen.webhook_url is not None:
-            self.deliver_webhooks_to(chosen.webhook_url)
+        self._set_up_webhooks(chosen)
 
     # -- state ---------------------------------------------------------------------------
 

@@ -86,13 +86,10 @@ def _amounts(transaction: Transaction) -> dict[str, Any]:
     }
 
 
-def _checkout_view(transaction: Transaction) -> dict[str, Any]:
-    """Checkout's verify ``data``, in its example's order."""
+def _settlement(transaction: Transaction) -> dict[str, Any]:
+    """The fields both products' verify ``data`` share, in their examples' order."""
     asked = transaction.request
     return {
-        "device_code": asked.get("device_code", ""),
-        "channel_code": asked.get("channel_code", ""),
-        "customers": asked.get("customers", []),
         "tran_id": transaction.tran_id,
         "tran_date": transaction.tran_date,
         **_amounts(transaction),
@@ -102,6 +99,17 @@ def _checkout_view(transaction: Transaction) -> dict[str, Any]:
         "bank_ref": transaction.bank_ref,
         "purpose_of_transaction": asked.get("purpose_of_transaction", ""),
         "status": transaction.status,
+    }
+
+
+def _checkout_view(transaction: Transaction) -> dict[str, Any]:
+    """Checkout's verify ``data``, in its example's order."""
+    asked = transaction.request
+    return {
+        "device_code": asked.get("device_code", ""),
+        "channel_code": asked.get("channel_code", ""),
+        "customers": asked.get("customers", []),
+        **_settlement(transaction),
         "description": asked.get("description", ""),
     }
 
@@ -110,15 +118,7 @@ def _khqr_view(transaction: Transaction) -> dict[str, Any]:
     """KHQR's verify ``data``, in its example's order: flat customer fields."""
     asked = transaction.request
     return {
-        "tran_id": transaction.tran_id,
-        "tran_date": transaction.tran_date,
-        **_amounts(transaction),
-        "currency": asked.get("currency", ""),
-        "identity_code": asked.get("identity_code", ""),
-        "bank_code": transaction.bank_code,
-        "bank_ref": transaction.bank_ref,
-        "purpose_of_transaction": asked.get("purpose_of_transaction", ""),
-        "status": transaction.status,
+        **_settlement(transaction),
         "customer_code": asked.get("customer_code", ""),
         "customer_name": asked.get("customer_name", ""),
         "customer_phone": asked.get("customer_phone", ""),

@@ -10,7 +10,6 @@ from ...core.accounts import account_data, account_fields
 from ...core.fake import FakeProvider
 from ...core.routes import Route
 from ...core.settings import settings_of
-from ...core.webhooks import WebhookSender
 from ...core.wire import Reply
 from ...errors import UnknownNameError, UsageTypeError, UsageValueError
 from . import rules
@@ -102,13 +101,7 @@ class FakeBizMail(FakeProvider):
             )
         if chosen.webhook_time not in ("s", "ms"):
             raise UsageValueError(f"webhook_time must be 's' or 'ms', not {chosen.webhook_time!r}")
-        self._webhooks = WebhookSender(
-            self.vendor,
-            retries=chosen.webhook_retries,
-            allow_failures=chosen.allow_failed_webhooks,
-        )
-        if chosen.webhook_url is not None:
-            self.deliver_webhooks_to(chosen.webhook_url)
+        self._set_up_webhooks(chosen)
 
     # -- state ---------------------------------------------------------------------------
 
