@@ -138,6 +138,7 @@ class AsyncDriver:
             with anyio.fail_after(None if limit == float("inf") else limit):
                 response = await self._request(http, send)
         except TimeoutError as late:
+            await self._drop_own(http)
             raise unanswered(
                 self._flow.vendor, self.timeout, send.path, late, timed_out=True
             ) from None
@@ -162,6 +163,14 @@ class AsyncDriver:
             )
             raise no_answer from None
         return response
+
+    async def _drop_own(self, http: httpx.AsyncClient) -> None:
+        """Close our own client after a call cut short: some httpcore versions keep the
+        cut request in its pool and refuse to close it cleanly later."""
+        if http is self._own:
+            self._own, self._own_loop = None, None
+            with contextlib.suppress(Exception):
+                await http.aclose()
 
     async def aclose(self) -> None:
         own, self._own, self._own_loop = self._own, None, None
