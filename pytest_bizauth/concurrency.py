@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar, Union
 
+from .core.inflight import Hold, holding
 from .errors import UsageValueError
 
 if TYPE_CHECKING:
@@ -82,19 +83,30 @@ def race(
     past: str | _dt.datetime | None = None,
     switch_interval: float = 1e-6,
     timeout: float = 30.0,
+    hold: float = 0.01,
 ) -> RaceResult[T]:
     """Call ``fn`` on ``threads`` threads released together by a barrier; a coroutine
     function runs as ``threads`` tasks on one new event loop, released together.
 
     With ``past`` (a token or an instant) the clock first travels just past it, so every
     thread finds the token expired at once. While threads run, the interpreter switches
-    threads as often as it can (``switch_interval``), so a missing lock shows. Inside a
+    threads as often as it can (``switch_interval``), and the fakes hold each login and
+    refresh in flight until every other thread has reached a fake too or finished, for
+    ``hold`` seconds of real time at most: a client without a lock shows its extra
+    renewals even on a busy machine, and one with a lock waits ``hold`` once. Inside a
     running event loop, ``await race_tasks(...)`` instead.
     """
     if inspect.iscoroutinefunction(fn):
         _outside_a_loop()
         return asyncio.run(race_tasks(fn, threads=threads, clock=clock, past=past, timeout=timeout))
     _check(threads, clock, past)
+    _check_hold(hold)
+    return _run_threads(fn, threads, Hold(threads, hold), switch_interval, timeout)  # type: ignore[arg-type]
+
+
+def _run_threads(
+    fn: Callable[[], T], threads: int, held: Hold, switch_interval: float, timeout: float
+) -> RaceResult[T]:
     barrier = threading.Barrier(threads)
     values: list[Any] = [None] * threads
     errors: list[tuple[int, BaseException]] = []
@@ -105,6 +117,8 @@ def race(
             values[index] = _call_deep(fn, _FROZEN_DEPTH)
         except BaseException as exc:
             errors.append((index, exc))
+        finally:
+            held.finished()
 
     workers = [
         threading.Thread(target=run, args=(i,), name=f"bizauth-race-{i}") for i in range(threads)
@@ -112,16 +126,22 @@ def race(
     previous = sys.getswitchinterval()
     sys.setswitchinterval(switch_interval)
     try:
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout)
+        with holding(held):
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join(timeout)
     finally:
         sys.setswitchinterval(previous)
     stuck = [worker.name for worker in workers if worker.is_alive()]
     if stuck:
         raise TimeoutError(f"{len(stuck)} racing thread(s) did not finish within {timeout} s")
     return RaceResult(threads, values, [exc for _, exc in sorted(errors, key=lambda e: e[0])])
+
+
+def _check_hold(hold: object) -> None:
+    if isinstance(hold, bool) or not isinstance(hold, (int, float)) or not 0 <= hold <= 10:
+        raise UsageValueError(f"hold must be a number of seconds from 0 to 10, not {hold!r}")
 
 
 def _outside_a_loop() -> None:
@@ -179,6 +199,7 @@ class Race:
         past: str | _dt.datetime | None = None,
         switch_interval: float = 1e-6,
         timeout: float = 30.0,
+        hold: float = 0.01,
     ) -> RaceResult[T]:
         return race(
             fn,
@@ -187,6 +208,7 @@ class Race:
             past=past,
             switch_interval=switch_interval,
             timeout=timeout,
+            hold=hold,
         )
 
     async def tasks(

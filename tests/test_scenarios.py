@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import jwt
@@ -359,6 +360,40 @@ def test_the_race_helper_catches_a_missing_lock(bizmail_mock, bizauth_clock, biz
         bizauth_race(client.access_token, threads=32, past=token).raise_errors()
         caught += len(bizmail_mock.refresh_calls) - before > 1
     assert caught >= 1
+
+
+def test_the_race_holds_renewals_until_every_racer_has_looked(bizmail_mock, bizauth_race):
+    # A generous bound: a client without its lock is released as soon as every thread
+    # has arrived, so only a machine too busy to schedule 8 threads in 2 s could miss.
+    user = bizmail_mock.user
+    caught = 0
+    for _ in range(20):
+        client = UnlockedClient(bizmail_mock.base_url, user.username, user.password)
+        token = client.access_token()
+        before = len(bizmail_mock.refresh_calls)
+        bizauth_race(client.access_token, threads=8, past=token, hold=2.0).raise_errors()
+        caught += len(bizmail_mock.refresh_calls) - before > 1
+    assert caught == 20
+
+
+def test_a_hold_ends_when_the_other_racers_finish():
+    from pytest_bizauth.core.inflight import Hold, hold_in_flight, holding
+
+    hold = Hold(racers=2, bound=30.0)
+    with holding(hold):
+        waiting = threading.Thread(target=hold_in_flight, args=("refresh",))
+        waiting.start()
+        hold_in_flight("resource")  # not a renewal: never held
+        hold.finished()
+        waiting.join(10)
+    assert not waiting.is_alive()
+    hold_in_flight("login")  # no race: never held
+
+
+@pytest.mark.parametrize("hold", [-1, 11, float("nan"), True, "0.1"])
+def test_race_refuses_an_absurd_hold(bizauth_race, hold):
+    with pytest.raises(ValueError, match="hold must be a number of seconds from 0 to 10"):
+        bizauth_race(lambda: None, threads=2, hold=hold)
 
 
 def test_racing_code_that_reads_time_time_sees_the_frozen_clock(bizauth_clock, bizauth_race):

@@ -21,6 +21,7 @@ from ..errors import UsageTypeError, UsageValueError
 from .calllog import CallLog, LogVerbs, record_call
 from .faults import FaultBook, FaultTarget
 from .hooks import VendorHooks
+from .inflight import hold_in_flight
 from .routes import Route, RouteTable, declared_route
 from .tokens import TokenStore
 from .values import http_url
@@ -127,6 +128,7 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         if route is None:
             self._log.add_unmatched(request.method, request.path)
             return None
+        hold_in_flight(route.event(request))
         with self._lock:
             fault = self._faults.take(route.name)
             if fault is None:
