@@ -15,6 +15,7 @@ from .extend import (
     SHARED_PER_VENDOR,
     Option,
     parse_bool,
+    parse_count,
     parse_instant,
     parse_leeway,
     parse_seconds,
@@ -80,6 +81,13 @@ _SHARED = (
         parse_bool,
         False,
         "fail a test whose code got a 401 for an expired token and never renewed it and retried",
+    ),
+    Option(
+        "max_calls",
+        parse_count,
+        10_000,
+        "how many calls each fake's call log keeps, the latest (0: every call; the "
+        "assertions count every call either way)",
     ),
     Option(
         "guard",

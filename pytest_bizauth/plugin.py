@@ -218,6 +218,7 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         node = current_test()
         settings = _settings(node)
         fake = spec.fake_class()(**settings.for_vendor(spec))
+        fake.max_calls = settings["max_calls"] or None
         transports(node, settings).mount(fake, spec.hosts)
         test_state(node).setdefault("fakes", []).append(fake)
         yield fake

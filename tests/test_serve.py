@@ -369,6 +369,14 @@ def test_concurrent_keep_alive_logins_lose_no_call(served):
     )
 
 
+def test_the_call_log_keeps_at_most_max_calls(served):
+    server = served("--vendor", "bizmail", "--max-calls", "20")
+    assert _logins(server.urls["bizmail"], 100) == [200] * 100
+    status, calls = server.call("bizmail", "GET", "/_bizauth/calls")
+    assert status == 200
+    assert 0 < len(calls) <= 20
+
+
 # -- who may drive the control API ----------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .._redact import mask, scrub_path
 from ..clock import now
+from ..errors import UsageValueError
 from .values import check_times
 from .wire import Call
 
@@ -19,13 +20,12 @@ if TYPE_CHECKING:
     from .routes import Route
     from .wire import EventKind, FakeRequest, Reply
 
-__all__ = ["CallIndex", "CallLog", "LogVerbs", "record_call"]
+__all__ = ["DEFAULT_LIMIT", "CallIndex", "CallLog", "LogVerbs", "record_call"]
 
 
 class CallIndex:
     """The auth events, successes by kind, bearer tokens seen (masked) and the last
-    refresh of a call log. :meth:`add` each call as it is logged; :meth:`sync` starts
-    over if the log was changed from outside (a test cleared it)."""
+    refresh of a call log: :meth:`add` each call as it is logged."""
 
     def __init__(self, bearer_headers: Sequence[str]) -> None:
         self._headers = tuple(bearer_headers)
@@ -51,22 +51,29 @@ class CallIndex:
             if value:
                 self.bearers.add(str(value).partition(" ")[2])
 
-    def sync(self, calls: Sequence[Call]) -> CallIndex:
-        """This index, made to match ``calls`` again if they changed behind its back."""
-        if len(calls) != self.size:
-            self.reset()
-            for call in calls:
-                self.add(call)
-        return self
-
 
 def _times(n: int) -> str:
     return "once" if n == 1 else f"{n} times"
 
 
+#: How many calls a log keeps unless told otherwise.
+DEFAULT_LIMIT = 10_000
+
+
+def _trim(entries: list[Any], limit: int | None) -> int:
+    """Drop the oldest tenth of ``entries`` once it outgrows ``limit``; how many went."""
+    if limit is None or len(entries) <= limit:
+        return 0
+    dropped = len(entries) - limit + limit // 10
+    del entries[:dropped]
+    return dropped
+
+
 class CallLog:
     """What one fake was asked and answered, redacted, and the assertions a test makes
-    on it. ``calls`` is a plain list a test may read (or clear)."""
+    on it. ``calls`` is a plain list a test may read (or clear). It keeps the latest
+    ``limit`` calls at most (``None``: every call); the assertions' counts still cover
+    every call, unless a test changed the list itself."""
 
     def __init__(self, vendor: str, bearer_headers: Sequence[str], refresh_field: str) -> None:
         self._vendor = vendor
@@ -75,15 +82,30 @@ class CallLog:
         self._index = CallIndex(bearer_headers)
         self.calls: list[Call] = []
         self.unmatched: list[str] = []
+        self.limit: int | None = DEFAULT_LIMIT
+        #: Calls dropped from the front of ``calls`` to stay within ``limit``.
+        self.dropped = 0
 
     def add(self, call: Call) -> None:
         with self._lock:
-            self._index.sync(self.calls).add(call)
+            self._synced().add(call)
             self.calls.append(call)
+            self.dropped += _trim(self.calls, self.limit)
+            _trim(self._index.events, self.limit)
 
     def add_unmatched(self, method: str, path: str) -> None:
         with self._lock:
             self.unmatched.append(f"{method} {scrub_path(path)}")
+            _trim(self.unmatched, self.limit)
+
+    def _synced(self) -> CallIndex:
+        """The index, rebuilt from ``calls`` if a test changed the list behind its back."""
+        if len(self.calls) + self.dropped != self._index.size:
+            self.dropped = 0
+            self._index.reset()
+            for call in self.calls:
+                self._index.add(call)
+        return self._index
 
     def to(self, method: str, path: str) -> list[Call]:
         with self._lock:
@@ -91,7 +113,7 @@ class CallLog:
 
     def _indexed(self) -> CallIndex:
         with self._lock:
-            return self._index.sync(self.calls)
+            return self._synced()
 
     def events(self) -> list[str]:
         return list(self._indexed().events)
@@ -99,10 +121,13 @@ class CallLog:
     def format(self) -> str:
         """One numbered line a call, for assertion messages."""
         with self._lock:
-            calls = list(self.calls)
+            calls, dropped = list(self.calls), self.dropped
         if not calls:
             return f"  (no calls reached the {self._vendor} fake)"
-        return "\n".join(f"  {i}. {c.describe()}" for i, c in enumerate(calls, 1))
+        lines = [f"  {i}. {c.describe()}" for i, c in enumerate(calls, dropped + 1)]
+        if dropped:
+            lines.insert(0, f"  ({dropped} earlier calls not kept: the log keeps {self.limit})")
+        return "\n".join(lines)
 
     def assert_count(self, kind: EventKind, verb: str, times: int | None) -> None:
         __tracebackhide__ = True
@@ -200,6 +225,23 @@ class LogVerbs:
     def calls(self) -> list[Call]:
         """Every call the fake answered, in order, secrets redacted."""
         return self._log.calls
+
+    @property
+    def max_calls(self) -> int | None:
+        """How many calls ``calls`` keeps, the latest (``None``: all of them). The
+        assertions count every call either way."""
+        return self._log.limit
+
+    @max_calls.setter
+    def max_calls(self, limit: int | None) -> None:
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
+        ):
+            raise UsageValueError(
+                f"max_calls must be a whole number, 1 or more, or None (keep every call), "
+                f"not {limit!r}"
+            )
+        self._log.limit = limit
 
     @property
     def unmatched(self) -> list[str]:

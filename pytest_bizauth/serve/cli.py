@@ -191,9 +191,11 @@ class _Served:
         kwargs = self.settings.for_vendor(spec)
         kwargs["base_url"] = base_url
         try:
-            return spec.fake_class()(**kwargs)
+            fake = spec.fake_class()(**kwargs)
         except (ValueError, TypeError) as exc:
             raise _StartError(f"{spec.name}: {exc}") from None
+        fake.max_calls = self.settings["max_calls"] or None
+        return fake
 
     def _fresh(self, spec: VendorSpec, url: str) -> FakeProvider:
         """A new fake of ``spec`` at ``url``, with the command line's accounts."""
