@@ -636,3 +636,32 @@ def test_the_clock_it_froze_stops_with_the_test():
     from pytest_bizauth.clock import running_clock
 
     assert running_clock() is None
+
+
+def test_an_unreadable_body_is_a_400_and_never_the_tests_failure(pytester):
+    # The test passes at teardown too: nothing is blamed on the fake.
+    pytester.makepyfile("""
+        import socket
+        from urllib.parse import urlsplit
+
+        HEAD = b"POST /api/1.0/auth/token HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n"
+
+        def send_raw(base_url, payload, *, read):
+            target = urlsplit(base_url)
+            with socket.create_connection((target.hostname, target.port), timeout=5) as sock:
+                sock.sendall(payload)
+                return sock.recv(65536) if read else b""
+
+        def test_bad_bodies(bizauth_server, bizmail_mock):
+            url = bizauth_server.url_for(bizmail_mock)
+            chunked = HEAD + b"Transfer-Encoding: chunked\\r\\n\\r\\nZZZ\\r\\nabc\\r\\n"
+            answer = send_raw(url, chunked, read=True)
+            assert answer.startswith(b"HTTP/1.1 400")
+            assert b"could not be read" in answer and b"no fake saw it" in answer
+            for _ in range(20):  # clients that go away mid-body
+                send_raw(url, HEAD + b"Content-Length: 1000\\r\\n\\r\\nusername=", read=False)
+            assert bizmail_mock.calls == []
+            assert bizmail_mock.unmatched == []
+    """)
+    result = pytester.runpytest("-W", "error", *QUIET_PLUGINS)
+    result.assert_outcomes(passed=1)

@@ -37,6 +37,8 @@ __all__ = ["CONTROL_PREFIX", "LoopbackServer", "ServerPool"]
 #: Where a server with a control API answers it: no vendor path starts so.
 CONTROL_PREFIX = "/_bizauth/"
 
+# Errors of the fakes kept for a test's teardown, at most.
+_MAX_ERRORS = 20
 #: How long a ``timeout`` fault holds its answer, at most, before closing the connection.
 DEFAULT_HOLD = 5.0
 _TICK = 0.05
@@ -109,18 +111,22 @@ class _Slot:
         except ConnectionAbortedError:
             raise
         except Exception as exc:  # surfaced in the test at teardown
-            self.pool.errors.append(exc)
+            self.pool.record(exc)
             return _plain(start_response, 500, f"pytest-bizauth: the fake raised {exc!r}")
 
     def _answer(
         self, fake: FakeProvider, environ: dict[str, Any], start_response: Any
     ) -> Iterable[bytes]:
         from werkzeug.datastructures import EnvironHeaders
+        from werkzeug.exceptions import BadRequest
         from werkzeug.wsgi import get_input_stream
 
         target = urlsplit(str(environ.get("REQUEST_URI") or environ.get("PATH_INFO") or "/"))
         method = str(environ["REQUEST_METHOD"])
-        body = get_input_stream(environ).read()
+        try:
+            body = get_input_stream(environ).read()
+        except (OSError, BadRequest) as unreadable:  # ClientDisconnected is a BadRequest
+            return _unreadable(start_response, unreadable)
         request = FakeRequest.build(
             method, target.path, dict(EnvironHeaders(environ)), body, target.query
         )
@@ -184,6 +190,19 @@ def _plain(start_response: Any, status: int, text: str) -> list[bytes]:
     return [content]
 
 
+def _unreadable(start_response: Any, error: Exception) -> list[bytes]:
+    """A 400 for a body that could not be read: nothing reached the fake, nothing is kept."""
+    from werkzeug.exceptions import ClientDisconnected
+
+    why = (
+        "the client went away before sending all of it"
+        if isinstance(error, ClientDisconnected)
+        else f"{str(error)[:200] or type(error).__name__} (malformed chunked encoding?)"
+    )
+    text = f"pytest-bizauth: the request's body could not be read: {why}; no fake saw it"
+    return _plain(start_response, 400, text)
+
+
 def _abort(connection: socket.socket) -> None:
     """Close the connection with no answer; werkzeug takes the error as a dropped
     connection."""
@@ -238,6 +257,12 @@ class ServerPool:
         with self._lock:
             for slot in self._slots:
                 slot.release()
+
+    def record(self, error: BaseException) -> None:
+        """Keep a fake's error for the test's teardown: the first few only, as each
+        holds its frames (``bizauth serve`` never takes them)."""
+        if len(self.errors) < _MAX_ERRORS:
+            self.errors.append(error)
 
     def take_errors(self) -> list[BaseException]:
         errors, self.errors = self.errors, []
