@@ -650,7 +650,10 @@ def test_an_unreadable_body_is_a_400_and_never_the_tests_failure(pytester):
             target = urlsplit(base_url)
             with socket.create_connection((target.hostname, target.port), timeout=5) as sock:
                 sock.sendall(payload)
-                return sock.recv(65536) if read else b""
+                answer = b""
+                while read and (chunk := sock.recv(65536)):
+                    answer += chunk  # until the server closes: it answers Connection: close
+                return answer
 
         def test_bad_bodies(bizauth_server, bizmail_mock):
             url = bizauth_server.url_for(bizmail_mock)
