@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._redact import redact
 from ..errors import UsageTypeError
@@ -115,30 +115,31 @@ def _parse_urlencoded(body: bytes) -> Form | None:
     return Form(values={k: list(v) for k, v in pairs.items()})
 
 
-def _in_memory(*args: object, **kwargs: object) -> BinaryIO:
-    """Where werkzeug keeps an uploaded file while parsing: memory, not a temporary file
-    (the fakes hold the content anyway)."""
-    import io
-
-    return io.BytesIO()
-
-
 def _parse_multipart(body: bytes, boundary: str) -> Form | None:
-    """A multipart body read by werkzeug's parser; ``None`` when it is not complete,
-    well-formed multipart with that boundary."""
-    import io
+    """A multipart body read by ``multipart``'s push parser (no per-request compilation,
+    though each request's boundary is new; no temporary files); ``None`` when it is not
+    complete, well-formed multipart with that boundary."""
+    from multipart import MultipartError, MultipartSegment, PushMultipartParser
 
-    from werkzeug.formparser import MultiPartParser
-
+    parts: list[tuple[Any, bytearray]] = []
     try:
-        delimiter = boundary.encode("latin-1")
-        parser = MultiPartParser(stream_factory=_in_memory)
-        values, files = parser.parse(io.BytesIO(body), delimiter, len(body))
-    except (ValueError, UnicodeEncodeError):
+        parser = PushMultipartParser(boundary, len(body), max_header_count=64)
+        for event in (*parser.parse(body), *parser.parse(b"")):
+            if isinstance(event, MultipartSegment):
+                parts.append((event, bytearray()))
+            elif event:
+                parts[-1][1].extend(event)
+        parser.close()  # raises when the body ended before the closing boundary
+    except (MultipartError, ValueError, UnicodeError):
         return None
-    form = Form(values={name: list(found) for name, found in values.lists()})
-    for name, upload in files.items(multi=True):
-        form.uploads.append(Upload(name, upload.filename or "", upload.read(), upload.content_type))
+    form = Form(values={})
+    for segment, content in parts:
+        if segment.filename is None:
+            form.values.setdefault(segment.name, []).append(content.decode("utf-8", "replace"))
+        else:
+            declared = any(name == "Content-Type" for name, _ in segment.headerlist)
+            kind = segment.content_type if declared else None  # as sent, not a default
+            form.uploads.append(Upload(segment.name, segment.filename, bytes(content), kind))
     return form
 
 
