@@ -350,30 +350,27 @@ def test_the_race_helper_proves_one_refresh(bizmail_mock, bizauth_clock, bizauth
         assert len(bizmail_mock.refresh_calls) - before == 1
 
 
-def test_the_race_helper_catches_a_missing_lock(bizmail_mock, bizauth_clock, bizauth_race):
-    user = bizmail_mock.user
+def _caught(mock, race, attempts, **options):
+    """How many of ``attempts`` races of a lockless client made more than one refresh."""
+    user = mock.user
     caught = 0
-    for _ in range(50):
-        client = UnlockedClient(bizmail_mock.base_url, user.username, user.password)
+    for _ in range(attempts):
+        client = UnlockedClient(mock.base_url, user.username, user.password)
         token = client.access_token()
-        before = len(bizmail_mock.refresh_calls)
-        bizauth_race(client.access_token, threads=32, past=token).raise_errors()
-        caught += len(bizmail_mock.refresh_calls) - before > 1
-    assert caught >= 1
+        before = len(mock.refresh_calls)
+        race(client.access_token, past=token, **options).raise_errors()
+        caught += len(mock.refresh_calls) - before > 1
+    return caught
+
+
+def test_the_race_helper_catches_a_missing_lock(bizmail_mock, bizauth_clock, bizauth_race):
+    assert _caught(bizmail_mock, bizauth_race, 50, threads=32) >= 1
 
 
 def test_the_race_holds_renewals_until_every_racer_has_looked(bizmail_mock, bizauth_race):
     # A generous bound: a client without its lock is released as soon as every thread
     # has arrived, so only a machine too busy to schedule 8 threads in 2 s could miss.
-    user = bizmail_mock.user
-    caught = 0
-    for _ in range(20):
-        client = UnlockedClient(bizmail_mock.base_url, user.username, user.password)
-        token = client.access_token()
-        before = len(bizmail_mock.refresh_calls)
-        bizauth_race(client.access_token, threads=8, past=token, hold=2.0).raise_errors()
-        caught += len(bizmail_mock.refresh_calls) - before > 1
-    assert caught == 20
+    assert _caught(bizmail_mock, bizauth_race, 20, threads=8, hold=2.0) == 20
 
 
 def test_a_hold_ends_when_the_other_racers_finish():
