@@ -164,21 +164,35 @@ async def race_tasks(
     past: str | _dt.datetime | None = None,
     timeout: float = 30.0,
 ) -> RaceResult[T]:
-    """Run ``threads`` tasks of the coroutine function ``fn`` on the running loop, all
-    released at once (after each has started and reached the gate)."""
+    """Run ``threads`` tasks of the coroutine function ``fn`` in the running event loop
+    (asyncio or trio), all released at once after each has started and reached the
+    gate."""
+    import anyio
+    import anyio.lowlevel
+
     _check(threads, clock, past)
-    gate = asyncio.Event()
+    gate = anyio.Event()
+    arrived = 0
+    outcomes: list[Any] = [None] * threads
 
-    async def one() -> T:
+    async def one(index: int) -> None:
+        nonlocal arrived
+        arrived += 1
         await gate.wait()
-        return await fn()
+        try:
+            outcomes[index] = await fn()
+        except Exception as exc:  # reported in the result, as the threads' are
+            outcomes[index] = exc
 
-    tasks = [asyncio.ensure_future(one()) for _ in range(threads)]
-    await asyncio.sleep(0)  # every task reaches the gate
-    gate.set()
     try:
-        outcomes = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout)
-    except asyncio.TimeoutError:
+        with anyio.fail_after(timeout):
+            async with anyio.create_task_group() as group:
+                for index in range(threads):
+                    group.start_soon(one, index)
+                while arrived < threads:
+                    await anyio.lowlevel.checkpoint()
+                gate.set()
+    except TimeoutError:
         raise TimeoutError(f"racing tasks did not finish within {timeout} s") from None
     values: list[Any] = [None if isinstance(o, BaseException) else o for o in outcomes]
     errors = [o for o in outcomes if isinstance(o, BaseException)]

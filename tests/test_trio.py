@@ -1,5 +1,5 @@
 """The async clients on trio as on asyncio: a login, a refresh, and tasks crossing
-expiry together that cause one renewal."""
+expiry together that cause one renewal; the race helper's tasks on trio."""
 
 from __future__ import annotations
 
@@ -43,3 +43,27 @@ def test_a_send_mail_on_trio(bizmail_async_client, bizmail_mock):
 
     assert trio.run(send)["success"] is True
     assert len(bizmail_mock.mails) == 1
+
+
+def test_the_race_helper_runs_tasks_on_trio(bizmail_async_client, bizmail_mock, bizauth_race):
+    from pytest_bizauth import AsyncBizMailClient
+
+    class Unlocked(AsyncBizMailClient):
+        async def access_token(self):
+            token = self._flow.fresh()
+            if token is not None:
+                return token
+            return (await self._driver.run(self._flow.renew())).access
+
+    async def race(client):
+        token = await client.access_token()
+        before = len(bizmail_mock.refresh_calls)
+        result = await bizauth_race.tasks(client.access_token, threads=8, past=token)
+        result.raise_errors()
+        return len(bizmail_mock.refresh_calls) - before, len(result.distinct)
+
+    assert trio.run(race, bizmail_async_client) == (1, 1)
+    user = bizmail_mock.user
+    unlocked = Unlocked(bizmail_mock.base_url, user.username, user.password)
+    refreshes, _ = trio.run(race, unlocked)
+    assert refreshes > 1  # every task awaits between its check and its refresh

@@ -13,10 +13,10 @@ of them at teardown. With no fake mounted it hands every request on.
 
 from __future__ import annotations
 
-import asyncio
 import weakref
 from typing import TYPE_CHECKING
 
+import anyio.lowlevel
 import httpx
 import respx
 from respx.models import AllMockedAssertionError
@@ -43,12 +43,7 @@ class _Router(respx.MockRouter):
     its race in-process too."""
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # another async library (trio): no asyncio loop to yield to
-            pass
-        else:
-            await asyncio.sleep(0)
+        await anyio.lowlevel.checkpoint()  # asyncio's or trio's loop runs other tasks
         return await super().async_handler(request)
 
 
