@@ -57,3 +57,19 @@ TRANSACTION = {
     "channel_code": "KHQR",
     "customers": [{"amount": 5}],
 }
+
+
+def unlocked_async_bizmail(mock: Any) -> Any:
+    """An async BizMail client that forgot its lock, for ``mock``'s user: tasks crossing
+    expiry may all refresh."""
+    from pytest_bizauth import AsyncBizMailClient
+
+    class Unlocked(AsyncBizMailClient):
+        async def access_token(self) -> str:
+            token = self._flow.fresh()
+            if token is not None:
+                return token
+            return (await self._driver.run(self._flow.renew())).access
+
+    user = mock.user
+    return Unlocked(mock.base_url, user.username, user.password)

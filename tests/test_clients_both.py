@@ -15,7 +15,7 @@ from pytest_bizauth import (
     TokenRejectedError,
 )
 
-from .helpers import MAIL, TRANSACTION
+from .helpers import MAIL, TRANSACTION, unlocked_async_bizmail
 
 pytest.importorskip("respx")
 
@@ -208,19 +208,9 @@ def test_64_tasks_across_expiry_refresh_once_every_time(request, vendor, bizauth
 
 
 def test_the_race_catches_an_async_client_without_a_lock(bizmail_mock, bizauth_race):
-    from pytest_bizauth import AsyncBizMailClient
-
-    class Unlocked(AsyncBizMailClient):
-        async def access_token(self):
-            token = self._flow.fresh()
-            if token is not None:
-                return token
-            return (await self._driver.run(self._flow.renew())).access
-
-    user = bizmail_mock.user
     caught = 0
     for _ in range(20):
-        client = Unlocked(bizmail_mock.base_url, user.username, user.password)
+        client = unlocked_async_bizmail(bizmail_mock)
         token = asyncio.run(client.access_token())
         before = len(bizmail_mock.refresh_calls)
         bizauth_race(client.access_token, threads=8, past=token).raise_errors()

@@ -8,6 +8,8 @@ import pytest
 trio = pytest.importorskip("trio")
 pytest.importorskip("respx")
 
+from .helpers import unlocked_async_bizmail  # noqa: E402
+
 
 def test_a_login_and_a_refresh_on_trio(bizmail_async_client, bizmail_mock, bizauth_clock):
     first = trio.run(bizmail_async_client.access_token)
@@ -46,15 +48,6 @@ def test_a_send_mail_on_trio(bizmail_async_client, bizmail_mock):
 
 
 def test_the_race_helper_runs_tasks_on_trio(bizmail_async_client, bizmail_mock, bizauth_race):
-    from pytest_bizauth import AsyncBizMailClient
-
-    class Unlocked(AsyncBizMailClient):
-        async def access_token(self):
-            token = self._flow.fresh()
-            if token is not None:
-                return token
-            return (await self._driver.run(self._flow.renew())).access
-
     async def race(client):
         token = await client.access_token()
         before = len(bizmail_mock.refresh_calls)
@@ -63,7 +56,6 @@ def test_the_race_helper_runs_tasks_on_trio(bizmail_async_client, bizmail_mock, 
         return len(bizmail_mock.refresh_calls) - before, len(result.distinct)
 
     assert trio.run(race, bizmail_async_client) == (1, 1)
-    user = bizmail_mock.user
-    unlocked = Unlocked(bizmail_mock.base_url, user.username, user.password)
+    unlocked = unlocked_async_bizmail(bizmail_mock)
     refreshes, _ = trio.run(race, unlocked)
     assert refreshes > 1  # every task awaits between its check and its refresh
