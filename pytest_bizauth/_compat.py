@@ -23,6 +23,7 @@ __all__ = [
     "set_registry_routes",
     "set_responses_real_send",
     "start_freezer_patching",
+    "stop_freezer",
     "time_machine_depth",
 ]
 
@@ -51,11 +52,8 @@ def freezegun_factories() -> list[Any]:
 
 
 class _NoWalk(dict):  # type: ignore[type-arg]
-    """What freezegun's walk sees as ``sys.modules``: no module to walk, and every loaded
-    module's name as its keys (``modules_at_start``, which must name them all)."""
-
-    def keys(self) -> Any:
-        return sys.modules.keys()
+    """What freezegun's walk sees as ``sys.modules``: no module to walk (its
+    ``modules_at_start`` is set at the stop, by :func:`stop_freezer`)."""
 
 
 # freezegun's fake for each real time function, by the real one's id, for the freezegun
@@ -110,6 +108,33 @@ def start_freezer_patching(freezer: Any, targets: list[tuple[str, Any, tuple[str
                 setattr(module, name, fake)
                 undo.append((module, name, real))
     return factory
+
+
+def stop_freezer(freezer: Any, modules_then: list[str]) -> None:
+    """Stop a ``freeze_time`` started by :func:`start_freezer_patching`.
+
+    At its outermost stop freezegun looks through every module imported since it
+    started (``set(sys.modules) - freezer.modules_at_start``, read through its global
+    ``sys``) to point their names back at the real time functions. ``modules_then``
+    names the modules loaded at the start: when as many are loaded and the last is the
+    same, none was imported meanwhile, and freezegun is shown none rather than made to
+    compare two sets of every loaded module's name."""
+    from freezegun import api
+
+    unchanged = len(sys.modules) == len(modules_then) and (
+        not modules_then or next(reversed(sys.modules), None) == modules_then[-1]
+    )
+    if len(api.freeze_factories) > 1 or not unchanged:
+        freezer.modules_at_start = set(modules_then)
+        freezer.stop()
+        return
+    walked: Any = api
+    freezer.modules_at_start = set()
+    walked.sys = SimpleNamespace(modules=_NoWalk())
+    try:
+        freezer.stop()
+    finally:
+        walked.sys = sys
 
 
 def real_monotonic() -> Callable[[], float]:

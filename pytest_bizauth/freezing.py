@@ -14,6 +14,7 @@ from ._compat import (
     freezegun_real_time_ids,
     real_monotonic,
     start_freezer_patching,
+    stop_freezer,
     time_machine_depth,
 )
 from .errors import UsageValueError
@@ -191,4 +192,15 @@ def freeze(instant: _dt.datetime, backend: str) -> Freeze:
     # which costs more than the rest of the start.
     freezer = freeze_time(instant, tick=False)
     factory = _start_freezer(freezer)
-    return Freeze(backend, factory, freezer, _RealLoopTime.patch())
+    return Freeze(backend, factory, _FreezegunStop(freezer), _RealLoopTime.patch())
+
+
+class _FreezegunStop:
+    """Stops a freezegun freeze, cheaply when no module was imported while it ran."""
+
+    def __init__(self, freezer: Any) -> None:
+        self._freezer = freezer
+        self._modules = list(sys.modules)  # the modules loaded at the start
+
+    def stop(self) -> None:
+        stop_freezer(self._freezer, self._modules)

@@ -173,6 +173,28 @@ def test_a_freezegun_imported_afresh_is_the_one_that_freezes(tmp_path, monkeypat
     assert fresh_time_user.read() != EPOCH_TS
 
 
+def test_a_module_imported_while_frozen_reads_real_time_after(tmp_path, monkeypatch):
+    """Its name bound to freezegun's fake at import is pointed back at the real
+    function when the clock stops, as freezegun's own stop does."""
+    (tmp_path / "time_user_imported_frozen.py").write_text("from time import time\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "time_user_imported_frozen", raising=False)
+    real = time.time
+    with Clock(EPOCH):
+        import time_user_imported_frozen
+
+        assert time_user_imported_frozen.time() == EPOCH_TS
+    assert time_user_imported_frozen.time is real
+
+
+def test_a_clock_with_no_import_while_frozen_leaves_every_name_as_it_was():
+    before = {n: getattr(m, "__dict__", {}).get("time") for n, m in list(sys.modules.items())}
+    with Clock(EPOCH):
+        assert time.time() == EPOCH_TS
+    after = {n: getattr(m, "__dict__", {}).get("time") for n, m in list(sys.modules.items())}
+    assert after == before
+
+
 @pytest.mark.skipif(
     importlib.util.find_spec("time_machine") is None, reason="time-machine is not installed"
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from typing import Union
 
@@ -51,6 +52,17 @@ def epoch(value: IssuedAt | None) -> int:
 
 def http_url(value: object, *, what: str) -> str:
     """An http(s) URL with a host, without its trailing slash."""
+    if type(value) is str:
+        return _http_url(value, what)  # every fake checks the same few URLs
+    return _http_url_uncached(value, what)
+
+
+@functools.lru_cache(maxsize=64)
+def _http_url(value: str, what: str) -> str:
+    return _http_url_uncached(value, what)
+
+
+def _http_url_uncached(value: object, what: str) -> str:
     from urllib.parse import urlsplit
 
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):

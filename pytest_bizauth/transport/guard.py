@@ -90,8 +90,9 @@ class Guard:
         with _lock:
             if not _active:
                 for owner, name, make in _methods():
-                    _method_originals.append((owner, name, getattr(owner, name)))
-                    setattr(owner, name, make(getattr(owner, name)))
+                    original = getattr(owner, name)
+                    _method_originals.append((owner, name, original))
+                    setattr(owner, name, _wrapper(make, original))
             _active.append(self)
 
     def stop(self) -> None:
@@ -117,6 +118,20 @@ class Guard:
         fixture = self._hint(vendor)
         how = how_in_process if how_in_process is not None else loopback_hint(library, fixture)
         return GuardedHostError(socket.EAI_NONAME, guarded_host(host, vendor, how))
+
+
+# The wrapper made for each original (made once: a test starts the guard afresh).
+_wrappers: dict[tuple[Callable[[Any], Any], Any], Any] = {}
+
+
+def _wrapper(make: Callable[[Any], Any], original: Any) -> Any:
+    key = (make, original)
+    found = _wrappers.get(key)
+    if found is None:
+        if len(_wrappers) > 64:  # other code patching these afresh in every test
+            _wrappers.clear()
+        found = _wrappers[key] = make(original)
+    return found
 
 
 def _refuse_guarded(host: object) -> None:
