@@ -1,5 +1,5 @@
 """Print the lowest version of every dependency pyproject.toml declares (the runtime
-ones and the ``httpx`` extra), as pip requirements: ``name==version``."""
+ones and the ``httpx`` and ``aiohttp`` extras), as pip requirements: ``name==version``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ except ModuleNotFoundError:  # Python 3.9 and 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 project = tomllib.loads(Path(sys.argv[1]).read_text())["project"]
-for requirement in [*project["dependencies"], *project["optional-dependencies"]["httpx"]]:
+extras = project["optional-dependencies"]
+for requirement in [*project["dependencies"], *extras["httpx"], *extras["aiohttp"]]:
     found = re.fullmatch(r"([A-Za-z0-9_.\-]+(?:\[[a-z,]+\])?)>=([0-9.]+)", requirement)
     if found is None:
         raise SystemExit(f"{requirement!r} declares no lower bound to test")

@@ -11,6 +11,9 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 __all__ = [
+    "aiohttp_connector_method",
+    "aiohttp_response_handler",
+    "set_aiohttp_connector_method",
     "c_socket_module",
     "ini_keys",
     "freezegun_factories",
@@ -235,3 +238,29 @@ def c_socket_module() -> Any:
     import _socket
 
     return _socket
+
+
+# -- aiohttp (checked with 3.8 to 3.14) ----------------------------------------------------
+
+
+def aiohttp_connector_method() -> Any:
+    """``aiohttp.TCPConnector._create_connection(request, traces, timeout)``: where a
+    connector opens a connection for a request (DNS, socket, TLS) and hands back its
+    protocol. aiohttp has no public hook between a session and the network."""
+    import aiohttp
+
+    return aiohttp.TCPConnector._create_connection
+
+
+def set_aiohttp_connector_method(method: Any) -> None:
+    import aiohttp
+
+    aiohttp.TCPConnector._create_connection = method  # type: ignore[method-assign]
+
+
+def aiohttp_response_handler(loop: Any) -> Any:
+    """The protocol aiohttp reads an answer with (``aiohttp.client_proto.ResponseHandler``),
+    as a connector makes it for each connection."""
+    from aiohttp.client_proto import ResponseHandler
+
+    return ResponseHandler(loop=loop)

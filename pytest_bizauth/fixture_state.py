@@ -26,7 +26,7 @@ __all__ = ["CURRENT", "Transports", "current_test", "responses_mock", "stop_resp
 HTTPX = pytest.StashKey["HttpxTransport | None"]()
 PER_TEST = pytest.StashKey["tuple[str, ...]"]()
 #: Transports of libraries that reach the fakes by a patch cheap enough to make per test.
-PER_TEST_NAMES = ("httpx2",)
+PER_TEST_NAMES = ("httpx2", "aiohttp")
 # What the fixtures of one running test share (its settings, fakes, transports and
 # responses mock), in the test's own stash; dropped when the test ends, so a long
 # session keeps nothing per test.
@@ -136,7 +136,9 @@ def httpx_transport(config: pytest.Config) -> HttpxTransport | None:
 
 def per_test_transports(config: pytest.Config) -> tuple[Transport, ...]:
     """The transports started for one test and stopped after it (cheap to start): those
-    of the libraries installed, found once per session."""
+    of the libraries installed (found once per session) that the test's code has
+    imported by now. Importing one costs more than most tests: a session whose code never
+    imports it never pays for it."""
     names = config.stash.get(PER_TEST, None)
     if names is None:
         from .transport.base import available
@@ -144,9 +146,9 @@ def per_test_transports(config: pytest.Config) -> tuple[Transport, ...]:
         names = config.stash[PER_TEST] = tuple(n for n in PER_TEST_NAMES if available(n))
     if not names:
         return ()
-    from .transport.base import load
+    from .transport.base import load, loaded
 
-    made = tuple(load(name)() for name in names)
+    made = tuple(load(name)() for name in names if loaded(name))
     for transport in made:
         transport.start()
     return made

@@ -72,13 +72,14 @@ def test_every_page_is_linked_from_the_readme_and_in_the_sites_nav():
     assert [p.name for p in PAGES[1:] if f" {p.name}\n" not in nav] == []
 
 
-# Extras a page may use; without them installed, its examples are skipped.
+# Extras a page may use (the modules each needs); without them installed, its examples
+# are skipped.
 OPTIONAL = {
     "httpx": "respx",
     "httpx2": "httpx2",
     "authlib": "authlib",
     "respx": "respx",
-    "aiohttp": "aiohttp",
+    "aiohttp": "aiohttp h11",
     "httpx_mock": "pytest_httpx",
     r"\w*async_client": "respx",
     "asyncio_default_fixture_loop_scope": "pytest_asyncio",
@@ -87,9 +88,10 @@ OPTIONAL = {
 
 @pytest.mark.parametrize(("code", "ini"), EXAMPLES)
 def test_example(pytester, code, ini):
-    for word, module in OPTIONAL.items():
+    for word, modules in OPTIONAL.items():
         if re.search(rf"\b{word}\b", code + (ini or "")):
-            pytest.importorskip(module)
+            for module in modules.split():
+                pytest.importorskip(module)
     if "def test_" not in code:
         exec(compile(code, "<docs example>", "exec"), {"__name__": "docs_example"})
         return

@@ -5,6 +5,7 @@ server; the guard on the real hosts; asyncio under the frozen clock."""
 from __future__ import annotations
 
 import shutil
+import sys
 
 import pytest
 
@@ -444,8 +445,12 @@ def test_the_guard_stops_real_hosts_from_any_library(pytester):
     run(pytester, "-p", "no:randomly").assert_outcomes(passed=7)
 
 
-def test_the_guard_names_bizauth_server_for_aiohttp(pytester):
+def test_the_guard_names_bizauth_server_for_aiohttp_without_h11(pytester, monkeypatch):
     pytest.importorskip("aiohttp")
+    from pytest_bizauth.transport import guard
+
+    monkeypatch.setitem(sys.modules, "h11", None)  # as if not installed
+    guard._installed.cache_clear()
     pytester.makepyfile("""
         import asyncio
         import aiohttp
@@ -461,7 +466,30 @@ def test_the_guard_names_bizauth_server_for_aiohttp(pytester):
             assert "pytest-bizauth stopped" in text
             assert "bizauth_server.url_for(bill24_mock)" in text
     """)
-    run(pytester).assert_outcomes(passed=1)
+    try:
+        run(pytester).assert_outcomes(passed=1)
+    finally:
+        guard._installed.cache_clear()
+
+
+def test_aiohttp_imported_after_the_fixtures_is_still_stopped(pytester):
+    pytest.importorskip("aiohttp")
+    pytest.importorskip("h11")
+    pytester.makepyfile("""
+        import asyncio
+        import pytest
+
+        def test_aiohttp(bill24_mock):
+            import aiohttp  # first imported here: after the fixtures were set up
+
+            async def call():
+                async with aiohttp.ClientSession() as session:
+                    await session.post("https://merchantapi-demo.bill24.io/security/authorize")
+            with pytest.raises(aiohttp.ClientError) as stopped:
+                asyncio.run(call())
+            assert "pytest-bizauth stopped" in str(stopped.value)
+    """)
+    pytester.runpytest_subprocess(*QUIET_PLUGINS).assert_outcomes(passed=1)
 
 
 # -- asyncio under the clock --------------------------------------------------------------

@@ -25,6 +25,7 @@ __all__ = [
     "Outcome",
     "available",
     "load",
+    "loaded",
     "no_endpoint",
     "outcome_of",
     "serve",
@@ -52,12 +53,18 @@ IN_PROCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "responses": ("pytest_bizauth.transport.responses:SharedRequestsMock", ("responses",)),
     "httpx": ("pytest_bizauth.transport.httpx:HttpxTransport", ("httpx", "respx")),
     "httpx2": ("pytest_bizauth.transport.httpx2:Httpx2Transport", ("httpx2",)),
+    "aiohttp": ("pytest_bizauth.transport.aiohttp:AiohttpTransport", ("aiohttp", "h11")),
 }
 
 
 def available(name: str) -> bool:
     """Whether the libraries a transport needs are installed."""
     return all(importlib.util.find_spec(module) is not None for module in IN_PROCESS[name][1])
+
+
+def loaded(name: str) -> bool:
+    """Whether the library a transport serves has been imported."""
+    return IN_PROCESS[name][1][0] in sys.modules
 
 
 def load(name: str) -> type[Transport]:

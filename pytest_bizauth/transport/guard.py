@@ -38,10 +38,16 @@ _HTTPX = (
 # fakes in-process (None: it cannot, and goes to bizauth_server instead).
 _HTTPX2 = (
     "httpx2 reaches the fakes in-process through its HTTPTransport; this request went "
-    "around it (a client with a transport of its own)"
+    "around it (a client with a transport of its own, or httpx2 first imported after the "
+    "test's fixtures were set up: import it at the top of a module)"
+)
+_AIOHTTP = (
+    "aiohttp reaches the fakes in-process through its TCPConnector; this request went "
+    "around it (a connector of its own, or aiohttp first imported after the test's "
+    "fixtures were set up: import it at the top of a module)"
 )
 _LIBRARIES: tuple[tuple[str, str, str | None], ...] = (
-    ("aiohttp", "aiohttp", None),
+    ("aiohttp", "aiohttp", _AIOHTTP),
     ("httpx2", "httpx2", _HTTPX2),
     ("httpcore2", "httpx2", _HTTPX2),
     ("httpx", "httpx", _HTTPX),
@@ -115,6 +121,8 @@ class Guard:
     def refusal(self, host: str) -> GuardedHostError:
         vendor = self.hosts[host]
         library, how_in_process = _library()
+        if library == "aiohttp" and not _installed("h11"):
+            how_in_process = None  # in-process needs h11 too: the loopback server serves it
         fixture = self._hint(vendor)
         how = how_in_process if how_in_process is not None else loopback_hint(library, fixture)
         return GuardedHostError(socket.EAI_NONAME, guarded_host(host, vendor, how))
