@@ -78,6 +78,8 @@ OPTIONAL = {
     "httpx": "respx",
     "httpx2": "httpx2",
     "authlib": "authlib",
+    "httpx_auth": "httpx_auth respx",
+    "requests_oauthlib": "requests_oauthlib",
     "respx": "respx",
     "aiohttp": "aiohttp h11",
     "httpx_mock": "pytest_httpx",
