@@ -151,3 +151,25 @@ def test_the_patch_ends_with_the_test(pytester):
         """
     )
     pytester.runpytest(*QUIET_PLUGINS).assert_outcomes(passed=2)
+
+
+def test_beside_aioresponses_the_fakes_answer_what_it_passes_through(bizmail_mock):
+    aioresponses = pytest.importorskip("aioresponses").aioresponses
+
+    async def both(session):
+        status, _, _ = await post(session, bizmail_mock.base_url + TOKEN, json=LOGIN)
+        try:
+            async with session.get("https://api.example.com/status") as answer:
+                mine = await answer.json()
+        except TypeError as exc:  # aioresponses 0.7.9 cannot build answers on aiohttp 3.14
+            mine = exc
+        return status, mine
+
+    with aioresponses(passthrough=[bizmail_mock.base_url]) as mocked:
+        mocked.get("https://api.example.com/status", payload={"up": True})
+        status, mine = run(both)
+    assert status == 200
+    bizmail_mock.assert_logged_in(times=1)
+    if isinstance(mine, TypeError):
+        pytest.skip(f"aioresponses cannot answer on this aiohttp: {mine}")
+    assert mine == {"up": True}
