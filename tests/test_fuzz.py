@@ -141,7 +141,7 @@ def test_the_fakes_answer_only_documented_statuses(
         lambda b: b is None or (b.isprintable() and b.isascii() and not b[:1].isspace())
     ),
 )
-def test_through_requests_and_httpx_the_same(vendor, path, content_type, body, bearer):
+def test_through_every_in_process_transport_the_same(vendor, path, content_type, body, bearer):
     valid = content_type.isascii() and content_type.isprintable()  # else requests refuses it
     headers = {"Content-Type": content_type} if valid else {}
     if bearer is not None:
@@ -156,20 +156,67 @@ def test_through_requests_and_httpx_the_same(vendor, path, content_type, body, b
         except requests.ConnectionError:  # a path the fake does not serve for that method
             return
         assert answer.status_code in DOCUMENTED
-        try:
-            import httpx
+        for other in (_through_httpx, _through_httpx2, _through_aiohttp):
+            status = other(fake, method, url, body, headers)
+            assert status in (None, answer.status_code), other.__name__
 
-            from pytest_bizauth.transport.httpx import HttpxTransport
-        except ImportError:
-            return
-        transport = HttpxTransport()
-        transport.mount(fake)
-        transport.start()
-        try:
-            again = httpx.request(method, url, content=body, headers=headers)
-        finally:
-            transport.stop()
-        assert again.status_code == answer.status_code
+
+def _through_httpx(fake, method, url, body, headers):
+    try:
+        import httpx
+
+        from pytest_bizauth.transport.httpx import HttpxTransport
+    except ImportError:
+        return None
+    transport = HttpxTransport()
+    transport.mount(fake)
+    transport.start()
+    try:
+        return httpx.request(method, url, content=body, headers=headers).status_code
+    finally:
+        transport.stop()
+
+
+def _through_httpx2(fake, method, url, body, headers):
+    try:
+        import httpx2
+
+        from pytest_bizauth.transport.httpx2 import Httpx2Transport
+    except ImportError:
+        return None
+    transport = Httpx2Transport()
+    transport.mount(fake)
+    transport.start()
+    try:
+        with httpx2.Client() as client:
+            return client.request(method, url, content=body, headers=headers).status_code
+    finally:
+        transport.stop()
+
+
+def _through_aiohttp(fake, method, url, body, headers):
+    try:
+        import aiohttp
+
+        from pytest_bizauth.transport.aiohttp import AiohttpTransport
+    except ImportError:
+        return None
+
+    async def send():
+        session = aiohttp.ClientSession(skip_auto_headers=["Content-Type"])
+        async with session, session.request(method, url, data=body, headers=headers) as answer:
+            await answer.read()
+            return answer.status
+
+    import asyncio
+
+    transport = AiohttpTransport()
+    transport.mount(fake)
+    transport.start()
+    try:
+        return asyncio.run(send())
+    finally:
+        transport.stop()
 
 
 answers = st.fixed_dictionaries(
