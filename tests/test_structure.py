@@ -215,6 +215,8 @@ def test_every_module_imports_alone_in_a_fresh_interpreter():
         optional.add("pytest_bizauth.client.asynchronous")
     if importlib.util.find_spec("httpx2") is None:  # installed by the user, when used
         optional.add("pytest_bizauth.transport.httpx2")
+    if not all(importlib.util.find_spec(m) for m in ("aiohttp", "h11")):  # the aiohttp extra
+        optional.add("pytest_bizauth.transport.aiohttp")
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(_import_alone, sorted(set(MODULES) - optional)))
     assert [(name, err) for name, code, err in results if code != 0] == []
