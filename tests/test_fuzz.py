@@ -287,3 +287,28 @@ def test_the_clients_raise_only_the_documented_errors(vendor, first, second):
             assert isinstance(token, str)
             assert token
         repr(client)  # never raises
+
+
+@FUZZ
+@given(
+    value=st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.binary(max_size=5000)
+        | st.sampled_from(["", "Bearer abc.def.ghi", "x" * 5000, "hunter2-password"])
+        | st.text(max_size=30),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(
+                field_names | st.sampled_from(["Password", "Authorization"]), inner, max_size=4
+            )
+        ),
+        max_leaves=10,
+    ),
+)
+def test_the_call_logs_one_pass_redaction_is_redact_then_bound(value):
+    from pytest_bizauth._redact import bounded, for_log, redact
+
+    known = frozenset({"hunter2-password"})
+    assert for_log(value, known=known) == bounded(redact(value, known=known))

@@ -15,7 +15,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from .._messages import unfired_faults, unmatched_requests, unretried_expiry
-from .._redact import bounded, redact, scrub
+from .._redact import bounded, for_log, scrub
 from ..clock import now
 from ..errors import UsageTypeError, UsageValueError
 from .calllog import CallLog, LogVerbs, record_call
@@ -148,10 +148,8 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
     def _redact(self, value: Any) -> Any:
         if isinstance(value, bytes):
             return bounded(scrub(value))
-        return bounded(
-            redact(
-                value, hidden=self.hidden_fields, tokens=self.token_fields, known=self._secrets()
-            )
+        return for_log(
+            value, hidden=self.hidden_fields, tokens=self.token_fields, known=self._secrets()
         )
 
     # -- fault injection -----------------------------------------------------------------
