@@ -136,13 +136,21 @@ class Settings:
     def __init__(self, values: dict[str, Any], given: set[str]) -> None:
         self._values = values
         self._given = given
+        self._per_vendor: dict[str, dict[str, Any]] = {}
 
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
 
     def for_vendor(self, spec: VendorSpec) -> dict[str, Any]:
         """The keyword arguments of a vendor's fake: its own option where given, else
-        the shared one where given, else the vendor's default."""
+        the shared one where given, else the vendor's default (a copy: made once, as the
+        settings of every test without a marker are)."""
+        found = self._per_vendor.get(spec.name)
+        if found is None:
+            found = self._per_vendor[spec.name] = self._for_vendor(spec)
+        return dict(found)
+
+    def _for_vendor(self, spec: VendorSpec) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         for name, keyword in spec.option_names():
             if name not in self._given and keyword in SHARED_PER_VENDOR and keyword in self._given:

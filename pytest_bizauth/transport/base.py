@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import sys
@@ -130,5 +131,6 @@ def serve(fake: FakeProvider, method: str, url: str, headers: Any, body: object)
     return outcome_of(fake, request)
 
 
+@functools.lru_cache(maxsize=64)
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from typing import TYPE_CHECKING, Any
 
 from ..._jwt import tampered, unverified_claims, verified
@@ -41,10 +40,11 @@ def _sign_hs256_uncached(claims: dict[str, Any], key: str) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def _sign_hs256(payload: str, key: str) -> str:
+def _sign_hs256(claims: tuple[tuple[str, type, Any], ...], key: str) -> str:
     """Signing is deterministic: at one frozen instant every test mints the same tokens,
-    so each is signed once per process."""
-    return _sign_hs256_uncached(json.loads(payload), key)
+    so each is signed once per process. ``claims`` as items, in order, each value with
+    its type (``1`` and ``True`` are equal keys, not equal claims)."""
+    return _sign_hs256_uncached({name: value for name, _, value in claims}, key)
 
 
 class BizMailTokens:
@@ -115,11 +115,11 @@ class BizMailTokens:
     def encode(self, claims: Mapping[str, Any], *, secret: str | None = None) -> str:
         """Sign any claims as the vendor does (HS256, ``{"alg": "HS256", "typ": "JWT"}``)."""
         key = self._secret if secret is None else hold(check_hmac_secret(secret))
+        items = tuple((name, type(value), value) for name, value in claims.items())
         try:
-            payload = json.dumps(dict(claims), separators=(",", ":"))
-        except TypeError:  # a claim JSON cannot hold; let pyjwt say which
+            return _sign_hs256(items, key)
+        except TypeError:  # a claim that cannot be a key (a list): signed afresh
             return _sign_hs256_uncached(dict(claims), key)
-        return _sign_hs256(payload, key)
 
     def access(self, **options: Any) -> str:
         """An access token; takes the keyword options of :meth:`claims` and ``secret``."""
