@@ -269,8 +269,6 @@ def cached_async_token_ns() -> float:
     """ns per cached ``await access_token()`` of the async client, awaited in a loop."""
     import asyncio
 
-    import respx
-
     from pytest_bizauth import AsyncBizMailClient, FakeBizMail
     from pytest_bizauth.transport.httpx import HttpxTransport
 
@@ -287,7 +285,6 @@ def cached_async_token_ns() -> float:
         await client.aclose()
         return best / calls
 
-    assert respx
     # No frozen clock here: freezegun would freeze perf_counter too.
     transport = HttpxTransport()
     fake = FakeBizMail()

@@ -17,16 +17,18 @@ if TYPE_CHECKING:
     from .core.fake import FakeProvider
     from .transport.base import Transport
     from .transport.guard import Guard
-    from .transport.httpx import HttpxTransport
     from .transport.responses import SharedRequestsMock
 
 __all__ = ["CURRENT", "Transports", "current_test", "responses_mock", "stop_responses",
            "test_state", "transports"]  # fmt: skip
 
-HTTPX = pytest.StashKey["HttpxTransport | None"]()
 PER_TEST = pytest.StashKey["tuple[str, ...]"]()
-#: Transports of libraries that reach the fakes by a patch cheap enough to make per test.
-PER_TEST_NAMES = ("httpx2", "aiohttp")
+#: The in-process transports beside ``responses``'s, each a patch cheap enough to make
+#: per test.
+PER_TEST_NAMES = ("httpx", "httpx2", "aiohttp")
+#: Those put in place whether or not the test's code has imported the library yet (the
+#: plugin's own async clients import httpx after the fakes are mounted).
+ALWAYS = frozenset({"httpx"})
 # What the fixtures of one running test share (its settings, fakes, transports and
 # responses mock), in the test's own stash; dropped when the test ends, so a long
 # session keeps nothing per test.
@@ -81,23 +83,19 @@ class Transports:
         self,
         *transports: Transport,
         guard: Guard | None = None,
-        httpx: HttpxTransport | None = None,
         stop_responses: Callable[[], None] | None = None,
         own: tuple[Transport, ...] = (),
     ) -> None:
         self.transports = [*transports, *own]
         self.guard = guard
-        self.httpx = httpx
         self.stop_responses = stop_responses
         self._own = own
 
     def close(self) -> None:
-        for transport in self._own:
+        for transport in reversed(self._own):  # the last patch made is undone first
             transport.stop()
         if self.guard is not None:
             self.guard.stop()
-        if self.httpx is not None:
-            self.httpx.release()
         if self.stop_responses is not None:
             self.stop_responses()
 
@@ -117,28 +115,11 @@ def fixture_of(vendor: str) -> str:
     return "the fake's fixture"
 
 
-def httpx_transport(config: pytest.Config) -> HttpxTransport | None:
-    """The httpx transport, when httpx and respx are installed: started on first use and
-    kept for the session (starting it costs milliseconds), stopped at its end."""
-    if HTTPX in config.stash:
-        return config.stash[HTTPX]
-    from .transport.base import available, load
-
-    if not available("httpx"):
-        config.stash[HTTPX] = None
-        return None
-    transport: HttpxTransport = load("httpx")()  # type: ignore[assignment]
-    transport.start()
-    config.add_cleanup(transport.stop)
-    config.stash[HTTPX] = transport
-    return transport
-
-
 def per_test_transports(config: pytest.Config) -> tuple[Transport, ...]:
     """The transports started for one test and stopped after it (cheap to start): those
     of the libraries installed (found once per session) that the test's code has
-    imported by now. Importing one costs more than most tests: a session whose code never
-    imports it never pays for it."""
+    imported by now (and httpx always). Importing one costs more than most tests: a
+    session whose code never imports it never pays for it."""
     names = config.stash.get(PER_TEST, None)
     if names is None:
         from .transport.base import available
@@ -148,7 +129,7 @@ def per_test_transports(config: pytest.Config) -> tuple[Transport, ...]:
         return ()
     from .transport.base import load, loaded
 
-    made = tuple(load(name)() for name in names if loaded(name))
+    made = tuple(load(name)() for name in names if name in ALWAYS or loaded(name))
     for transport in made:
         transport.start()
     return made
@@ -164,10 +145,6 @@ def transports(node: pytest.Item, settings: Settings) -> Transports:
         return shared
     mock, made = responses_mock(node)
     stop = partial(stop_responses, node, mock) if made else None
-    httpx_shared = httpx_transport(node.config)
-    in_process: list[Transport] = [mock]
-    if httpx_shared is not None:
-        in_process.append(httpx_shared)
     guard = None
     if settings["guard"]:
         from .transport.guard import Guard
@@ -175,9 +152,8 @@ def transports(node: pytest.Item, settings: Settings) -> Transports:
         guard = Guard(fixture_of)
         guard.start()
     shared = state["transports"] = Transports(
-        *in_process,
+        mock,
         guard=guard,
-        httpx=httpx_shared,
         stop_responses=stop,
         own=per_test_transports(node.config),
     )

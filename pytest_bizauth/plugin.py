@@ -204,7 +204,7 @@ def _needs_httpx(fixture: str) -> None:
 
     if not available("httpx"):
         pytest.fail(
-            f"pytest-bizauth: {fixture} needs httpx and respx: pip install 'pytest-bizauth[httpx]'",
+            f"pytest-bizauth: {fixture} needs httpx: pip install 'pytest-bizauth[httpx]'",
             pytrace=False,
         )
 

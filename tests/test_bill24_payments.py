@@ -26,7 +26,7 @@ def _post_requests(base_url, path, body, token):
 
 def _post_httpx(base_url, path, body, token):
     httpx = pytest.importorskip("httpx")
-    pytest.importorskip("respx")
+    pytest.importorskip("httpx")
     headers = {"Authorization": f"Bearer {token}"}
     return httpx.post(base_url + path, json=body, headers=headers).json()
 

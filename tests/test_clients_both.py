@@ -17,7 +17,7 @@ from pytest_bizauth import (
 
 from .helpers import MAIL, TRANSACTION, unlocked_async_bizmail
 
-pytest.importorskip("respx")
+pytest.importorskip("httpx")
 
 
 class Subject:
@@ -126,7 +126,7 @@ def test_hostile_answers_are_provider_errors(subject, fault, status, message):
 
 @pytest.mark.parametrize("status", [307, 308, 302])
 def test_a_redirect_on_login_is_refused_and_never_followed(subject, bizauth_responses, status):
-    import respx
+    respx = pytest.importorskip("respx")
 
     url = subject.mock.base_url + subject.login_path
     headers = {"Location": "https://attacker.example/steal"}
@@ -262,7 +262,7 @@ FORM = [
 
 
 def test_retry_after_is_carried_on_the_error(subject, bizauth_responses):
-    import respx
+    respx = pytest.importorskip("respx")
 
     url = subject.mock.base_url + subject.login_path
     bizauth_responses.post(url, status=429, headers={"Retry-After": "3"}, json={})
@@ -352,7 +352,7 @@ def test_a_trickling_vendor_holds_the_async_client_no_longer_than_its_timeout(ht
     import asyncio
     import time
 
-    pytest.importorskip("respx")
+    pytest.importorskip("httpx")
     from pytest_bizauth import AsyncBizMailClient
 
     async def login():

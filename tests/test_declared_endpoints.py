@@ -131,7 +131,7 @@ def test_a_client_renews_and_retries_on_a_declared_endpoint(
 
 def test_declared_endpoints_over_httpx_sync_and_async(bizmail_mock, bizmail_client):
     httpx = pytest.importorskip("httpx")
-    pytest.importorskip("respx")
+    pytest.importorskip("httpx")
     bizmail_mock.add_endpoint("GET", TEMPLATES, json={"success": True})
     url = bizmail_mock.base_url + TEMPLATES
     headers = _bizmail_token(bizmail_client)

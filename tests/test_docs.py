@@ -75,7 +75,7 @@ def test_every_page_is_linked_from_the_readme_and_in_the_sites_nav():
 # Extras a page may use (the modules each needs); without them installed, its examples
 # are skipped.
 OPTIONAL = {
-    "httpx": "respx",
+    "httpx": "httpx",
     "httpx2": "httpx2",
     "authlib": "authlib",
     "httpx_auth": "httpx_auth respx",
@@ -83,7 +83,7 @@ OPTIONAL = {
     "respx": "respx",
     "aiohttp": "aiohttp h11",
     "httpx_mock": "pytest_httpx",
-    r"\w*async_client": "respx",
+    r"\w*async_client": "httpx",
     "asyncio_default_fixture_loop_scope": "pytest_asyncio",
 }
 

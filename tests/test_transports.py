@@ -43,7 +43,7 @@ def vendor_login(vendor):
 
 @pytest.mark.parametrize("vendor", sorted(LOGIN))
 def test_httpx_sync_async_and_module_functions_reach_each_fake(pytester, vendor):
-    pytest.importorskip("respx")
+    pytest.importorskip("httpx")
     fixture, path, body, field = vendor_login(vendor)
     pytester.makepyfile(f"""
         import asyncio
@@ -71,7 +71,7 @@ def test_httpx_sync_async_and_module_functions_reach_each_fake(pytester, vendor)
 
 
 def test_httpx_faults_raise_httpx_own_errors(pytester):
-    pytest.importorskip("respx")
+    pytest.importorskip("httpx")
     pytester.makepyfile("""
         import asyncio
         import httpx
@@ -102,7 +102,7 @@ def test_httpx_faults_raise_httpx_own_errors(pytester):
 
 
 def test_httpx_to_other_hosts_behaves_as_always(pytester):
-    pytest.importorskip("respx")
+    pytest.importorskip("httpx")
     pytester.makepyfile("""
         import httpx
 
@@ -155,7 +155,7 @@ def test_a_users_respx_routes_work_beside_the_fakes(pytester):
 
 
 def test_an_unserved_path_over_httpx_fails_at_once_and_at_teardown(pytester):
-    pytest.importorskip("respx")
+    pytest.importorskip("httpx")
     pytester.makepyfile("""
         import httpx
         import pytest
@@ -513,7 +513,7 @@ def test_asyncio_timers_run_while_the_clock_is_frozen(pytester):
 
 
 def test_httpx_async_timeouts_work_under_the_frozen_clock(pytester):
-    pytest.importorskip("respx")
+    pytest.importorskip("httpx")
     pytester.makepyfile("""
         import asyncio
         import httpx
@@ -691,3 +691,26 @@ def test_an_unreadable_body_is_a_400_and_never_the_tests_failure(pytester):
     """)
     result = pytester.runpytest("-W", "error", *QUIET_PLUGINS)
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("order", ["httpx_mock, bizmail_mock", "bizmail_mock, httpx_mock"])
+def test_beside_pytest_httpx_in_either_order(pytester, order):
+    pytest.importorskip("pytest_httpx")
+    pytester.makepyfile(f"""
+        import httpx
+        import pytest
+
+        @pytest.mark.httpx_mock(should_mock=lambda request: request.url.host == "api.example.com")
+        def test_both({order}):
+            httpx_mock.add_response(url="https://api.example.com/status", json={{"up": True}})
+            assert httpx.get("https://api.example.com/status").json() == {{"up": True}}
+            user = bizmail_mock.user
+            body = {{"username": user.username, "password": user.password}}
+            assert httpx.post(bizmail_mock.base_url + "/api/1.0/auth/token", json=body).is_success
+            bizmail_mock.assert_logged_in(times=1)
+
+        def test_after():
+            assert httpx.HTTPTransport.handle_request.__module__ == "httpx._transports.default"
+    """)
+    result = pytester.runpytest("-p", "no:randomly", "-p", "no:asyncio", "-p", "pytest_httpx")
+    result.assert_outcomes(passed=2)

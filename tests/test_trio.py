@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 trio = pytest.importorskip("trio")
-pytest.importorskip("respx")
+pytest.importorskip("httpx")
 
 from .helpers import unlocked_async_bizmail  # noqa: E402
 

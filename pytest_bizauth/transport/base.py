@@ -52,7 +52,7 @@ class Transport(Protocol):
 #: socket, and the modules it needs.
 IN_PROCESS: dict[str, tuple[str, tuple[str, ...]]] = {
     "responses": ("pytest_bizauth.transport.responses:SharedRequestsMock", ("responses",)),
-    "httpx": ("pytest_bizauth.transport.httpx:HttpxTransport", ("httpx", "respx")),
+    "httpx": ("pytest_bizauth.transport.httpx:HttpxTransport", ("httpx",)),
     "httpx2": ("pytest_bizauth.transport.httpx2:Httpx2Transport", ("httpx2",)),
     "aiohttp": ("pytest_bizauth.transport.aiohttp:AiohttpTransport", ("aiohttp", "h11")),
 }

@@ -30,9 +30,8 @@ _REQUESTS = (
     "it (a session with an adapter of its own, or responses stopped by other code)"
 )
 _HTTPX = (
-    "httpx reaches the fakes in-process through respx when both are installed "
-    "(pip install 'pytest-bizauth[httpx]'); this request went around it (a client with a "
-    "transport of its own, or respx missing)"
+    "httpx reaches the fakes in-process through its HTTPTransport; this request went "
+    "around it (a client with a transport of its own)"
 )
 # Where a library shows on the stack (module prefix), its name, and how it reaches the
 # fakes in-process (None: it cannot, and goes to bizauth_server instead).
