@@ -93,24 +93,42 @@ def start_freezer_patching(freezer: Any, targets: list[tuple[str, Any, tuple[str
             fake = getattr(api, name)
             fakes[id(freezer.reals[id(fake)])] = fake
         _fakes = (api, fakes)
-    ignore = tuple(freezer.ignore)
     undo = freezer.undo_changes
-    for module_name, module, names in targets:
-        if (
-            module_name == api.__name__
-            or module_name.startswith(ignore)
-            or module_name.endswith(".six.moves")
-            or getattr(module, "__name__", None) in (None, "datetime", "time")
-        ):
-            continue
+    for module, names in _kept(targets, tuple(freezer.ignore), api.__name__):
         namespace = module.__dict__
         for name in names:
             real = namespace.get(name)
             fake = fakes.get(id(real))
             if fake is not None:
-                setattr(module, name, fake)
+                namespace[name] = fake
                 undo.append((module, name, real))
     return factory
+
+
+# The targets freezegun's skips keep, for the last targets and ignore list seen (the
+# clock's module scan hands over the same list while no module is imported).
+_last_kept: tuple[Any, tuple[str, ...], list[tuple[Any, tuple[str, ...]]]] = (None, (), [])
+
+
+def _kept(
+    targets: list[tuple[str, Any, tuple[str, ...]]], ignore: tuple[str, ...], own: str
+) -> list[tuple[Any, tuple[str, ...]]]:
+    global _last_kept
+    seen, seen_ignore, kept = _last_kept
+    if seen is targets and seen_ignore == ignore:
+        return kept
+    kept = [
+        (module, names)
+        for module_name, module, names in targets
+        if not (
+            module_name == own
+            or module_name.startswith(ignore)
+            or module_name.endswith(".six.moves")
+            or getattr(module, "__name__", None) in (None, "datetime", "time")
+        )
+    ]
+    _last_kept = (targets, ignore, kept)
+    return kept
 
 
 def stop_freezer(freezer: Any, modules_then: list[str]) -> None:
