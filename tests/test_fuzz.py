@@ -142,7 +142,7 @@ def test_the_fakes_answer_only_documented_statuses(
         lambda b: b is None or (b.isprintable() and b.isascii() and not b[:1].isspace())
     ),
 )
-def test_through_every_in_process_transport_the_same(vendor, path, content_type, body, bearer):
+def test_through_every_transport_the_same(vendor, path, content_type, body, bearer):
     valid = content_type.isascii() and content_type.isprintable()  # else requests refuses it
     headers = {"Content-Type": content_type} if valid else {}
     if bearer is not None:
@@ -157,9 +157,35 @@ def test_through_every_in_process_transport_the_same(vendor, path, content_type,
         except requests.ConnectionError:  # a path the fake does not serve for that method
             return
         assert answer.status_code in DOCUMENTED
-        for other in (_through_httpx, _through_httpx2, _through_aiohttp):
+        for other in (_through_httpx, _through_httpx2, _through_aiohttp, _through_loopback):
             status = other(fake, method, url, body, headers)
             assert status in (None, answer.status_code), other.__name__
+
+
+_POOL = []  # one loopback server pool for every example, closed at the end of the run
+
+
+def _through_loopback(fake, method, url, body, headers):
+    from pytest_bizauth.transport.server import ServerPool
+
+    if not _POOL:
+        _POOL.append(ServerPool())
+    pool = _POOL[0]
+    try:
+        base = pool.url_for(fake)
+        path = url[len(fake.base_url) :]
+        answer = requests.request(method, base + path, data=body, headers=headers, timeout=5)
+        assert not pool.take_errors()
+        return answer.status_code
+    finally:
+        pool.release_all()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_the_pool():
+    yield
+    while _POOL:
+        _POOL.pop().close()
 
 
 def _through_httpx(fake, method, url, body, headers):
