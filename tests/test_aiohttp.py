@@ -173,3 +173,19 @@ def test_beside_aioresponses_the_fakes_answer_what_it_passes_through(bizmail_moc
     if isinstance(mine, TypeError):
         pytest.skip(f"aioresponses cannot answer on this aiohttp: {mine}")
     assert mine == {"up": True}
+
+
+def test_a_request_that_waits_for_100_continue_is_answered(bizmail_mock):
+    status, _, _ = run(post, bizmail_mock.base_url + TOKEN, json=LOGIN, expect100=True)
+    assert status == 200
+    bizmail_mock.assert_logged_in(times=1)
+
+
+@pytest.mark.bizauth(bizmail_base_url="http://bizmail.internal.example")
+def test_a_request_through_a_proxy_reaches_the_fake_in_process(bizmail_mock):
+    # Over plain http through a proxy, aiohttp asks for the absolute URL; nothing
+    # listens on the proxy's port: the fake answers before any proxy is reached.
+    proxy = "http://127.0.0.1:9"
+    status, _, _ = run(post, bizmail_mock.base_url + TOKEN, json=LOGIN, proxy=proxy)
+    assert status == 200
+    bizmail_mock.assert_logged_in(times=1)

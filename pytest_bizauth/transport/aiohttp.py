@@ -38,6 +38,9 @@ __all__ = ["AiohttpTransport"]
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
 def _failure(no_answer: NoAnswer, connection_key: Any) -> Exception:
     """aiohttp's own exception for a request with no answer: a refused connection (not
     retried), a timeout, or a connection dropped mid-request (which aiohttp retries once
@@ -105,6 +108,9 @@ class _MemoryConnection(asyncio.Transport):
                 return
             if isinstance(event, h11.Request):
                 self._request = event
+                if self._reader.they_are_waiting_for_100_continue:
+                    # aiohttp's expect100: it sends the body once the server says so.
+                    self._loop.call_soon(self._protocol.data_received, _CONTINUE)
             elif isinstance(event, h11.Data):
                 self._body += event.data
             elif isinstance(event, h11.EndOfMessage):
@@ -121,7 +127,9 @@ class _MemoryConnection(asyncio.Transport):
             return
         method = request.method.decode("ascii")
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers}
-        url = self._origin + request.target.decode("ascii")
+        target = request.target.decode("ascii")
+        # Through a proxy, aiohttp asks for the absolute URL rather than its path.
+        url = target if target.startswith(("http://", "https://")) else self._origin + target
         outcome = serve(self._fake, method, url, headers, bytes(self._body))
         if isinstance(outcome, NoAnswer):
             self._fail(_failure(outcome, self._key))
