@@ -210,8 +210,10 @@ def _import_alone(name: str) -> tuple[str, int, str]:
 
 def test_every_module_imports_alone_in_a_fresh_interpreter():
     optional = set()
-    if importlib.util.find_spec("respx") is None:  # the httpx extra is not installed
-        optional = {name for name in MODULES if name.endswith(("httpx", "async_client"))}
+    if importlib.util.find_spec("httpx") is None:  # the httpx extra is not installed
+        optional = {
+            name for name in MODULES if name.endswith(("httpx", "httpx_api", "async_client"))
+        }
         optional.add("pytest_bizauth.client.asynchronous")
     if importlib.util.find_spec("httpx2") is None:  # installed by the user, when used
         optional.add("pytest_bizauth.transport.httpx2")
