@@ -44,30 +44,31 @@ class _ModuleScan:
     checks each module against its cache by listing its names. Nearly every module holds
     none. We remember, for each module (keyed by the module object and the size of its
     namespace), which of its names hold a time function, and point exactly those at
-    freezegun's fakes: a module is looked at again when it is new or has gained or lost
-    names since (each start compares the sizes of the namespaces it last looked at).
+    freezegun's fakes: the modules are looked at again when one is new or the names they
+    hold have grown or shrunk in number since (each start compares the total size of the
+    namespaces it last looked at; a module's own size tells which to look into).
     Like freezegun's own cache, this does not notice an existing name rebound to a time
     function.
     """
 
     def __init__(self) -> None:
         self._seen: dict[str, tuple[int, int, tuple[str, ...]]] = {}
-        # The modules of the last look, their namespaces, the namespaces' sizes then,
-        # and what was found.
+        # The modules of the last look, their namespaces, the namespaces' total size
+        # then, and what was found.
         self._modules: list[Any] = []
         self._namespaces: list[dict[str, Any]] = []
-        self._sizes: list[int] = []
+        self._size = 0
         self._found: list[tuple[str, Any, tuple[str, ...]]] = []
 
     def candidates(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
         """``(module name, module, names holding a time function)`` for each module
         that holds one."""
         modules = list(sys.modules.values())
-        if modules == self._modules and list(map(len, self._namespaces)) == self._sizes:
+        if modules == self._modules and sum(map(len, self._namespaces)) == self._size:
             return self._found  # the common case: nothing imported, no name added
         self._found = self._walk(real_ids)
         self._modules = modules
-        self._sizes = list(map(len, self._namespaces))
+        self._size = sum(map(len, self._namespaces))
         return self._found
 
     def _walk(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:

@@ -187,6 +187,19 @@ def test_a_module_imported_while_frozen_reads_real_time_after(tmp_path, monkeypa
     assert time_user_imported_frozen.time is real
 
 
+def test_a_module_that_gains_a_time_function_is_seen_by_the_next_clock(tmp_path, monkeypatch):
+    (tmp_path / "time_user_gaining.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import time_user_gaining
+
+    with Clock(EPOCH):
+        pass  # the module is known now, holding no time function
+    monkeypatch.setattr(time_user_gaining, "read", time.time, raising=False)
+    with Clock(EPOCH):
+        assert time_user_gaining.read() == EPOCH_TS
+    assert time_user_gaining.read() != EPOCH_TS
+
+
 def test_a_clock_with_no_import_while_frozen_leaves_every_name_as_it_was():
     before = {n: getattr(m, "__dict__", {}).get("time") for n, m in list(sys.modules.items())}
     with Clock(EPOCH):
