@@ -131,22 +131,23 @@ def _kept(
     return kept
 
 
-def stop_freezer(freezer: Any, modules_then: list[str]) -> None:
+def stop_freezer(
+    freezer: Any, shape_then: tuple[int, str | None], names_then: list[str],
+    shape_now: tuple[int, str | None],
+) -> None:  # fmt: skip
     """Stop a ``freeze_time`` started by :func:`start_freezer_patching`.
 
     At its outermost stop freezegun looks through every module imported since it
     started (``set(sys.modules) - freezer.modules_at_start``, read through its global
-    ``sys``) to point their names back at the real time functions. ``modules_then``
-    names the modules loaded at the start: when as many are loaded and the last is the
-    same, none was imported meanwhile, and freezegun is shown none rather than made to
-    compare two sets of every loaded module's name."""
+    ``sys``) to point their names back at the real time functions. ``shape_then`` and
+    ``shape_now`` are how many modules were loaded and the last one's name, at the start
+    and now; ``names_then`` the modules loaded at the start. When the shapes are the
+    same, no module was imported meanwhile, and freezegun is shown none rather than made
+    to compare two sets of every loaded module's name."""
     from freezegun import api
 
-    unchanged = len(sys.modules) == len(modules_then) and (
-        not modules_then or next(reversed(sys.modules), None) == modules_then[-1]
-    )
-    if len(api.freeze_factories) > 1 or not unchanged:
-        freezer.modules_at_start = set(modules_then)
+    if len(api.freeze_factories) > 1 or shape_then != shape_now:
+        freezer.modules_at_start = set(names_then)
         freezer.stop()
         return
     walked: Any = api

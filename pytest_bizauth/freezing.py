@@ -36,6 +36,13 @@ _REAL_TIME_MODULES = frozenset({"subprocess"})
 BACKENDS = ("freezegun", "time-machine")
 
 
+def modules_shape() -> tuple[int, str | None]:
+    """How many modules are loaded, and the name of the last loaded: an import or a
+    removal changes one or the other, and reading both costs the same whatever the
+    number of modules."""
+    return len(sys.modules), next(reversed(sys.modules), None)
+
+
 class _ModuleScan:
     """Makes freezegun's start cheap without changing what it does.
 
@@ -44,37 +51,50 @@ class _ModuleScan:
     checks each module against its cache by listing its names. Nearly every module holds
     none. We remember, for each module (keyed by the module object and the size of its
     namespace), which of its names hold a time function, and point exactly those at
-    freezegun's fakes: the modules are looked at again when one is new or the names they
-    hold have grown or shrunk in number since (each start compares the total size of the
-    namespaces it last looked at; a module's own size tells which to look into).
-    Like freezegun's own cache, this does not notice an existing name rebound to a time
-    function.
+    freezegun's fakes.
+
+    The modules are walked again (each one looked into only if it is new, replaced, or
+    has gained or lost names) when a module was imported or removed since the last walk,
+    or when a module that was new at the last walk (perhaps still being imported then)
+    has gained or lost names since: a start costs the same whatever the number of loaded
+    modules. Like freezegun's own cache, this does not notice an existing name rebound
+    to a time function; nor, until the next import, a module of long standing replaced
+    in ``sys.modules`` under its own name, or one given a new name for a time function.
     """
 
     def __init__(self) -> None:
         self._seen: dict[str, tuple[int, int, tuple[str, ...]]] = {}
-        # The modules of the last look, their namespaces, the namespaces' total size
-        # then, and what was found.
-        self._modules: list[Any] = []
-        self._namespaces: list[dict[str, Any]] = []
-        self._size = 0
+        #: ``modules_shape()`` at the last walk, and the names of the modules then.
+        self.shape: tuple[int, str | None] = (-1, None)
+        self.names: list[str] = []
+        # The namespaces of the modules that were new at the last walk, with their sizes
+        # then, and how many starts have found them unchanged since.
+        self._young: list[tuple[dict[str, Any], int]] = []
+        self._steady = 0
         self._found: list[tuple[str, Any, tuple[str, ...]]] = []
 
     def candidates(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
         """``(module name, module, names holding a time function)`` for each module
         that holds one."""
-        modules = list(sys.modules.values())
-        if modules == self._modules and sum(map(len, self._namespaces)) == self._size:
+        if modules_shape() == self.shape and self._young_unchanged():
             return self._found  # the common case: nothing imported, no name added
+        self.names = list(sys.modules)
+        self.shape = modules_shape()
         self._found = self._walk(real_ids)
-        self._modules = modules
-        self._size = sum(map(len, self._namespaces))
         return self._found
+
+    def _young_unchanged(self) -> bool:
+        if not all(len(namespace) == size for namespace, size in self._young):
+            return False
+        self._steady += 1
+        if self._steady > 2:  # imported in full by now: no need to look again
+            self._young = []
+        return True
 
     def _walk(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
         seen = self._seen
         found = []
-        self._namespaces = []
+        young = []
         for name, module in list(sys.modules.items()):
             if (
                 not isinstance(module, ModuleType)
@@ -87,7 +107,6 @@ class _ModuleScan:
                 # Built anew on each look (a cffi library): no Python name to point
                 # anywhere, and costly to look at every time.
                 continue
-            self._namespaces.append(namespace)
             size = len(namespace)
             known = seen.get(name)
             if known is not None and known[0] == id(module) and known[1] == size:
@@ -95,8 +114,11 @@ class _ModuleScan:
             else:
                 names = tuple(k for k, v in list(namespace.items()) if id(v) in real_ids)
                 seen[name] = (id(module), size, names)
+                young.append((namespace, size))
             if names:
                 found.append((name, module, names))
+        self._young = young
+        self._steady = 0
         return found
 
 
@@ -201,7 +223,10 @@ class _FreezegunStop:
 
     def __init__(self, freezer: Any) -> None:
         self._freezer = freezer
-        self._modules = list(sys.modules)  # the modules loaded at the start
+        # The modules loaded at the start: those of the scan's last walk, made at this
+        # start if any module came or went since the one before.
+        self._shape = _scan.shape
+        self._names = _scan.names
 
     def stop(self) -> None:
-        stop_freezer(self._freezer, self._modules)
+        stop_freezer(self._freezer, self._shape, self._names, modules_shape())

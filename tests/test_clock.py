@@ -200,6 +200,29 @@ def test_a_module_that_gains_a_time_function_is_seen_by_the_next_clock(tmp_path,
     assert time_user_gaining.read() != EPOCH_TS
 
 
+def test_a_clock_walks_the_modules_only_after_an_import(tmp_path, monkeypatch):
+    from pytest_bizauth import freezing
+
+    walks = []
+    walk = freezing._scan._walk
+    monkeypatch.setattr(freezing._scan, "_walk", lambda ids: walks.append(1) or walk(ids))
+    for _ in range(4):  # the modules new at a walk are watched for a few starts
+        with Clock(EPOCH):
+            pass
+    walks.clear()
+    with Clock(EPOCH):
+        pass
+    assert walks == []  # nothing imported: nothing walked, whatever the number of modules
+    (tmp_path / "time_user_new.py").write_text("from time import time\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "time_user_new", raising=False)
+    import time_user_new
+
+    with Clock(EPOCH):
+        assert time_user_new.time() == EPOCH_TS
+    assert walks == [1]
+
+
 def test_a_clock_with_no_import_while_frozen_leaves_every_name_as_it_was():
     before = {n: getattr(m, "__dict__", {}).get("time") for n, m in list(sys.modules.items())}
     with Clock(EPOCH):
