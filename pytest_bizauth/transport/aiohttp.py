@@ -38,9 +38,6 @@ __all__ = ["AiohttpTransport"]
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-
-
 def _failure(no_answer: NoAnswer, connection_key: Any) -> Exception:
     """aiohttp's own exception for a request with no answer: a refused connection (not
     retried), a timeout, or a connection dropped mid-request (which aiohttp retries once
@@ -53,26 +50,23 @@ def _failure(no_answer: NoAnswer, connection_key: Any) -> Exception:
     return aiohttp.ClientOSError(errno.ECONNRESET, no_answer.why)
 
 
-def _answer_bytes(reply: Reply, method: str) -> bytes:
-    """The reply as an HTTP/1.1 server would write it."""
-    writer = h11.Connection(h11.SERVER)
-    writer.receive_data(f"{method} / HTTP/1.1\r\nHost: fake\r\n\r\n".encode("ascii"))
-    writer.next_event()  # the request this answer is for, as h11 needs to have seen it
+def _answer_bytes(server: h11.Connection, reply: Reply, method: str) -> bytes:
+    """The reply as an HTTP/1.1 server would write it, on the connection (h11's server
+    side) that read the request."""
     content = reply.content()
     bodiless = method == "HEAD" or reply.status in (204, 304)
     headers = [(k, v) for k, v in reply.all_headers().items() if k.lower() not in _FRAMING]
-    if not bodiless or method == "HEAD":
+    if reply.status not in (204, 304):
         headers.append(("Content-Length", str(len(content))))
     headers.append(("Connection", "close"))
     try:
         reason = HTTPStatus(reply.status).phrase
     except ValueError:
         reason = ""
-    out = writer.send(h11.Response(status_code=reply.status, headers=headers, reason=reason))
-    assert out is not None
+    out = server.send(h11.Response(status_code=reply.status, headers=headers, reason=reason))
     if not bodiless and content:
-        out += writer.send(h11.Data(data=content)) or b""
-    return out + (writer.send(h11.EndOfMessage()) or b"")
+        out = (out or b"") + (server.send(h11.Data(data=content)) or b"")
+    return (out or b"") + (server.send(h11.EndOfMessage()) or b"")
 
 
 class _MemoryConnection(asyncio.Transport):
@@ -110,7 +104,10 @@ class _MemoryConnection(asyncio.Transport):
                 self._request = event
                 if self._reader.they_are_waiting_for_100_continue:
                     # aiohttp's expect100: it sends the body once the server says so.
-                    self._loop.call_soon(self._protocol.data_received, _CONTINUE)
+                    go_on = self._reader.send(
+                        h11.InformationalResponse(status_code=100, headers=[], reason="Continue")
+                    )
+                    self._loop.call_soon(self._protocol.data_received, go_on)
             elif isinstance(event, h11.Data):
                 self._body += event.data
             elif isinstance(event, h11.EndOfMessage):
@@ -134,7 +131,7 @@ class _MemoryConnection(asyncio.Transport):
         if isinstance(outcome, NoAnswer):
             self._fail(_failure(outcome, self._key))
             return
-        self._protocol.data_received(_answer_bytes(outcome, method))
+        self._protocol.data_received(_answer_bytes(self._reader, outcome, method))
         self.close()
 
     def _fail(self, exc: Exception) -> None:
