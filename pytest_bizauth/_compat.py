@@ -259,7 +259,7 @@ def c_socket_module() -> Any:
     return _socket
 
 
-# -- aiohttp (checked with 3.8 to 3.14) ----------------------------------------------------
+# -- aiohttp (checked with 3.9 to 3.14) ----------------------------------------------------
 
 
 def aiohttp_connector_method() -> Any:
