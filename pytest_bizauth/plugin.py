@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 __all__ = ["install_vendor", "vendor_fixtures"]
 
 _INI = pytest.StashKey[Settings]()
+#: Settings of marked tests, by the identities of their markers (kept alive with them):
+#: the tests of one parametrized function share their markers, and their settings.
+_MARKED = pytest.StashKey["dict[tuple[int, ...], tuple[tuple[Any, ...], Settings]]"]()
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -100,23 +103,39 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _settings(node: pytest.Item) -> Settings:
     state = test_state(node)
-    settings = state.get("settings")
+    settings: Settings | None = state.get("settings")
     if settings is None:
-        config = node.config
-        # A test without the marker has the ini file's settings: read them once.
-        marked = next(node.iter_markers(MARKER), None) is not None
-        settings = None if marked else config.stash.get(_INI, None)
-        if settings is None:
-            problem = None
-            try:
-                settings = resolve(node, config)
-            except (TypeError, ValueError) as exc:
-                problem = str(exc)
-            if settings is None:  # failed outside the except: no chained traceback
-                pytest.fail(f"pytest-bizauth: {problem}", pytrace=False)
-            if not marked:
-                config.stash[_INI] = settings
-        state["settings"] = settings
+        settings = state["settings"] = _resolved(node)
+    return settings
+
+
+def _resolved(node: pytest.Item) -> Settings:
+    """The test's settings: its markers' (closest first) over the ini file's, each set
+    worked out once per session."""
+    config = node.config
+    marks = tuple(node.iter_markers(MARKER))
+    key = tuple(map(id, marks))
+    known = config.stash.setdefault(_MARKED, {})
+    settings: Settings | None = None
+    if marks:
+        found = known.get(key)
+        if found is not None:
+            return found[1]
+    else:
+        settings = config.stash.get(_INI, None)
+        if settings is not None:
+            return settings
+    problem = None
+    try:
+        settings = resolve(node, config)
+    except (TypeError, ValueError) as exc:
+        problem = str(exc)
+    if settings is None:  # failed outside the except: no chained traceback
+        pytest.fail(f"pytest-bizauth: {problem}", pytrace=False)
+    if marks:
+        known[key] = (marks, settings)
+    else:
+        config.stash[_INI] = settings
     return settings
 
 

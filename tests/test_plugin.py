@@ -102,6 +102,41 @@ def test_marker_options_with_the_closest_winning_per_option(pytester):
     run(pytester).assert_outcomes(passed=3)
 
 
+def test_each_set_of_markers_keeps_its_own_settings_across_many_tests(pytester):
+    # The tests of a parametrized function share their markers' settings; a marker added
+    # to one test alone, or a marker with a bad value, is not mistaken for another.
+    pytester.makeconftest("""
+        import pytest
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                if item.name == "test_module_marker[1]":
+                    item.add_marker(pytest.mark.bizauth(access_ttl=5))
+    """)
+    pytester.makepyfile("""
+        import pytest
+
+        pytestmark = pytest.mark.bizauth(access_ttl=600)
+
+        @pytest.mark.parametrize("n", range(3))
+        @pytest.mark.bizauth(access_ttl=300)
+        def test_function_marker(n, bizmail_tokens):
+            assert bizmail_tokens.access_ttl == 300
+
+        @pytest.mark.parametrize("n", range(3))
+        def test_module_marker(n, bizmail_tokens):
+            assert bizmail_tokens.access_ttl == (5 if n == 1 else 600)
+
+        @pytest.mark.parametrize("n", range(2))
+        @pytest.mark.bizauth(access_ttl=-1)
+        def test_bad_marker(n, bizmail_tokens):
+            pass
+    """)
+    result = run(pytester)
+    result.assert_outcomes(passed=6, errors=2)
+    result.stdout.fnmatch_lines(["*access_ttl=...) must be more than 0 seconds*"])
+
+
 def test_ini_options_set_project_defaults(pytester):
     pytester.makeini("""
         [pytest]

@@ -537,6 +537,30 @@ def test_httpx_async_timeouts_work_under_the_frozen_clock(pytester):
     run(pytester).assert_outcomes(passed=1)
 
 
+def test_requests_gets_the_answer_as_urllib3_hands_it(bizmail_mock):
+    # Status line, headers, an unread body to stream, and cookies in the session's jar.
+    import requests
+
+    bizmail_mock.add_endpoint(
+        "GET", "/api/1.0/profile", json={"plan": "pro"}, name="profile",
+        headers={"Set-Cookie": "sid=abc; Path=/", "X-Request-Id": "r1"},
+    )  # fmt: skip
+    session = requests.Session()
+    token = bizmail_mock.tokens.access()
+    answer = session.get(
+        bizmail_mock.base_url + "/api/1.0/profile",
+        headers={"Authorization": f"Bearer {token}"},
+        stream=True,
+    )
+    assert (answer.status_code, answer.reason) == (200, "OK")
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.headers["x-request-id"] == "r1"
+    assert session.cookies.get("sid") == "abc"
+    assert b"".join(answer.iter_content(3)) == b'{"plan":"pro"}'
+    refused = session.get(bizmail_mock.base_url + "/api/1.0/profile")
+    assert (refused.status_code, refused.reason) == (401, "Unauthorized")
+
+
 # -- the guard's other doors -------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ refusal a rule raises, and the record of one call."""
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -147,10 +148,18 @@ def content_type(value: str) -> tuple[str, dict[str, str]]:
     """A ``Content-Type`` header's media type (lower case) and parameters."""
     if not value:
         return "", {}
+    kind, params = _content_type(value)
+    return kind, dict(params)
+
+
+@functools.lru_cache(maxsize=256)
+def _content_type(value: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    # Most requests send one of a few values; a multipart boundary is new each time,
+    # and the cache is bounded.
     from werkzeug.http import parse_options_header
 
     kind, params = parse_options_header(value)
-    return kind.lower(), params
+    return kind.lower(), tuple(params.items())
 
 
 class FakeRequest:

@@ -8,13 +8,16 @@ pytest-responses), the two are linked so neither hides the other.
 
 from __future__ import annotations
 
+import http.client
 import re
+from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
 import requests
 import responses
 from requests.adapters import HTTPAdapter
 from responses.registries import FirstMatchRegistry
+from urllib3 import HTTPHeaderDict, HTTPResponse
 
 from .._compat import (
     mock_real_send,
@@ -28,7 +31,6 @@ from .base import NoAnswer, serve, served_by
 
 if TYPE_CHECKING:
     from requests import PreparedRequest
-    from urllib3 import HTTPResponse
 
     from ..core.fake import FakeProvider
 
@@ -54,15 +56,26 @@ class _FakeHostRoute(responses.BaseResponse):
         outcome = serve(self.fake, method, url, request.headers, request.body)
         if isinstance(outcome, NoAnswer):
             raise _failure(outcome, request)
-        answer = responses.Response(
-            method=method,
-            url=url,
-            body=outcome.content(),
-            status=outcome.status,
-            headers=outcome.all_headers(),
-            content_type=None,
-        )
-        return answer.get_response(request)
+        return _raw_answer(outcome.status, outcome.all_headers(), outcome.content(), method)
+
+
+def _raw_answer(status: int, headers: dict[str, str], body: bytes, method: str) -> HTTPResponse:
+    """The answer as urllib3 would hand it to requests: the body unread, and the headers
+    also where requests looks for cookies (the answer's original response), as
+    ``responses`` builds its own."""
+    fields = HTTPHeaderDict(headers)
+    empty = BytesIO()
+    empty.close()
+    original = HTTPResponse(body=empty, msg=fields, preload_content=False)  # type: ignore[arg-type]
+    return HTTPResponse(
+        status=status,
+        reason=http.client.responses.get(status),
+        body=BytesIO(body),
+        headers=fields,
+        original_response=original,  # type: ignore[arg-type]
+        preload_content=False,
+        request_method=method,
+    )
 
 
 def _failure(no_answer: NoAnswer, request: PreparedRequest) -> requests.RequestException:
