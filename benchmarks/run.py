@@ -9,6 +9,11 @@ per-test medians above an empty test's: ``(subject - bare) / (peer - bare)``, on
 round; it is reported as the range over the rounds and their median. Whole-process
 timings swing by a third on a shared machine; interleaved per-test medians do not. The
 plugin's import cost is the one whole-process figure.
+
+Beside a figure whose subject test asks pytest for fixtures, pytest's own floor: the
+peer's time plus that of a test asking for as many empty fixtures, over the peer's. What
+pytest spends setting up and tearing down a fixture is paid by any plugin's; a target
+below the floor cannot be met by a fixture at all.
 """
 
 from __future__ import annotations
@@ -49,8 +54,27 @@ _JOURNEY = (
     "    bizmail_mock.assert_refreshed(times=1)\n"
 )
 
+#: Empty fixtures, as many as a subject test asks pytest for: what pytest itself costs
+#: per fixture, whoever writes it.
+CONFTEST = """import pytest
+
+@pytest.fixture
+def empty_1():
+    yield
+
+@pytest.fixture
+def empty_2(empty_1):
+    return None
+
+@pytest.fixture
+def empty_3():
+    yield
+"""
+
 SUITES = {
     "bare": "def test_it(i):\n    pass\n",
+    "two_empty_fixtures": "def test_it(i, empty_2):\n    pass\n",
+    "three_empty_fixtures": "def test_it(i, empty_2, empty_1, empty_3):\n    pass\n",
     "session_route": (
         "import requests, responses\n\n"
         "def test_it(i):\n"
@@ -153,6 +177,7 @@ SUITES = {
 
 def write_suites(root: Path, tests: int) -> None:
     (root / "pytest.ini").write_text("[pytest]\n")
+    (root / "conftest.py").write_text(CONFTEST)
     for name, body in SUITES.items():
         header = f"import pytest\n\npytestmark = pytest.mark.parametrize('i', range({tests}))\n\n"
         (root / f"test_{name}.py").write_text(header + body)
@@ -186,41 +211,53 @@ def round_medians(root: Path, names: list[str]) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-#: (what, subject suite, peer suite, target): each a ratio above an empty test's time.
+#: (what, subject suite, peer suite, target, the suite of as many empty fixtures as the
+#: subject asks pytest for): each a ratio above an empty test's time.
 FIGURES = [
     ("async login: bizmail_async_client / an AsyncClient by hand with one respx route",
-     "async_login", "async_by_hand", 1.5),
+     "async_login", "async_by_hand", 1.5, None),
     ("login: bizmail_client / one static route on a Session with trust_env off",
-     "bizmail_login", "session_route", 1.2),
+     "bizmail_login", "session_route", 1.2, "two_empty_fixtures"),
     ("journey (login, travel, refresh, assert) / the same by hand, time-machine and "
-     "responses", "journey", "journey_time_machine", 1.3),
+     "responses", "journey", "journey_time_machine", 1.3, "three_empty_fixtures"),
     ("journey with the time-machine backend / the same by hand", "journey_tm_backend",
-     "journey_time_machine", 1.0),
+     "journey_time_machine", 1.0, "three_empty_fixtures"),
     ("httpx login through the fake / pytest-httpx with one static answer", "httpx_login",
-     "httpx_mock_static", 1.2),
-    ("Bill24 login / BizMail login", "bill24_login", "bizmail_login", 1.5),
+     "httpx_mock_static", 1.2, None),
+    ("Bill24 login / BizMail login", "bill24_login", "bizmail_login", 1.5, None),
     ("requests login through bizauth_server / pytest-httpserver static JSON",
-     "server_login", "httpserver_static", 1.3),
+     "server_login", "httpserver_static", 1.3, None),
     ("bizauth_clock / time-machine's time_machine fixture", "bizauth_clock", "time_machine",
-     2.5),
+     2.5, None),
     # Both sides open an aiohttp session and an event loop, which cost the same on each.
     ("aiohttp login in-process / the same over bizauth_server", "aiohttp_login",
-     "aiohttp_server_login", 0.6),
+     "aiohttp_server_login", 0.6, None),
 ]  # fmt: skip
 
+Figure = tuple[str, float, float, float, float, "float | None"]
 
-def ratio_ranges(rounds: list[dict[str, float]]) -> list[tuple[str, float, float, float, float]]:
-    """For each figure: its lowest, median and highest ratio over the rounds, and its
-    target."""
-    found = []
-    for label, subject, peer, target in FIGURES:
+
+def ratio_ranges(rounds: list[dict[str, float]]) -> list[Figure]:
+    """For each figure: its lowest, median and highest ratio over the rounds, its target,
+    and pytest's own floor (the median ratio of the peer plus as many empty fixtures as
+    the subject asks for, to the peer): no plugin's fixtures can score below it."""
+    found: list[Figure] = []
+    for label, subject, peer, target, empty in FIGURES:
         ratios = [
             (r[subject] - r["bare"]) / (r[peer] - r["bare"])
             for r in rounds
             if subject in r and peer in r
         ]
+        floors = [
+            (r[peer] + r[empty] - 2 * r["bare"]) / (r[peer] - r["bare"])
+            for r in rounds
+            if empty in r and peer in r
+        ]
         if ratios:
-            found.append((label, min(ratios), statistics.median(ratios), max(ratios), target))
+            floor = statistics.median(floors) if floors else None
+            found.append(
+                (label, min(ratios), statistics.median(ratios), max(ratios), target, floor)
+            )
     return found
 
 
@@ -414,10 +451,12 @@ def main() -> None:
         print(f"  {name:<22} {min(values):9.1f} .. {max(values):9.1f} us")
     print()
     print("ratios above an empty test: lowest .. highest (median) over the rounds")
-    for label, low, middle, high, target in ratio_ranges(rounds):
+    for label, low, middle, high, target, floor in ratio_ranges(rounds):
         verdict = "ok" if middle <= target else "ABOVE TARGET"
+        below = "" if floor is None else f"; pytest's floor {floor:.2f}x"
         print(
-            f"  {label}: {low:.2f}x .. {high:.2f}x ({middle:.2f}x)   target <= {target}x {verdict}"
+            f"  {label}: {low:.2f}x .. {high:.2f}x ({middle:.2f}x)   target <= {target}x "
+            f"{verdict}{below}"
         )
     accounts = login_with_accounts_us(1000)
     print(
