@@ -6,7 +6,9 @@ Each suite is a generated test file. A round is one pytest process running every
 their tests interleaved (one of each in turn; see ``timing.py``), each test timed inside
 the process (setup, call and teardown, as pytest measures them). A figure is a ratio of
 per-test medians above an empty test's: ``(subject - bare) / (peer - bare)``, one per
-round; it is reported as the range over the rounds and their median. Whole-process
+round; it is reported as the range over the rounds and their median. A test is charged
+for the garbage collections its own allocations set off, and the report says how many a
+test of each suite sets off (see ``timing.py``). Whole-process
 timings swing by a third on a shared machine; interleaved per-test medians do not. The
 plugin's import cost is the one whole-process figure.
 
@@ -183,9 +185,10 @@ def write_suites(root: Path, tests: int) -> None:
         (root / f"test_{name}.py").write_text(header + body)
 
 
-def round_medians(root: Path, names: list[str]) -> dict[str, float]:
+def round_medians(root: Path, names: list[str]) -> tuple[dict[str, float], dict[str, float]]:
     """One round: one pytest process running the suites' tests interleaved; the median
-    time of one test of each suite, in seconds, timed in-process."""
+    time of one test of each suite, in seconds, timed in-process, and the garbage
+    collections a test of each suite set off, on average."""
     out = root / "round.times"
     env = {
         **os.environ,
@@ -205,10 +208,16 @@ def round_medians(root: Path, names: list[str]) -> dict[str, float]:
     if result.returncode != 0:
         raise SystemExit(f"a round failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
     times: dict[str, list[float]] = {name: [] for name in names}
+    collections: dict[str, list[int]] = {name: [] for name in names}
     for line in out.read_text().splitlines():
-        file, seconds = line.split()
-        times[file[len("test_") : -len(".py")]].append(float(seconds))
-    return {name: statistics.median(values) for name, values in times.items()}
+        file, seconds, collected = line.split()
+        name = file[len("test_") : -len(".py")]
+        times[name].append(float(seconds))
+        collections[name].append(int(collected))
+    return (
+        {name: statistics.median(values) for name, values in times.items()},
+        {name: statistics.mean(values) for name, values in collections.items()},
+    )
 
 
 #: (what, subject suite, peer suite, target, the suite of as many empty fixtures as the
@@ -440,15 +449,22 @@ def main() -> None:
     if "bare" not in names:
         names = ["bare", *names]
     rounds = []
+    collected = []
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write_suites(root, args.tests)
         for _ in range(args.rounds):
-            rounds.append(round_medians(root, names))
-    print(f"median per test over {args.tests} tests, {args.rounds} interleaved rounds")
+            medians, collections = round_medians(root, names)
+            rounds.append(medians)
+            collected.append(collections)
+    print(
+        f"median per test over {args.tests} tests, {args.rounds} interleaved rounds; "
+        "garbage collections a test sets off"
+    )
     for name in names:
         values = [r[name] * 1e6 for r in rounds]
-        print(f"  {name:<22} {min(values):9.1f} .. {max(values):9.1f} us")
+        gcs = statistics.mean(c[name] for c in collected)
+        print(f"  {name:<22} {min(values):9.1f} .. {max(values):9.1f} us   {gcs:5.2f}")
     print()
     print("ratios above an empty test: lowest .. highest (median) over the rounds")
     for label, low, middle, high, target, floor in ratio_ranges(rounds):

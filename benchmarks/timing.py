@@ -4,7 +4,12 @@ the ``BIZAUTH_BENCH_OUT`` environment variable, one ``<test file> <seconds>`` a 
 
 With ``BIZAUTH_BENCH_INTERLEAVE`` set, the tests of the files collected run interleaved
 (one of each file in turn), so that a machine busier at one moment than another slows
-every suite alike.
+every suite alike. Each test then starts with every object made before it moved out of
+the garbage collector's sight (``gc.freeze()``, untimed): a test pays for the collections
+its own allocations set off, over its own objects, not for the objects that the tests
+before it left behind (pytest keeps each test's reports), which would otherwise all be
+charged to whichever suite allocates most at its peak. The collections each test sets
+off are counted and written too: ``<test file> <seconds> <collections>`` a line.
 
 With ``BIZAUTH_BENCH_RSS`` set to a number ``n``, it writes instead the process's resident
 memory (KiB, after a garbage collection) once ``n`` tests have run, and again at the end:
@@ -17,7 +22,14 @@ import os
 from collections import defaultdict
 
 _times: dict[str, float] = defaultdict(float)
+_collections: dict[str, int] = defaultdict(int)
+_current: list[str] = []
 _rss: list[float] = []
+
+
+def _count_collection(phase, info):
+    if phase == "start" and _current:
+        _collections[_current[0]] += 1
 
 
 def _resident_kib():
@@ -35,11 +47,23 @@ def pytest_collection_modifyitems(items):
     items[:] = [q[i] for i in range(max(map(len, queues))) for q in queues if i < len(q)]
 
 
+def pytest_sessionstart(session):
+    if os.environ.get("BIZAUTH_BENCH_INTERLEAVE"):
+        gc.callbacks.append(_count_collection)
+
+
+def pytest_runtest_logstart(nodeid, location):
+    if os.environ.get("BIZAUTH_BENCH_INTERLEAVE"):
+        gc.freeze()
+        _current[:] = [nodeid]
+
+
 def pytest_runtest_logreport(report):
     _times[report.nodeid] += report.duration
 
 
 def pytest_runtest_logfinish(nodeid, location):
+    _current.clear()
     mark = os.environ.get("BIZAUTH_BENCH_RSS")
     if mark and len(_times) == int(mark):
         gc.collect()
@@ -56,5 +80,6 @@ def pytest_sessionfinish(session):
             out.write(f"{_rss[0]!r}\n{_resident_kib()!r}\n")
         else:
             out.writelines(
-                f"{nodeid.split('::')[0]} {seconds!r}\n" for nodeid, seconds in _times.items()
+                f"{nodeid.split('::')[0]} {seconds!r} {_collections[nodeid]}\n"
+                for nodeid, seconds in _times.items()
             )
