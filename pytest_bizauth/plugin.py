@@ -45,10 +45,10 @@ if TYPE_CHECKING:
 
 __all__ = ["install_vendor", "vendor_fixtures"]
 
-_INI = pytest.StashKey[Settings]()
-#: Settings of marked tests, by the identities of their markers (kept alive with them):
-#: the tests of one parametrized function share their markers, and their settings.
-_MARKED = pytest.StashKey["dict[tuple[int, ...], tuple[tuple[Any, ...], Settings]]"]()
+#: Each test's settings, by the identities of its markers (kept alive with them; none for
+#: the ini file's alone): the tests of one parametrized function share their markers, and
+#: their settings.
+_RESOLVED = pytest.StashKey["dict[tuple[int, ...], tuple[tuple[Any, ...], Settings]]"]()
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -112,30 +112,21 @@ def _settings(node: pytest.Item) -> Settings:
 def _resolved(node: pytest.Item) -> Settings:
     """The test's settings: its markers' (closest first) over the ini file's, each set
     worked out once per session."""
-    config = node.config
     marks = tuple(node.iter_markers(MARKER))
     key = tuple(map(id, marks))
-    known = config.stash.setdefault(_MARKED, {})
+    known = node.config.stash.setdefault(_RESOLVED, {})
+    found = known.get(key)
+    if found is not None:
+        return found[1]
     settings: Settings | None = None
-    if marks:
-        found = known.get(key)
-        if found is not None:
-            return found[1]
-    else:
-        settings = config.stash.get(_INI, None)
-        if settings is not None:
-            return settings
     problem = None
     try:
-        settings = resolve(node, config)
+        settings = resolve(node, node.config)
     except (TypeError, ValueError) as exc:
         problem = str(exc)
     if settings is None:  # failed outside the except: no chained traceback
         pytest.fail(f"pytest-bizauth: {problem}", pytrace=False)
-    if marks:
-        known[key] = (marks, settings)
-    else:
-        config.stash[_INI] = settings
+    known[key] = (marks, settings)
     return settings
 
 
