@@ -28,7 +28,6 @@ __all__ = [
     "start_freezer_patching",
     "stop_freezer",
     "time_machine_depth",
-    "urllib3_header_dict",
 ]
 
 
@@ -166,23 +165,6 @@ def real_monotonic() -> Callable[[], float]:
     from freezegun import api
 
     found: Callable[[], float] = api.real_monotonic
-    return found
-
-
-# -- urllib3 (checked with 1.26 and 2.x) ----------------------------------------------------
-
-
-def urllib3_header_dict() -> type[Any]:
-    """urllib3's header mapping (``urllib3.HTTPHeaderDict`` from 2.0; before, only
-    ``urllib3._collections.HTTPHeaderDict``): what requests reads an answer's cookies
-    from."""
-    import urllib3
-
-    found: type[Any] | None = getattr(urllib3, "HTTPHeaderDict", None)
-    if found is None:
-        from urllib3 import _collections
-
-        found = _collections.HTTPHeaderDict
     return found
 
 

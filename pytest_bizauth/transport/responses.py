@@ -17,7 +17,7 @@ import requests
 import responses
 from requests.adapters import HTTPAdapter
 from responses.registries import FirstMatchRegistry
-from urllib3 import HTTPResponse
+from urllib3 import HTTPHeaderDict, HTTPResponse
 
 from .._compat import (
     mock_real_send,
@@ -25,7 +25,6 @@ from .._compat import (
     responses_real_send,
     set_registry_routes,
     set_responses_real_send,
-    urllib3_header_dict,
 )
 from ..core.wire import NetworkError
 from .base import NoAnswer, serve, served_by
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SharedRequestsMock"]
 
-_HEADERS = urllib3_header_dict()
 _LOOPBACK = re.compile(r"https?://(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])(?::\d+)?(?:[/?]|$)")
 
 
@@ -65,10 +63,10 @@ def _raw_answer(status: int, headers: dict[str, str], body: bytes, method: str) 
     """The answer as urllib3 would hand it to requests: the body unread, and the headers
     also where requests looks for cookies (the answer's original response), as
     ``responses`` builds its own."""
-    fields = _HEADERS(headers)
+    fields = HTTPHeaderDict(headers)
     empty = BytesIO()
     empty.close()
-    original = HTTPResponse(body=empty, msg=fields, preload_content=False)
+    original = HTTPResponse(body=empty, msg=fields, preload_content=False)  # type: ignore[arg-type]
     return HTTPResponse(
         status=status,
         reason=http.client.responses.get(status),
