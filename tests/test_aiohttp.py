@@ -8,8 +8,6 @@ import asyncio
 
 import pytest
 
-from .conftest import QUIET_PLUGINS
-
 aiohttp = pytest.importorskip("aiohttp")
 pytest.importorskip("h11")
 
@@ -134,23 +132,6 @@ def test_other_hosts_go_to_the_network_as_before(bizmail_mock, httpserver):
 def test_the_plugins_own_async_client_is_unaffected(bizmail_mock, bizmail_async_client):
     assert asyncio.run(bizmail_async_client.access_token())
     bizmail_mock.assert_logged_in(times=1)
-
-
-def test_the_patch_ends_with_the_test(pytester):
-    pytester.makepyfile(
-        """
-        import aiohttp
-
-        ORIGINAL = aiohttp.TCPConnector._create_connection
-
-        def test_patched(bizmail_mock):
-            assert aiohttp.TCPConnector._create_connection is not ORIGINAL
-
-        def test_restored():
-            assert aiohttp.TCPConnector._create_connection is ORIGINAL
-        """
-    )
-    pytester.runpytest(*QUIET_PLUGINS).assert_outcomes(passed=2)
 
 
 def test_beside_aioresponses_the_fakes_answer_what_it_passes_through(bizmail_mock):

@@ -7,6 +7,8 @@ is the long run.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 
@@ -188,62 +190,56 @@ def _close_the_pool():
         _POOL.pop().close()
 
 
-def _through_httpx(fake, method, url, body, headers):
-    try:
-        import httpx
+@contextlib.contextmanager
+def _in_process(name, fake):
+    """The named in-process transport serving ``fake`` (``None`` when its libraries are
+    not installed)."""
+    from pytest_bizauth.transport.base import available, load
 
-        from pytest_bizauth.transport.httpx import HttpxTransport
-    except ImportError:
-        return None
-    transport = HttpxTransport()
+    if not available(name):
+        yield None
+        return
+    transport = load(name)()
     transport.mount(fake)
     transport.start()
     try:
-        return httpx.request(method, url, content=body, headers=headers).status_code
+        yield transport
     finally:
         transport.stop()
+
+
+def _through_httpx(fake, method, url, body, headers):
+    with _in_process("httpx", fake) as transport:
+        if transport is None:
+            return None
+        import httpx
+
+        return httpx.request(method, url, content=body, headers=headers).status_code
 
 
 def _through_httpx2(fake, method, url, body, headers):
-    try:
+    with _in_process("httpx2", fake) as transport:
+        if transport is None:
+            return None
         import httpx2
 
-        from pytest_bizauth.transport.httpx2 import Httpx2Transport
-    except ImportError:
-        return None
-    transport = Httpx2Transport()
-    transport.mount(fake)
-    transport.start()
-    try:
         with httpx2.Client() as client:
             return client.request(method, url, content=body, headers=headers).status_code
-    finally:
-        transport.stop()
 
 
 def _through_aiohttp(fake, method, url, body, headers):
-    try:
+    with _in_process("aiohttp", fake) as transport:
+        if transport is None:
+            return None
         import aiohttp
 
-        from pytest_bizauth.transport.aiohttp import AiohttpTransport
-    except ImportError:
-        return None
+        async def send():
+            session = aiohttp.ClientSession(skip_auto_headers=["Content-Type"])
+            async with session, session.request(method, url, data=body, headers=headers) as answer:
+                await answer.read()
+                return answer.status
 
-    async def send():
-        session = aiohttp.ClientSession(skip_auto_headers=["Content-Type"])
-        async with session, session.request(method, url, data=body, headers=headers) as answer:
-            await answer.read()
-            return answer.status
-
-    import asyncio
-
-    transport = AiohttpTransport()
-    transport.mount(fake)
-    transport.start()
-    try:
         return asyncio.run(send())
-    finally:
-        transport.stop()
 
 
 answers = st.fixed_dictionaries(

@@ -7,8 +7,6 @@ import asyncio
 
 import pytest
 
-from .conftest import QUIET_PLUGINS
-
 httpx2 = pytest.importorskip("httpx2")
 
 LOGIN = {"username": "bizauth-user@example.com", "password": "correct-horse-battery"}
@@ -58,23 +56,6 @@ def test_other_hosts_go_to_the_network_as_before(bizmail_mock, httpserver):
     httpserver.expect_request("/status").respond_with_json({"up": True})
     with httpx2.Client() as client:
         assert client.get(httpserver.url_for("/status")).json() == {"up": True}
-
-
-def test_the_patch_ends_with_the_test(pytester):
-    pytester.makepyfile(
-        """
-        import httpx2
-
-        ORIGINAL = httpx2.HTTPTransport.handle_request
-
-        def test_patched(bizmail_mock):
-            assert httpx2.HTTPTransport.handle_request is not ORIGINAL
-
-        def test_restored():
-            assert httpx2.HTTPTransport.handle_request is ORIGINAL
-        """
-    )
-    pytester.runpytest(*QUIET_PLUGINS).assert_outcomes(passed=2)
 
 
 def test_authlibs_async_client_logs_in_and_refreshes(bizmail_mock, bizauth_clock):

@@ -606,21 +606,31 @@ def test_aiohttps_own_resolver_is_stopped(bizmail_mock):
         asyncio.run(AsyncResolver.resolve(object(), VENDOR_HOST, 443))
 
 
-def test_the_doors_close_again_with_the_test(pytester):
+@pytest.mark.parametrize(
+    ("library", "patched"),
+    [
+        ("socket", "socket.socket.connect"),  # the guard
+        ("httpx", "httpx.HTTPTransport.handle_request"),
+        ("httpx2", "httpx2.HTTPTransport.handle_request"),
+        ("aiohttp", "aiohttp.TCPConnector._create_connection"),
+    ],
+)
+def test_every_patch_ends_with_the_test(pytester, library, patched):
+    pytest.importorskip(library)
     pytester.makepyfile(
-        """
-        import socket
+        f"""
+        import {library}
 
-        ORIGINAL = socket.socket.connect
+        ORIGINAL = {patched}
 
-        def test_guarded(bizmail_mock):
-            assert socket.socket.connect is not ORIGINAL
+        def test_patched(bizmail_mock):
+            assert {patched} is not ORIGINAL
 
-        def test_after():
-            assert socket.socket.connect is ORIGINAL
+        def test_restored():
+            assert {patched} is ORIGINAL
         """
     )
-    pytester.runpytest("-p", "no:randomly", "-p", "no:asyncio").assert_outcomes(passed=2)
+    pytester.runpytest(*QUIET_PLUGINS).assert_outcomes(passed=2)
 
 
 def test_the_c_modules_resolver_is_stopped(bizmail_mock):
