@@ -607,16 +607,17 @@ def test_aiohttps_own_resolver_is_stopped(bizmail_mock):
 
 
 @pytest.mark.parametrize(
-    ("library", "patched"),
+    ("library", "patched", "needs"),
     [
-        ("socket", "socket.socket.connect"),  # the guard
-        ("httpx", "httpx.HTTPTransport.handle_request"),
-        ("httpx2", "httpx2.HTTPTransport.handle_request"),
-        ("aiohttp", "aiohttp.TCPConnector._create_connection"),
+        ("socket", "socket.socket.connect", ()),  # the guard
+        ("httpx", "httpx.HTTPTransport.handle_request", ()),
+        ("httpx2", "httpx2.HTTPTransport.handle_request", ()),
+        ("aiohttp", "aiohttp.TCPConnector._create_connection", ("h11",)),
     ],
 )
-def test_every_patch_ends_with_the_test(pytester, library, patched):
-    pytest.importorskip(library)
+def test_every_patch_ends_with_the_test(pytester, library, patched, needs):
+    for module in (library, *needs):
+        pytest.importorskip(module)
     pytester.makepyfile(
         f"""
         import {library}
