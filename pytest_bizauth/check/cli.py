@@ -7,7 +7,8 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .runner import is_loopback, run
+from .._loopback import is_loopback_url
+from .runner import run
 
 if TYPE_CHECKING:
     import argparse
@@ -59,7 +60,7 @@ def _checked(args: argparse.Namespace, contract: Any, env: Mapping[str, str]) ->
     url = str(args.base_url).rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise _Usage(f"--base-url must be an http(s) URL, not {args.base_url!r}")
-    if not url.startswith("https://") and not is_loopback(url):
+    if not url.startswith("https://") and not is_loopback_url(url):
         raise _Usage(f"--base-url must be https unless it is a loopback address: {url}")
     if args.min_interval < 0 or args.min_interval != args.min_interval:
         raise _Usage("--min-interval must be 0 or more seconds")

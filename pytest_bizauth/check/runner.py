@@ -6,20 +6,15 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
+from .._loopback import is_loopback_url
 from .compare import Difference, differences
 from .probes import Observed
 
 if TYPE_CHECKING:
     from .probes import Context, Contract, Probe
 
-__all__ = ["Report", "Result", "is_loopback", "run"]
-
-
-def is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host in ("localhost", "::1") or host.startswith("127.")
+__all__ = ["Report", "Result", "run"]
 
 
 @dataclass
@@ -152,7 +147,7 @@ def run(
 ) -> Report:
     """Send every probe to the server and to a fake holding the same accounts, each
     side with its own context, and compare the answers."""
-    server = _Server(base_url, 0.0 if is_loopback(base_url) else min_interval)
+    server = _Server(base_url, 0.0 if is_loopback_url(base_url) else min_interval)
     fake = _Fake(contract.fake(credentials, product))
     contexts: tuple[Context, Context] = ({}, {})
     report = Report(vendor, base_url)

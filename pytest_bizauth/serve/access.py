@@ -10,21 +10,16 @@ import secrets
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from .._loopback import is_loopback
 from ..core.wire import Reply
 
 if TYPE_CHECKING:
     from ..core.wire import FakeRequest
 
-__all__ = ["MIN_TOKEN", "ControlAccess", "is_loopback_host", "new_token"]
+__all__ = ["MIN_TOKEN", "ControlAccess", "new_token"]
 
 #: The shortest control token taken.
 MIN_TOKEN = 16
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether a host name (no port) is this machine's loopback."""
-    host = host.strip("[]").lower()
-    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def new_token() -> str:
@@ -54,7 +49,7 @@ class ControlAccess:
                 )
             return None
         host = urlsplit(f"//{request.header('host') or ''}").hostname or ""
-        if not is_loopback_host(host):
+        if not is_loopback(host):
             return Reply(
                 403,
                 {

@@ -141,12 +141,13 @@ def _control_token(args: argparse.Namespace) -> tuple[str | None, bool]:
     listens beyond loopback), and whether it was made here (then printed at start)."""
     import os
 
-    from .access import MIN_TOKEN, is_loopback_host, new_token
+    from .._loopback import is_loopback
+    from .access import MIN_TOKEN, new_token
 
     given = args.control_token or os.environ.get("BIZAUTH_CONTROL_TOKEN") or None
     if given is not None and len(given) < MIN_TOKEN:
         raise _StartError(f"a control token must be at least {MIN_TOKEN} characters long")
-    if given is None and not is_loopback_host(str(args.host)):
+    if given is None and not is_loopback(str(args.host)):
         return new_token(), True
     return given, False
 

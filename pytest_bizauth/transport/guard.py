@@ -15,6 +15,7 @@ import threading
 from typing import Any, Callable
 
 from .._compat import c_socket_module
+from .._loopback import is_loopback
 from .._messages import guarded_host, loopback_hint
 
 __all__ = ["Guard", "GuardedHostError"]
@@ -88,7 +89,7 @@ class Guard:
     def add(self, host: str, vendor: str) -> None:
         """Guard ``host``, a host of ``vendor``'s (loopback names are never guarded)."""
         host = host.lower().rstrip(".")
-        if host and host not in ("localhost", "127.0.0.1", "::1") and not host.startswith("127."):
+        if host and not is_loopback(host):
             self.hosts[host] = vendor
 
     def start(self) -> None:

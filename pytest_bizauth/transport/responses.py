@@ -26,6 +26,7 @@ from .._compat import (
     set_registry_routes,
     set_responses_real_send,
 )
+from .._loopback import LOOPBACK_URL
 from ..core.wire import NetworkError
 from .base import NoAnswer, serve, served_by
 
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
     from ..core.fake import FakeProvider
 
 __all__ = ["SharedRequestsMock"]
-
-_LOOPBACK = re.compile(r"https?://(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])(?::\d+)?(?:[/?]|$)")
 
 
 class _FakeHostRoute(responses.BaseResponse):
@@ -140,7 +139,7 @@ class SharedRequestsMock(responses.RequestsMock):
             self.add_passthru(re.compile(".*"))
         # Loopback is never a vendor: what matches no route there (bizauth_server, a
         # test's own local server) goes over the socket.
-        self.add_passthru(_LOOPBACK)
+        self.add_passthru(LOOPBACK_URL)
         # What ``RequestsMock.start`` does, less unittest.mock's patcher (which costs
         # more than the rest of a test's setup): our send in place of the one before.
         self._outer_send = outer
@@ -152,7 +151,7 @@ class SharedRequestsMock(responses.RequestsMock):
             # their hosts' requests over to us.
             self._default_state = (mock_real_send(default), default.passthru_prefixes)
             set_responses_real_send(default, HTTPAdapter.send)
-            default.add_passthru(_LOOPBACK)
+            default.add_passthru(LOOPBACK_URL)
             for fake in self.fakes:
                 default.add_passthru(fake.base_url)
 
