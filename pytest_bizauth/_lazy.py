@@ -1,29 +1,75 @@
 """Names a module offers from the modules that define them, imported on first use, so
-that importing the offering module costs next to nothing."""
+that importing the offering module costs next to nothing.
+
+The offering module lists each name once, as a type checker reads it: under
+``if TYPE_CHECKING:``, as ``from .module import Name as Name`` (the explicit
+re-export). On the first name asked for, that block is read from the module's own
+source (its few lines only) into a table of name -> module; ``__all__`` is the
+module's own public names followed by those.
+"""
 
 from __future__ import annotations
 
+import ast
 import importlib
+import textwrap
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, MutableMapping
+    from collections.abc import Iterable, MutableMapping
 
-__all__ = ["lazy_names"]
+__all__ = ["lazy_exports", "reexports"]
+
+_BLOCK = "if TYPE_CHECKING:\n"
 
 
-def lazy_names(
-    namespace: MutableMapping[str, Any], where: Mapping[str, str], package: str
-) -> Callable[[str], Any]:
-    """A module ``__getattr__`` that imports each name in ``where`` (name -> module,
-    relative to ``package``) on first use and keeps it in ``namespace``."""
+def reexports(source: str, package: str) -> dict[str, str]:
+    """``name -> absolute module`` for each ``from .module import Name as Name`` in the
+    first ``if TYPE_CHECKING:`` block of ``source`` (a module of ``package``)."""
+    start = source.index(_BLOCK) + len(_BLOCK)
+    lines = []
+    for line in source[start:].splitlines():
+        if line and not line[0].isspace():
+            break
+        lines.append(line)
+    found: dict[str, str] = {}
+    for node in ast.parse(textwrap.dedent("\n".join(lines))).body:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            module = f"{base}.{node.module}" if node.module else base
+            found.update((a.name, module) for a in node.names if a.asname == a.name)
+    return found
+
+
+def lazy_exports(
+    namespace: MutableMapping[str, Any], own: Iterable[str] = ()
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """A module's ``__getattr__`` and ``__dir__``: the first imports each name its
+    ``if TYPE_CHECKING:`` block re-exports on first use and keeps it in ``namespace``;
+    both know ``__all__`` (``own`` names, then the re-exported ones)."""
+    own = tuple(own)
+    table: dict[str, str] = {}
+
+    def where() -> dict[str, str]:
+        if not table:
+            with open(namespace["__file__"], encoding="utf-8") as source:
+                name = namespace["__name__"]
+                package = name if namespace.get("__path__") else name.rpartition(".")[0]
+                table.update(reexports(source.read(), package))
+        return table
 
     def getattr_(name: str) -> Any:
-        module = where.get(name)
-        if module is None:
-            raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module, package), name)
+        if name == "__all__":
+            value: Any = [*own, *where()]
+        else:
+            module = where().get(name)
+            if module is None:
+                raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}")
+            value = getattr(importlib.import_module(module), name)
         namespace[name] = value
         return value
 
-    return getattr_
+    def dir_() -> list[str]:
+        return sorted(set(namespace) | set(where()) | {"__all__"})
+
+    return getattr_, dir_

@@ -14,92 +14,52 @@ import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from ._lazy import lazy_names
+from ._lazy import lazy_exports
 from .errors import UsageValueError
 
 if TYPE_CHECKING:
     import datetime as _dt
     from collections.abc import Iterator, Mapping
 
-    from .client.asynchronous import AsyncClient
-    from .client.flow import AuthFlow, RefreshRejected, Send
-    from .client.methods import awaited, driven
-    from .client.reading import read_json, received
-    from .client.sync import SyncClient
-    from .clock import now, timestamp
-    from .core.accounts import account_data, account_fields
-    from .core.fake import FakeProvider
-    from .core.routes import Route
-    from .core.settings import settings_of
-    from .core.wire import Call, FakeRequest, Refusal, Reply
+    # What a fake and a client are built from, offered here (imported on first use, so
+    # that defining a vendor's spec costs no more than this module).
+    from .client.asynchronous import AsyncClient as AsyncClient
+    from .client.flow import AuthFlow as AuthFlow, RefreshRejected as RefreshRejected, Send as Send
+    from .client.methods import awaited as awaited, driven as driven
+    from .client.reading import read_json as read_json, received as received
+    from .client.sync import SyncClient as SyncClient
+    from .clock import now as now, timestamp as timestamp
+    from .core.accounts import account_data as account_data, account_fields as account_fields
+    from .core.fake import FakeProvider as FakeProvider
+    from .core.routes import Route as Route
+    from .core.settings import settings_of as settings_of
+    from .core.wire import (
+        Call as Call,
+        FakeRequest as FakeRequest,
+        Refusal as Refusal,
+        Reply as Reply,
+    )
 
-__all__ = [
-    "MARKER",
-    "SHARED_PER_VENDOR",
-    "Option",
-    "VendorSpec",
-    "parse_bool",
-    "parse_client_error",
-    "parse_count",
-    "parse_instant",
-    "parse_leeway",
-    "parse_seconds",
-    "parse_text",
-    "parse_url",
-    "per_vendor",
-    "register",
-    "registered",
-    # What a fake is built from (imported on first use).
-    "Call",
-    "FakeProvider",
-    "FakeRequest",
-    "Refusal",
-    "Reply",
-    "Route",
-    "account_data",
-    "account_fields",
-    "now",
-    "settings_of",
-    "timestamp",
-    # What a client is built from (imported on first use).
-    "AsyncClient",
-    "AuthFlow",
-    "RefreshRejected",
-    "Send",
-    "SyncClient",
-    "awaited",
-    "driven",
-    "read_json",
-    "received",
-]
-
-# Names this module offers from the modules that define them, imported on first use so
-# that defining a vendor's spec costs no more than this module.
-_LAZY = {
-    "Call": ".core.wire",
-    "FakeRequest": ".core.wire",
-    "Refusal": ".core.wire",
-    "Reply": ".core.wire",
-    "FakeProvider": ".core.fake",
-    "Route": ".core.routes",
-    "account_data": ".core.accounts",
-    "account_fields": ".core.accounts",
-    "settings_of": ".core.settings",
-    "now": ".clock",
-    "timestamp": ".clock",
-    "AsyncClient": ".client.asynchronous",
-    "AuthFlow": ".client.flow",
-    "RefreshRejected": ".client.flow",
-    "Send": ".client.flow",
-    "SyncClient": ".client.sync",
-    "awaited": ".client.methods",
-    "driven": ".client.methods",
-    "read_json": ".client.reading",
-    "received": ".client.reading",
-}
-
-
-__getattr__ = lazy_names(globals(), _LAZY, __name__.rpartition(".")[0])
+__getattr__, __dir__ = lazy_exports(
+    globals(),
+    own=(
+        "MARKER",
+        "SHARED_PER_VENDOR",
+        "Option",
+        "VendorSpec",
+        "parse_bool",
+        "parse_client_error",
+        "parse_count",
+        "parse_instant",
+        "parse_leeway",
+        "parse_seconds",
+        "parse_text",
+        "parse_url",
+        "per_vendor",
+        "register",
+        "registered",
+    ),
+)
 
 
 #: The marker's name, and the prefix of every ini option.

@@ -4,8 +4,7 @@ the control API and ``bizauth check``: exact names and addresses, never a lookal
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from pytest_bizauth._loopback import LOOPBACK_URL, is_loopback, is_loopback_url
 from pytest_bizauth.transport.guard import Guard

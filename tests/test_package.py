@@ -86,3 +86,20 @@ def test_no_repr_shows_a_whole_token_or_secret(
     for text in texts:
         for secret in [*secrets_, "hush-hush"]:
             assert secret not in text
+
+
+def test_each_public_name_is_written_once_and_resolves_to_its_module():
+    import pytest_bizauth.extend as extend
+    from pytest_bizauth._lazy import reexports
+
+    for module in (pytest_bizauth, extend):
+        table = reexports(
+            Path(module.__file__).read_text(),
+            module.__name__.rpartition(".")[0] if module is extend else module.__name__,
+        )
+        assert set(table) <= set(module.__all__)
+        for name, defined_in in table.items():
+            if "async" in defined_in:
+                pytest.importorskip("httpx")
+            assert getattr(module, name) is getattr(__import__(defined_in, fromlist=[name]), name)
+    assert "__all__" in dir(pytest_bizauth)

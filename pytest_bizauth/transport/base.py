@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, Union
 from urllib.parse import urlsplit
 
-from .._messages import injected_fault, refused_connection
-from .._messages import no_endpoint as endpoint_missing
+from .._messages import injected_fault, no_endpoint as endpoint_missing, refused_connection
 from .._redact import scrub_path
 from ..core.wire import FakeRequest, NetworkError
 

@@ -3,7 +3,6 @@ a vendor is one subpackage and one line here."""
 
 from __future__ import annotations
 
-from . import bill24 as bill24
-from . import bizmail as bizmail
+from . import bill24 as bill24, bizmail as bizmail
 
 __all__ = ["bill24", "bizmail"]
