@@ -23,12 +23,6 @@ __all__ = ["CURRENT", "Transports", "current_test", "responses_mock", "stop_resp
            "test_state", "transports"]  # fmt: skip
 
 PER_TEST = pytest.StashKey["tuple[str, ...]"]()
-#: The in-process transports beside ``responses``'s, each a patch cheap enough to make
-#: per test.
-PER_TEST_NAMES = ("httpx", "httpx2", "aiohttp")
-#: Those put in place whether or not the test's code has imported the library yet (the
-#: plugin's own async clients import httpx after the fakes are mounted).
-ALWAYS = frozenset({"httpx"})
 # What the fixtures of one running test share (its settings, fakes, transports and
 # responses mock), in the test's own stash; dropped when the test ends, so a long
 # session keeps nothing per test.
@@ -121,14 +115,16 @@ def per_test_transports(config: pytest.Config) -> tuple[Transport, ...]:
     session whose code never imports it never pays for it."""
     names = config.stash.get(PER_TEST, None)
     if names is None:
-        from .transport.base import available
+        from .transport.base import IN_PROCESS, available
 
-        names = config.stash[PER_TEST] = tuple(n for n in PER_TEST_NAMES if available(n))
+        names = config.stash[PER_TEST] = tuple(
+            row.name for row in IN_PROCESS.values() if row.per_test and available(row.name)
+        )
     if not names:
         return ()
-    from .transport.base import load, loaded
+    from .transport.base import IN_PROCESS, load, loaded
 
-    made = tuple(load(name)() for name in names if name in ALWAYS or loaded(name))
+    made = tuple(load(name)() for name in names if IN_PROCESS[name].always or loaded(name))
     for transport in made:
         transport.start()
     return made

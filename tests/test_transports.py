@@ -749,3 +749,17 @@ def test_beside_pytest_httpx_in_either_order(pytester, order):
     """)
     result = pytester.runpytest("-p", "no:randomly", "-p", "no:asyncio", "-p", "pytest_httpx")
     result.assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize("name", ["responses", "httpx", "httpx2", "aiohttp"])
+def test_each_in_process_transport_is_one_row_naming_its_class(name):
+    from pytest_bizauth.transport.base import IN_PROCESS, available, load
+    from pytest_bizauth.transport.guard import _libraries
+
+    row = IN_PROCESS[name]
+    assert [(prefix, row.how) for prefix, library, _ in _libraries() if library == row.library] \
+        == [(prefix, row.how) for prefix in row.prefixes]  # fmt: skip
+    if not available(name):
+        pytest.skip(f"{', '.join(row.needs)} not installed")
+    transport = load(name)
+    assert all(callable(getattr(transport, verb)) for verb in ("start", "stop", "mount", "verify"))

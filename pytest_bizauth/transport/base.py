@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IN_PROCESS",
+    "InProcess",
     "Transport",
     "NoAnswer",
     "Outcome",
@@ -47,30 +48,98 @@ class Transport(Protocol):
     def verify(self) -> None: ...
 
 
-#: In-process transports by name: the class that serves a client library without a
-#: socket, and the modules it needs.
-IN_PROCESS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "responses": ("pytest_bizauth.transport.responses:SharedRequestsMock", ("responses",)),
-    "httpx": ("pytest_bizauth.transport.httpx:HttpxTransport", ("httpx",)),
-    "httpx2": ("pytest_bizauth.transport.httpx2:Httpx2Transport", ("httpx2",)),
-    "aiohttp": ("pytest_bizauth.transport.aiohttp:AiohttpTransport", ("aiohttp", "h11")),
+@dataclass(frozen=True)
+class InProcess:
+    """What the shared code knows of one in-process transport, without importing it
+    or its library: the class (``"module:Class"``), the modules it needs, the library
+    it serves and where that library shows on a stack (for the guard's message), how
+    the library reaches the fakes in-process (that message's hint), and when it is put
+    in place (``per_test``: started and stopped around each test that has imported its
+    library; ``always``: whether or not the test's code imported it yet)."""
+
+    name: str
+    cls: str
+    needs: tuple[str, ...]
+    library: str
+    how: str
+    stack: tuple[str, ...] = ()
+    per_test: bool = True
+    always: bool = False
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return self.stack or (self.library,)
+
+
+def _around(library: str, api: str, *more: str) -> str:
+    why = ", ".join(("a client with a transport of its own", *more))
+    return f"{library} reaches the fakes in-process through its {api}; this request went " \
+        f"around it ({why})"  # fmt: skip
+
+
+_IMPORT_EARLY = (
+    "or {} first imported after the test's fixtures were set up: import it at the top of a module"
+)
+
+#: Every in-process transport, one row each; the fixtures, the guard and the import
+#: checks all read this table. (A row, not an import of the transport's module, so that
+#: learning what is installed imports no HTTP library.)
+IN_PROCESS: dict[str, InProcess] = {
+    row.name: row
+    for row in (
+        InProcess(
+            "responses",
+            "pytest_bizauth.transport.responses:SharedRequestsMock",
+            ("responses",),
+            "requests",
+            "requests reaches the fakes in-process through responses; this request went "
+            "around it (a session with an adapter of its own, or responses stopped by "
+            "other code)",
+            per_test=False,
+        ),
+        InProcess(
+            "httpx",
+            "pytest_bizauth.transport.httpx:HttpxTransport",
+            ("httpx",),
+            "httpx",
+            _around("httpx", "HTTPTransport"),
+            stack=("httpx", "httpcore"),
+            always=True,  # the plugin's own async clients import httpx after set-up
+        ),
+        InProcess(
+            "httpx2",
+            "pytest_bizauth.transport.httpx2:Httpx2Transport",
+            ("httpx2",),
+            "httpx2",
+            _around("httpx2", "HTTPTransport", _IMPORT_EARLY.format("httpx2")),
+            stack=("httpx2", "httpcore2"),
+        ),
+        InProcess(
+            "aiohttp",
+            "pytest_bizauth.transport.aiohttp:AiohttpTransport",
+            ("aiohttp", "h11"),
+            "aiohttp",
+            "aiohttp reaches the fakes in-process through its TCPConnector; this request "
+            "went around it (a connector of its own, " + _IMPORT_EARLY.format("aiohttp") + ")",
+        ),
+    )
 }
 
 
 def available(name: str) -> bool:
     """Whether the libraries a transport needs are installed."""
-    return all(importlib.util.find_spec(module) is not None for module in IN_PROCESS[name][1])
+    return all(importlib.util.find_spec(module) is not None for module in IN_PROCESS[name].needs)
 
 
 def loaded(name: str) -> bool:
     """Whether the library a transport serves has been imported."""
-    return IN_PROCESS[name][1][0] in sys.modules
+    return IN_PROCESS[name].needs[0] in sys.modules
 
 
 def load(name: str) -> type[Transport]:
     """A transport's class, imported on first use (from the module loaded now: a test
     session inside a test may load it afresh)."""
-    module, _, attribute = IN_PROCESS[name][0].partition(":")
+    module, _, attribute = IN_PROCESS[name].cls.partition(":")
     loaded = sys.modules.get(module) or importlib.import_module(module)
     found: type[Transport] = getattr(loaded, attribute)
     return found

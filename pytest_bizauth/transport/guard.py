@@ -26,38 +26,22 @@ _RESOLVERS = ("getaddrinfo", "gethostbyname", "gethostbyname_ex")
 # Methods patched beside the resolvers, and what they were: (class, name, original).
 _method_originals: list[tuple[Any, str, Any]] = []
 
-_REQUESTS = (
-    "requests reaches the fakes in-process through responses; this request went around "
-    "it (a session with an adapter of its own, or responses stopped by other code)"
-)
-_HTTPX = (
-    "httpx reaches the fakes in-process through its HTTPTransport; this request went "
-    "around it (a client with a transport of its own)"
-)
-# Where a library shows on the stack (module prefix), its name, and how it reaches the
-# fakes in-process (None: it cannot, and goes to bizauth_server instead).
-_HTTPX2 = (
-    "httpx2 reaches the fakes in-process through its HTTPTransport; this request went "
-    "around it (a client with a transport of its own, or httpx2 first imported after the "
-    "test's fixtures were set up: import it at the top of a module)"
-)
-_AIOHTTP = (
-    "aiohttp reaches the fakes in-process through its TCPConnector; this request went "
-    "around it (a connector of its own, or aiohttp first imported after the test's "
-    "fixtures were set up: import it at the top of a module)"
-)
-_LIBRARIES: tuple[tuple[str, str, str | None], ...] = (
-    ("aiohttp", "aiohttp", _AIOHTTP),
-    ("httpx2", "httpx2", _HTTPX2),
-    ("httpcore2", "httpx2", _HTTPX2),
-    ("httpx", "httpx", _HTTPX),
-    ("httpcore", "httpx", _HTTPX),
-    ("requests", "requests", _REQUESTS),
-    ("urllib3", "urllib3", None),
-    ("urllib.request", "urllib", None),
-    ("http.client", "http.client", None),
-    ("asyncio", "asyncio", None),
-)
+# Libraries with no in-process transport, where they show on the stack: they go to
+# bizauth_server instead (the transports' own rows say how theirs reach the fakes).
+_OTHERS = ("urllib3", "urllib.request", "http.client", "asyncio")
+# Those that sit beneath the library the code uses.
+_BENEATH = frozenset({"urllib3", "asyncio", "http.client"})
+
+
+@functools.lru_cache(maxsize=1)
+def _libraries() -> tuple[tuple[str, str, str | None], ...]:
+    """(stack prefix, library, how it reaches the fakes in-process or ``None``)."""
+    from .base import IN_PROCESS
+
+    rows = IN_PROCESS.values()
+    found = [(prefix, row.library, row.how) for row in rows for prefix in row.prefixes]
+    others = [(prefix, prefix.replace(".request", ""), None) for prefix in _OTHERS]
+    return (*found, *others)
 
 
 class GuardedHostError(socket.gaierror):
@@ -70,10 +54,10 @@ def _library() -> tuple[str, str | None]:
     found: tuple[str, str | None] = ("this client", None)
     while frame is not None:
         module = str(frame.f_globals.get("__name__", ""))
-        for prefix, name, transport in _LIBRARIES:
+        for prefix, name, transport in _libraries():
             if module == prefix or module.startswith(prefix + "."):
                 found = (name, transport)
-                if name not in ("urllib3", "asyncio", "http.client"):
+                if name not in _BENEATH:
                     return found  # the outermost library is the one the code uses
         frame = frame.f_back  # type: ignore[assignment]
     return found
