@@ -13,8 +13,8 @@ import pytest
 from werkzeug.wrappers import Response
 
 from pytest_bizauth import FakeBizMail
+from pytest_bizauth.cli import main
 from pytest_bizauth.core.wire import FakeRequest
-from pytest_bizauth.serve.cli import main
 from pytest_bizauth.vendors.bill24.accounts import DEFAULT_MERCHANT, DEFAULT_USER
 from pytest_bizauth.vendors.bill24.contract import CONTRACT as BILL24
 from pytest_bizauth.vendors.bizmail.accounts import DEFAULT_USER as BIZMAIL_USER

@@ -201,7 +201,7 @@ def test_a_module_that_gains_a_time_function_is_seen_by_the_next_clock(tmp_path,
 
 
 def test_a_clock_walks_the_modules_only_after_an_import(tmp_path, monkeypatch):
-    from pytest_bizauth import freezing
+    from pytest_bizauth.clock import freezing
 
     walks = []
     walk = freezing._scan._walk

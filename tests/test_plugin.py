@@ -42,8 +42,8 @@ def test_the_marker_points_at_the_configuration_page(pytester):
 
 
 def test_ini_options_are_typed_and_explained_in_a_users_words(pytester):
-    from pytest_bizauth._options import options
     from pytest_bizauth.extend import parse_bool
+    from pytest_bizauth.plugin.options import options
 
     result = run(pytester, "--help")
     text = result.stdout.str()

@@ -19,13 +19,13 @@ SHARED = [
     "core",
     "transport",
     "client",
-    "clock.py",
-    "plugin.py",
-    "fixture_state.py",
-    "freezing.py",
+    "clock",
+    "plugin",
     "extend.py",
-    "_options.py",
+    "cli.py",
     "_compat.py",
+    "_lazy.py",
+    "_loopback.py",
 ]
 DEPENDENCIES = {
     "cryptography",

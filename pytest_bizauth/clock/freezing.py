@@ -9,7 +9,7 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ._compat import (
+from .._compat import (
     freezegun_factories,
     freezegun_real_time_ids,
     real_monotonic,
@@ -17,7 +17,7 @@ from ._compat import (
     stop_freezer,
     time_machine_depth,
 )
-from .errors import UsageValueError
+from ..errors import UsageValueError
 
 if TYPE_CHECKING:
     import datetime as _dt

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
-from . import vendors  # noqa: F401  (registers the built-in vendors)
-from ._messages import teardown_check
-from ._options import (
+from .. import vendors  # noqa: F401  (registers the built-in vendors)
+from .._messages import teardown_check
+from ..extend import register, registered
+from .options import (
     CONFIGURATION_URL,
     MARKER,
     Option,
@@ -21,8 +22,7 @@ from ._options import (
     resolve,
     unknown_ini,
 )
-from .extend import register, registered
-from .fixture_state import (
+from .state import (
     CURRENT,
     STATE,
     current_test,
@@ -37,11 +37,11 @@ if TYPE_CHECKING:
 
     import responses
 
-    from .clock import Clock
-    from .concurrency import Race
-    from .core.fake import FakeProvider
-    from .extend import VendorSpec
-    from .transport.server import LoopbackServer, ServerPool
+    from ..clock import Clock
+    from ..concurrency import Race
+    from ..core.fake import FakeProvider
+    from ..extend import VendorSpec
+    from ..transport.server import LoopbackServer, ServerPool
 
 __all__ = ["install_vendor", "vendor_fixtures"]
 
@@ -70,7 +70,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
 def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
     """A comparison of credentials (the clients' tokens, a fake's passwords) explained
     with them masked: pytest's own diff would print them whole."""
-    from ._redact import Secret
+    from .._redact import Secret
 
     if not isinstance(left, Secret) and not isinstance(right, Secret):
         return None
@@ -153,8 +153,8 @@ def bizauth_responses() -> Iterator[responses.RequestsMock]:
 
 @pytest.fixture(scope="session")
 def _bizauth_server_pool() -> Iterator[tuple[ServerPool, Any]]:
-    from .serve.control import in_test_control
-    from .transport.server import ServerPool
+    from ..serve.control import in_test_control
+    from ..transport.server import ServerPool
 
     control, clock = in_test_control()
     pool = ServerPool(control=control)
@@ -167,7 +167,7 @@ def bizauth_server(_bizauth_server_pool: tuple[ServerPool, Any]) -> Iterator[Loo
     """A real HTTP server on 127.0.0.1 for clients no in-process transport reaches:
     ``bizauth_server.url_for(<vendor>_mock)`` serves that fake at the vendor's paths,
     with ``bizauth serve``'s control API under ``/_bizauth/``."""
-    from .transport.server import LoopbackServer
+    from ..transport.server import LoopbackServer
 
     pool, clock = _bizauth_server_pool
     server = LoopbackServer(pool)
@@ -180,7 +180,7 @@ def bizauth_server(_bizauth_server_pool: tuple[ServerPool, Any]) -> Iterator[Loo
 @pytest.fixture
 def bizauth_clock() -> Iterator[Clock]:
     """A frozen clock (no ticking) that the fakes, tokens and clients all read."""
-    from .clock import DEFAULT_START, Clock
+    from ..clock import DEFAULT_START, Clock
 
     node = current_test()
     settings = _settings(node)
@@ -196,7 +196,7 @@ def bizauth_clock() -> Iterator[Clock]:
 def bizauth_race(bizauth_clock: Clock) -> Race:
     """Runs a callable on many threads released together, optionally just past a token's
     expiry: ``bizauth_race(client.access_token, threads=32, past=token)``."""
-    from .concurrency import Race
+    from ..concurrency import Race
 
     return Race(bizauth_clock)
 
@@ -210,7 +210,7 @@ def _with_arguments(fn: Callable[..., Any], *names: str) -> Callable[..., Any]:
 
 
 def _needs_httpx(fixture: str) -> None:
-    from .transport.base import available
+    from ..transport.base import available
 
     if not available("httpx"):
         pytest.fail(

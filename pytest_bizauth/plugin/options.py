@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
-from .errors import UsageValueError
-from .extend import (
+from ..errors import UsageValueError
+from ..extend import (
     MARKER,
     SHARED_PER_VENDOR,
     Option,
@@ -25,7 +25,7 @@ from .extend import (
 if TYPE_CHECKING:
     import pytest
 
-    from .extend import VendorSpec
+    from ..extend import VendorSpec
 
 #: The documentation of every option.
 CONFIGURATION_URL = "https://pytest-bizauth.readthedocs.io/en/latest/configuration/"
@@ -42,7 +42,7 @@ __all__ = [
 
 
 def parse_backend(value: object, name: str) -> str:
-    from .freezing import BACKENDS
+    from ..clock.freezing import BACKENDS
 
     if not isinstance(value, str) or value.strip() not in BACKENDS:
         raise UsageValueError(f"{name} must be one of {', '.join(BACKENDS)}, not {value!r}")
@@ -178,7 +178,7 @@ def unknown_ini(config: pytest.Config) -> list[str]:
     """Messages for ``bizauth_*`` ini keys that name no option (a misspelling)."""
     import difflib
 
-    from ._compat import ini_keys
+    from .._compat import ini_keys
 
     known = {option.ini for option in options().values()}
     problems = []

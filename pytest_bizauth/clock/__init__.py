@@ -11,10 +11,10 @@ import math
 import re
 from typing import Any, Union
 
-from ._compat import freezegun_factories, time_machine_depth
-from ._jwt import expiry
-from ._redact import mask
-from .errors import UsageTypeError, UsageValueError
+from .._compat import freezegun_factories, time_machine_depth
+from .._jwt import expiry
+from .._redact import mask
+from ..errors import UsageTypeError, UsageValueError
 from .freezing import BACKENDS, Freeze, freeze
 
 __all__ = ["DEFAULT_START", "Clock", "ClockConflictError", "now"]

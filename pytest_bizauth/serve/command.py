@@ -1,11 +1,8 @@
-"""The ``bizauth`` command: ``bizauth serve`` runs the fakes as real HTTP servers, with
-the control API under ``/_bizauth/``, for code outside the test process; ``bizauth
-check`` runs a vendor's contract against a server and reports where it and the fake
-differ."""
+"""``bizauth serve``: the fakes as real HTTP servers, with the control API under
+``/_bizauth/``, for code outside the test process."""
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 import threading
@@ -15,7 +12,8 @@ from .._redact import scrub_path
 from ..transport.base import NoAnswer
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    import argparse
+    from collections.abc import Iterable, Mapping
 
     from ..core.fake import FakeProvider
     from ..core.wire import FakeRequest
@@ -23,7 +21,7 @@ if TYPE_CHECKING:
     from ..transport.base import Outcome
     from ..transport.server import ServerPool
 
-__all__ = ["main"]
+__all__ = ["add_parser", "serve"]
 
 #: Options that only mean something inside pytest (fixtures, teardown checks).
 _PYTEST_ONLY = frozenset({"leeway", "check_unmatched", "check_faults", "check_retries", "guard"})
@@ -31,18 +29,9 @@ _PYTEST_ONLY = frozenset({"leeway", "check_unmatched", "check_faults", "check_re
 _SERVER_SET = frozenset({"base_url"})
 
 
-def _specs() -> dict[str, VendorSpec]:
-    from .. import vendors  # noqa: F401  (registers the vendors)
-    from ..extend import registered
+def _serve_options(specs: Iterable[VendorSpec]) -> list[Any]:
+    from ..plugin.options import options
 
-    ordered = sorted(registered(), key=lambda spec: (spec.port or 65_536, spec.name))
-    return {spec.name: spec for spec in ordered}
-
-
-def _serve_options() -> list[Any]:
-    from .._options import options
-
-    specs = _specs().values()
     set_by_server = {f"{spec.name}_{keyword}" for spec in specs for keyword in _SERVER_SET}
     return [
         option
@@ -62,12 +51,8 @@ def _serve_switches(serve: argparse.ArgumentParser) -> None:
     )
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="bizauth",
-        description="pytest-bizauth's fakes of BizMail Delivery and Bill24, outside pytest.",
-    )
-    commands = parser.add_subparsers(dest="command", metavar="command")
+def add_parser(commands: Any, specs: Mapping[str, VendorSpec]) -> None:
+    """``bizauth serve``'s arguments, on the ``bizauth`` command's subparsers."""
     serve = commands.add_parser(
         "serve",
         help="serve the fakes over HTTP, with a JSON control API under /_bizauth/",
@@ -75,9 +60,9 @@ def _parser() -> argparse.ArgumentParser:
         "(its name and base URL), then the accounts, and serves until SIGINT or SIGTERM. "
         "The clock follows real time until the control API freezes or moves it.",
     )
-    names = list(_specs())
+    names = list(specs)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    ports = ", ".join(f"{spec.name} {spec.port}" for spec in _specs().values())
+    ports = ", ".join(f"{spec.name} {spec.port}" for spec in specs.values())
     serve.add_argument(
         "--port",
         type=int,
@@ -101,32 +86,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     _serve_switches(serve)
     group = serve.add_argument_group("options of the fakes (as the pytest marker's)")
-    for option in _serve_options():
+    for option in _serve_options(specs.values()):
         group.add_argument(
             f"--{option.name.replace('_', '-')}",
             dest=f"option_{option.name}",
             metavar="VALUE",
             help=option.help + (" (freezes the clock there)" if option.name == "start" else ""),
         )
-    from ..check.cli import add_parser
-
-    add_parser(commands, [name for name, spec in _specs().items() if spec.contract])
-    return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``bizauth`` command; returns its exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command == "check":
-        from ..check.cli import check
-
-        return check(args, _specs())
-    if args.command != "serve":
-        parser.print_help(sys.stderr)
-        return 2
+def serve(args: argparse.Namespace, specs: Mapping[str, VendorSpec]) -> int:
+    """Run ``bizauth serve`` until a signal stops it; returns its exit status."""
     try:
-        return _Served(args).run()
+        return _Served(args, specs).run()
     except _StartError as exc:
         print(f"bizauth serve: {exc}", file=sys.stderr, flush=True)
         return 2
@@ -155,18 +127,17 @@ def _control_token(args: argparse.Namespace) -> tuple[str | None, bool]:
 class _Served:
     """The fakes being served, their servers, their clock and their control API."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
-        from .._options import settle
+    def __init__(self, args: argparse.Namespace, specs: Mapping[str, VendorSpec]) -> None:
+        from ..plugin.options import settle
         from ..transport.server import ServerPool
         from .access import ControlAccess
         from .control import ControlAPI, ServerClock
 
-        specs = _specs()
         chosen = list(dict.fromkeys(args.vendor or specs))
         self.specs = [specs[name] for name in chosen]
         raw = {
             option.name: (value, f"--{option.name.replace('_', '-')}")
-            for option in _serve_options()
+            for option in _serve_options(specs.values())
             if (value := getattr(args, f"option_{option.name}")) is not None
         }
         try:

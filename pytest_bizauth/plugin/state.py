@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
-from .extend import registered
+from ..extend import registered
 
 if TYPE_CHECKING:
-    from ._options import Settings
-    from .core.fake import FakeProvider
-    from .transport.base import Transport
-    from .transport.guard import Guard
-    from .transport.responses import SharedRequestsMock
+    from ..core.fake import FakeProvider
+    from ..transport.base import Transport
+    from ..transport.guard import Guard
+    from ..transport.responses import SharedRequestsMock
+    from .options import Settings
 
 __all__ = ["CURRENT", "Transports", "current_test", "responses_mock", "stop_responses",
            "test_state", "transports"]  # fmt: skip
@@ -57,7 +57,7 @@ def responses_mock(node: pytest.Item) -> tuple[SharedRequestsMock, bool]:
     found: SharedRequestsMock | None = state.get("responses")
     if found is not None:
         return found, False
-    from .transport.responses import SharedRequestsMock
+    from ..transport.responses import SharedRequestsMock
 
     mock = state["responses"] = SharedRequestsMock()
     mock.start()
@@ -115,14 +115,14 @@ def per_test_transports(config: pytest.Config) -> tuple[Transport, ...]:
     session whose code never imports it never pays for it."""
     names = config.stash.get(PER_TEST, None)
     if names is None:
-        from .transport.base import IN_PROCESS, available
+        from ..transport.base import IN_PROCESS, available
 
         names = config.stash[PER_TEST] = tuple(
             row.name for row in IN_PROCESS.values() if row.per_test and available(row.name)
         )
     if not names:
         return ()
-    from .transport.base import IN_PROCESS, load, loaded
+    from ..transport.base import IN_PROCESS, load, loaded
 
     made = tuple(load(name)() for name in names if IN_PROCESS[name].always or loaded(name))
     for transport in made:
@@ -142,7 +142,7 @@ def transports(node: pytest.Item, settings: Settings) -> Transports:
     stop = partial(stop_responses, node, mock) if made else None
     guard = None
     if settings["guard"]:
-        from .transport.guard import Guard
+        from ..transport.guard import Guard
 
         guard = Guard(fixture_of)
         guard.start()
