@@ -46,14 +46,16 @@ if TYPE_CHECKING:
     from .vendors.bill24.accounts import Bill24Merchant as Bill24Merchant, Bill24User as Bill24User
     from .vendors.bill24.async_client import AsyncBill24Client as AsyncBill24Client
     from .vendors.bill24.client import Bill24Client as Bill24Client
-    from .vendors.bill24.fake import Bill24Settings as Bill24Settings, FakeBill24 as FakeBill24
+    from .vendors.bill24.fake import FakeBill24 as FakeBill24
     from .vendors.bill24.keys import SigningKey as SigningKey
+    from .vendors.bill24.settings import Bill24Settings as Bill24Settings
     from .vendors.bill24.state import Transaction as Transaction
     from .vendors.bill24.tokens import Bill24Tokens as Bill24Tokens
     from .vendors.bizmail.accounts import BizMailUser as BizMailUser
     from .vendors.bizmail.async_client import AsyncBizMailClient as AsyncBizMailClient
     from .vendors.bizmail.client import BizMailClient as BizMailClient
-    from .vendors.bizmail.fake import BizMailSettings as BizMailSettings, FakeBizMail as FakeBizMail
+    from .vendors.bizmail.fake import FakeBizMail as FakeBizMail
+    from .vendors.bizmail.settings import BizMailSettings as BizMailSettings
     from .vendors.bizmail.state import StoredMail as StoredMail
     from .vendors.bizmail.tokens import BizMailTokens as BizMailTokens
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable
 
 from ._lazy import lazy_exports
@@ -19,7 +20,7 @@ from .errors import UsageValueError
 
 if TYPE_CHECKING:
     import datetime as _dt
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Mapping
 
     # What a fake and a client are built from, offered here (imported on first use, so
     # that defining a vendor's spec costs no more than this module).
@@ -32,7 +33,12 @@ if TYPE_CHECKING:
     from .core.accounts import account_data as account_data, account_fields as account_fields
     from .core.fake import FakeProvider as FakeProvider
     from .core.routes import Route as Route
-    from .core.settings import settings_of as settings_of
+    from .core.settings import (
+        Setting as Setting,
+        VendorSettings as VendorSettings,
+        option as option,
+        settings_of as settings_of,
+    )
     from .core.wire import (
         Call as Call,
         FakeRequest as FakeRequest,
@@ -55,7 +61,6 @@ __getattr__, __dir__ = lazy_exports(
         "parse_seconds",
         "parse_text",
         "parse_url",
-        "per_vendor",
         "register",
         "registered",
     ),
@@ -95,32 +100,43 @@ class VendorSpec:
 
     ``name`` prefixes its fixtures (``<name>_mock``, ``<name>_tokens``,
     ``<name>_client``) and options (``<name>_access_ttl``). ``fake`` names the fake's
-    class as ``"module:Class"``, imported on first use; each option's value is passed to
-    it as the keyword argument of the option's name without the prefix. ``client``
-    builds the ``<name>_client`` fixture's client from the fake and the leeway, and
-    ``async_client`` the ``<name>_async_client`` fixture's: each a function, or its
-    ``"module:function"``, imported on first use. ``port`` is where ``bizauth serve``
-    serves the fake unless told otherwise.
+    class as ``"module:Class"``, imported on first use; it is built from one
+    ``settings`` object, of the vendor's settings dataclass (a :class:`VendorSettings`
+    whose :func:`option` fields are the vendor's options). ``client`` builds the
+    ``<name>_client`` fixture's client as ``client(fake, leeway, **client_settings)``
+    (the fields of ``client_settings``, a settings dataclass of options the fake never
+    sees), and ``async_client`` the ``<name>_async_client`` fixture's: each a function,
+    or its ``"module:function"``, imported on first use. ``port`` is where ``bizauth
+    serve`` serves the fake unless told otherwise.
     """
 
     name: str
     title: str
     fake: str
-    options: tuple[Option, ...]
-    client: Callable[[Any, float], Any] | str | None = None
-    async_client: Callable[[Any, float], Any] | str | None = None
+    settings: type[Any]
+    client: Callable[..., Any] | str | None = None
+    async_client: Callable[..., Any] | str | None = None
     hosts: tuple[str, ...] = ()
     docs: Mapping[str, str] = field(default_factory=dict)
     port: int = 0
     #: What ``bizauth check`` runs against a server: a ``"module:attribute"`` naming a
     #: :class:`~pytest_bizauth.check.probes.Contract`, imported on first use.
     contract: str | None = None
+    #: The settings of the fixtures' clients, when they have any.
+    client_settings: type[Any] | None = None
 
-    def option_names(self) -> Iterator[tuple[str, str]]:
-        """``(option name, keyword argument)`` for each of the vendor's options."""
-        prefix = f"{self.name}_"
-        for option in self.options:
-            yield option.name, option.name[len(prefix) :]
+    @cached_property
+    def options(self) -> tuple[Option, ...]:
+        """The vendor's options: the fields of its settings and client settings that
+        are options, each as ``<name>_<field>``."""
+        from .core.settings import option_fields
+
+        kinds = [self.settings] + ([self.client_settings] if self.client_settings else [])
+        return tuple(
+            Option(f"{self.name}_{f.name}", f.parse, f.default, f.help)
+            for kind in kinds
+            for f in option_fields(kind)
+        )
 
     def fake_class(self) -> type[FakeProvider]:
         found: type[FakeProvider] = _imported(self.fake)
@@ -130,10 +146,10 @@ class VendorSpec:
         """The vendor's contract for ``bizauth check``, or ``None``."""
         return None if self.contract is None else _imported(self.contract)
 
-    def client_builder(self, *, asynchronous: bool = False) -> Callable[[Any, float], Any] | None:
+    def client_builder(self, *, asynchronous: bool = False) -> Callable[..., Any] | None:
         """What builds the fixture's client (the async one's), or ``None``."""
         builder = self.async_client if asynchronous else self.client
-        found: Callable[[Any, float], Any] | None = (
+        found: Callable[..., Any] | None = (
             _imported(builder) if isinstance(builder, str) else builder
         )
         return found
@@ -156,12 +172,6 @@ def register(spec: VendorSpec) -> VendorSpec:
     """Add a vendor: its fixtures and options exist from now on."""
     if not spec.name.isidentifier() or not spec.name.islower():
         raise UsageValueError(f"a vendor's name must be a lower-case identifier, not {spec.name!r}")
-    prefix = f"{spec.name}_"
-    for option in spec.options:
-        if not option.name.startswith(prefix):
-            raise UsageValueError(
-                f"{spec.title}'s option {option.name!r} must start with {prefix!r}"
-            )
     known = _REGISTRY.get(spec.name)
     if known is not None and known != spec:
         raise UsageValueError(f"a vendor named {spec.name!r} is already registered")
@@ -245,41 +255,3 @@ def parse_client_error(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 400 <= value <= 499:
         raise UsageValueError(f"{name} must be a 4xx HTTP status, not {value!r}")
     return value
-
-
-def per_vendor(
-    name: str,
-    title: str,
-    *,
-    access_ttl: int,
-    refresh_ttl: int,
-    refresh_ttl_note: str = "",
-) -> tuple[Option, ...]:
-    """A vendor's own copies of the shared per-vendor options, with its defaults."""
-    return (
-        Option(
-            f"{name}_access_ttl",
-            parse_seconds,
-            access_ttl,
-            f"{title} access-token lifetime in whole seconds (default {access_ttl})",
-        ),
-        Option(
-            f"{name}_refresh_ttl",
-            parse_seconds,
-            refresh_ttl,
-            f"{title} refresh-token lifetime in whole seconds (default {refresh_ttl}"
-            f"{refresh_ttl_note})",
-        ),
-        Option(
-            f"{name}_single_use_refresh",
-            parse_bool,
-            False,
-            f"{title} refresh tokens can be used once",
-        ),
-        Option(
-            f"{name}_rotate_refresh_tokens",
-            parse_bool,
-            True,
-            f"a {title} refresh answers a new refresh token (off: the same one)",
-        ),
-    )

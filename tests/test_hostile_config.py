@@ -110,3 +110,34 @@ def test_expiry_of_asks_only_this_tests_fakes(pytester):
                 bizauth_clock.expiry_of(LEFT[1])
     """)
     run(pytester, "-p", "no:randomly").assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize(
+    ("vendor", "field", "bad", "says"),
+    [
+        ("bill24", "refresh_ttl", -5, "must be more than 0 seconds"),
+        ("bill24", "error_status", 500, "must be a 4xx HTTP status"),
+        ("bill24", "bearer_clock_skew", -1, "must be a whole number, 0 or more"),
+        ("bill24", "static_token", "", "must be a non-empty string"),
+        ("bizmail", "bounce_event", "bouncy", "must be 'bounced' or 'bounce'"),
+        ("bizmail", "accept_json_mail", "perhaps", "must be true or false"),
+    ],
+)
+def test_each_option_is_one_settings_field_checked_by_one_parser(vendor, field, bad, says):
+    import dataclasses
+
+    from pytest_bizauth.extend import registered
+
+    (spec,) = [spec for spec in registered() if spec.name == vendor]
+    option = {option.name: option for option in spec.options}[f"{vendor}_{field}"]
+    default = {f.name: f.default for f in dataclasses.fields(spec.settings)}[field]
+    assert option.default == default
+    with pytest.raises(ValueError, match=says) as from_ini:
+        option.parse(bad, f"ini option {option.ini}")
+    with pytest.raises(ValueError, match=says) as from_python:
+        spec.fake_class()(**{field: bad})
+    assert str(from_python.value) == str(from_ini.value).replace(f"ini option {option.ini}", field)
+    fake = spec.fake_class()()
+    if hasattr(type(fake), field):  # a setting the fake lets a test switch mid-test
+        with pytest.raises(ValueError, match=says):
+            setattr(fake, field, bad)

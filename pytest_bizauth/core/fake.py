@@ -23,6 +23,7 @@ from .faults import FaultBook, FaultTarget
 from .hooks import VendorHooks
 from .inflight import hold_in_flight
 from .routes import Route, RouteTable, declared_route
+from .settings import Setting
 from .tokens import TokenStore
 from .values import http_url
 from .webhooks import WebhookSender, WebhookVerbs
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
     from .faults import Step
     from .routes import Handler, Rule
+    from .settings import FakeSettings
     from .wire import FakeRequest
 
 __all__ = ["FakeProvider"]
@@ -47,21 +49,15 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
     """The shared machinery of the fakes. Subclasses list their routes and rules (see
     :class:`VendorHooks` for what they provide)."""
 
-    def __init__(
-        self,
-        base_url: str | None = None,
-        *,
-        single_use_refresh: bool = False,
-        rotate_refresh_tokens: bool = True,
-        settings: Any = None,
-    ) -> None:
-        if settings is not None:  # a vendor's settings object holds all three
-            base_url = settings.base_url
-            single_use_refresh = settings.single_use_refresh
-            rotate_refresh_tokens = settings.rotate_refresh_tokens
-        #: The vendor's settings object, when it has one.
+    #: Refresh tokens can be spent once (switch it any time).
+    single_use_refresh = Setting[bool]()
+    #: A refresh answers a new refresh token; when off, the one it was given.
+    rotate_refresh_tokens = Setting[bool]()
+
+    def __init__(self, settings: FakeSettings) -> None:
+        #: The fake's settings (a vendor's settings dataclass, checked when made).
         self.settings = settings
-        self.base_url = http_url(base_url, what="base_url")
+        self.base_url = http_url(settings.base_url, what="base_url")
         self._lock = threading.RLock()
         routes = _ROUTES.get(type(self))
         if routes is None:
@@ -72,16 +68,6 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         self._webhooks = WebhookSender(self.vendor)
         self._skews: deque[float] = deque()
         self.store = TokenStore()
-        for name, flag in (
-            ("single_use_refresh", single_use_refresh),
-            ("rotate_refresh_tokens", rotate_refresh_tokens),
-        ):
-            if not isinstance(flag, bool):
-                raise UsageTypeError(f"{name} must be True or False, not {flag!r}")
-        #: Refresh tokens can be spent once (switch it any time).
-        self.single_use_refresh = single_use_refresh
-        #: A refresh answers a new refresh token; when off, the one it was given.
-        self.rotate_refresh_tokens = rotate_refresh_tokens
 
     # -- routes and answering ------------------------------------------------------------
 

@@ -227,7 +227,7 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
     def mock(**fixtures: Any) -> Iterator[FakeProvider]:
         node = current_test()
         settings = _settings(node)
-        fake = spec.fake_class()(**settings.for_vendor(spec))
+        fake = spec.fake_class()(settings.for_vendor(spec))
         fake.max_calls = settings["max_calls"] or None
         transports(node, settings).mount(fake, spec.hosts)
         test_state(node).setdefault("fakes", []).append(fake)
@@ -256,7 +256,8 @@ def _client_fixtures(spec: VendorSpec, mock_name: str) -> dict[str, Any]:
     def client(**fixtures: Any) -> Any:
         build = spec.client_builder()
         assert build is not None
-        built = build(fixtures[mock_name], _settings(current_test())["leeway"])
+        settings = _settings(current_test())
+        built = build(fixtures[mock_name], settings["leeway"], **settings.for_client(spec))
         session = getattr(built, "session", None)
         if session is not None:
             # It talks to a fake only: no proxy or netrc settings to read from the
@@ -268,7 +269,8 @@ def _client_fixtures(spec: VendorSpec, mock_name: str) -> dict[str, Any]:
         _needs_httpx(f"{spec.name}_async_client")
         build = spec.client_builder(asynchronous=True)
         assert build is not None
-        built = build(fixtures[mock_name], _settings(current_test())["leeway"])
+        settings = _settings(current_test())
+        built = build(fixtures[mock_name], settings["leeway"], **settings.for_client(spec))
         built.trust_env = False  # it talks to a fake only, as the sync fixture client
         yield built
         built.close_outside_loop()

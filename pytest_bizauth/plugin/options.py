@@ -131,33 +131,46 @@ def options() -> dict[str, Option]:
 
 
 class Settings:
-    """The resolved options of one test."""
+    """The resolved options of one test (of every test with the same markers): the
+    shared ones by name, and each vendor's settings objects, made on first use."""
 
     def __init__(self, values: dict[str, Any], given: set[str]) -> None:
         self._values = values
         self._given = given
-        self._per_vendor: dict[str, dict[str, Any]] = {}
+        self._vendors: dict[str, tuple[Any, dict[str, Any]]] = {}
 
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
 
-    def for_vendor(self, spec: VendorSpec) -> dict[str, Any]:
-        """The keyword arguments of a vendor's fake: its own option where given, else
-        the shared one where given, else the vendor's default (a copy: made once, as the
-        settings of every test without a marker are)."""
-        found = self._per_vendor.get(spec.name)
-        if found is None:
-            found = self._per_vendor[spec.name] = self._for_vendor(spec)
-        return dict(found)
+    def for_vendor(self, spec: VendorSpec) -> Any:
+        """The vendor's settings object: its own option where given, else the shared one
+        where given (``access_ttl`` for ``<vendor>_access_ttl``), else the default."""
+        return self._of(spec)[0]
 
-    def _for_vendor(self, spec: VendorSpec) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {}
-        for name, keyword in spec.option_names():
-            if name not in self._given and keyword in SHARED_PER_VENDOR and keyword in self._given:
-                kwargs[keyword] = self._values[keyword]
-            else:
-                kwargs[keyword] = self._values[name]
-        return kwargs
+    def for_client(self, spec: VendorSpec) -> dict[str, Any]:
+        """The keyword arguments of the vendor's fixture clients (its client settings)."""
+        return self._of(spec)[1]
+
+    def _of(self, spec: VendorSpec) -> tuple[Any, dict[str, Any]]:
+        found = self._vendors.get(spec.name)
+        if found is None:
+            fake = spec.settings(**self._fields(spec, spec.settings))
+            client = self._fields(spec, spec.client_settings) if spec.client_settings else {}
+            found = self._vendors[spec.name] = (fake, client)
+        return found
+
+    def _fields(self, spec: VendorSpec, kind: type[Any]) -> dict[str, Any]:
+        from ..core.settings import option_fields
+
+        fields: dict[str, Any] = {}
+        for option in option_fields(kind):
+            name = f"{spec.name}_{option.name}"
+            if name not in self._given and option.name in SHARED_PER_VENDOR:
+                if option.name in self._given:
+                    fields[option.name] = self._values[option.name]
+            elif name in self._given:
+                fields[option.name] = self._values[name]
+        return fields
 
 
 def _unknown(name: str, table: dict[str, Option]) -> str:

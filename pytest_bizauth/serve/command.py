@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 import threading
@@ -160,10 +161,9 @@ class _Served:
         self.urls: dict[str, str] = {}
 
     def _build(self, spec: VendorSpec, base_url: str) -> FakeProvider:
-        kwargs = self.settings.for_vendor(spec)
-        kwargs["base_url"] = base_url
         try:
-            fake = spec.fake_class()(**kwargs)
+            settings = dataclasses.replace(self.settings.for_vendor(spec), base_url=base_url)
+            fake = spec.fake_class()(settings)
         except (ValueError, TypeError) as exc:
             raise _StartError(f"{spec.name}: {exc}") from None
         fake.max_calls = self.settings["max_calls"] or None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from pytest_bizauth.extend import FakeProvider, Refusal, Reply, Route, timestamp
+from pytest_bizauth.extend import FakeProvider, Refusal, Reply, Route, settings_of, timestamp
 
-from . import ACCESS_TTL, BASE_URL, REFRESH_TTL
+from . import AcmeSettings
 
 API_KEY = "acme-key"
 
@@ -45,21 +45,10 @@ class FakeAcme(FakeProvider):
     vendor = "Acme"
     envelope_keys = frozenset({"error"})
 
-    def __init__(
-        self,
-        *,
-        base_url: str = BASE_URL,
-        access_ttl: int = ACCESS_TTL,
-        refresh_ttl: int = REFRESH_TTL,
-        single_use_refresh: bool = False,
-        rotate_refresh_tokens: bool = True,
-    ) -> None:
-        super().__init__(
-            base_url,
-            single_use_refresh=single_use_refresh,
-            rotate_refresh_tokens=rotate_refresh_tokens,
-        )
-        self.access_ttl, self.refresh_ttl = access_ttl, refresh_ttl
+    def __init__(self, settings: AcmeSettings | None = None, /, **options: Any) -> None:
+        chosen = settings_of(AcmeSettings, settings, options)
+        super().__init__(chosen)
+        self.access_ttl, self.refresh_ttl = chosen.access_ttl, chosen.refresh_ttl
         self.tokens = self  # the fixture acme_tokens: this fake mints its own tokens
         self._numbers = itertools.count(1)
         self._access_expiry: dict[str, float] = {}

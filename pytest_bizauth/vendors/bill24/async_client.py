@@ -46,7 +46,9 @@ class AsyncBill24Client(Bill24Constructors, AsyncClient):
         super().__init__(Bill24Auth.of(locals()), timeout=timeout, http_client=http_client)
 
 
-def fixture_client(fake: Any, leeway: float) -> AsyncBill24Client:
+def fixture_client(fake: Any, leeway: float, *, login: str = "portal") -> AsyncBill24Client:
     """The ``bill24_async_client`` fixture's client, as the sync fixture's."""
-    made: AsyncBill24Client = client.fixture_client(fake, leeway, AsyncBill24Client)
+    made: AsyncBill24Client = client.fixture_client(
+        fake, leeway, login=login, kind=AsyncBill24Client
+    )
     return made

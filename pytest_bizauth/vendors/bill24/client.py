@@ -319,12 +319,14 @@ class Bill24Client(Bill24Constructors, SyncClient):
     verify_transaction = driven(Bill24Auth.verify_transaction)
 
 
-def fixture_client(fake: Any, leeway: float, kind: type[_Client] | None = None) -> Any:
+def fixture_client(
+    fake: Any, leeway: float, *, login: str = "portal", kind: type[_Client] | None = None
+) -> Any:
     """The ``bill24_client`` fixture's client (``kind``: another client class with the
     same constructors): the fake's default portal user, or its default merchant when
-    the fake's ``login`` setting says ``merchant``."""
+    ``login`` (the ``bill24_login`` option) says ``merchant``."""
     made_by: Any = kind or Bill24Client
-    if getattr(fake.settings, "login", "portal") == "merchant":
+    if login == "merchant":
         shop = fake.merchant
         return made_by.for_merchant(
             fake.base_url, shop.token, shop.client_id, shop.secret, leeway=leeway

@@ -5,33 +5,27 @@ from __future__ import annotations
 
 import datetime as _dt
 import secrets
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...core.accounts import account_data, account_fields
 from ...core.fake import FakeProvider
 from ...core.routes import Route
-from ...core.settings import settings_of
-from ...core.values import positive_seconds
-from ...errors import UsageTypeError, UsageValueError
+from ...core.settings import Setting, settings_of
+from ...errors import UsageTypeError
 from . import payments, rules
-from .accounts import DEFAULT_MERCHANT, DEFAULT_USER, Bill24Merchant, Bill24User
+from .accounts import Bill24Merchant, Bill24User
 from .api import (
-    ACCESS_TTL,
-    BASE_URL,
     DISCOVERY_PATH,
     INIT_PATH,
-    ISSUER,
     JWKS_PATH,
-    MERCHANT_ISSUER,
     MERCHANT_PATH,
     PORTAL_PATH,
-    REFRESH_TTL,
     VERIFY_PATH,
     envelope,
 )
 from .payments import PaymentVerbs
-from .products import product_named
+from .products import Product, product_named
+from .settings import Bill24Settings
 from .state import Bill24State, Subject, Transaction
 from .tokens import Bill24Tokens, expire_time
 
@@ -40,7 +34,6 @@ if TYPE_CHECKING:
 
     from ...core.tokens import RefreshRecord
     from ...core.wire import Call, FakeRequest
-    from .keys import SigningKey
 
 __all__ = ["Bill24Settings", "FakeBill24", "Transaction"]
 
@@ -57,65 +50,6 @@ _USER_FIELDS = (
 _MERCHANT_FIELDS = ("token", "client_id", "secret", "merchant_id")
 
 
-@dataclass(frozen=True)
-class Bill24Settings:
-    """How a :class:`FakeBill24` behaves: where it listens, its key and issuer, token
-    lifetimes, how refresh tokens are spent, the status of its authorize errors, the
-    product whose schema it checks, a static API token, and its default accounts."""
-
-    base_url: str = BASE_URL
-    signing_key: SigningKey | None = None
-    #: The issuer of portal users' tokens (``/security/authorize``).
-    issuer: str = ISSUER
-    #: The issuer of merchants' tokens (``/merchantsecurity/authorize``).
-    merchant_issuer: str = MERCHANT_ISSUER
-    access_ttl: int = ACCESS_TTL
-    refresh_ttl: int = REFRESH_TTL
-    single_use_refresh: bool = False
-    rotate_refresh_tokens: bool = True
-    #: The HTTP status (4xx) of authorize errors (invented: Bill24 documents none).
-    error_status: int = 401
-    #: Spell ``passwordNeverExprie`` as Bill24's schema does (its examples do not).
-    schema_spelling: bool = False
-    #: The product whose schema ``init`` and ``verify`` check: checkout or khqr.
-    product: str = "checkout"
-    #: A static API token ``init`` and ``verify`` also take as ``token: <value>``.
-    static_token: str | None = None
-    user: Bill24User = DEFAULT_USER
-    merchant: Bill24Merchant = DEFAULT_MERCHANT
-    #: Seconds past ``exp`` a bearer token is still taken (inferred: ASP.NET Core's
-    #: default is 300; 0 keeps tests strict).
-    bearer_clock_skew: int = 0
-    #: How the ``bill24_client`` fixture logs in: ``portal`` or ``merchant``.
-    login: str = "portal"
-    #: Where payment webhooks go from the start (a URL).
-    webhook_url: str | None = None
-    #: A webhook the merchant did not accept does not fail the test at teardown.
-    allow_failed_webhooks: bool = False
-    #: Invented: times a refused webhook is sent again (the pages say nothing).
-    webhook_retries: int = 0
-
-
-def _checked(chosen: Bill24Settings) -> Bill24Settings:
-    status = chosen.error_status
-    if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 499:
-        raise UsageValueError(f"error_status must be a 4xx status code, not {status!r}")
-    token = chosen.static_token
-    if token is not None and (not isinstance(token, str) or not token):
-        raise UsageValueError("static_token must be a non-empty string, or None for none")
-    positive_seconds(chosen.refresh_ttl, what="refresh_ttl")
-    skew = chosen.bearer_clock_skew
-    if isinstance(skew, bool) or not isinstance(skew, int) or skew < 0:
-        raise UsageValueError(f"bearer_clock_skew must be whole seconds, 0 or more, not {skew!r}")
-    if chosen.login not in LOGINS:
-        raise UsageValueError(f"login must be one of {', '.join(LOGINS)}, not {chosen.login!r}")
-    return chosen
-
-
-#: How the ``bill24_client`` fixture may log in.
-LOGINS = ("portal", "merchant")
-
-
 class FakeBill24(PaymentVerbs, FakeProvider):
     """A stateful fake of Bill24's merchant API: both authorize variants, the protected
     transaction endpoints, and IdentityServer's discovery document and JWKS. Pass a
@@ -127,10 +61,18 @@ class FakeBill24(PaymentVerbs, FakeProvider):
     bearer_headers = ("authorization", "token")
     refresh_token_field = "refreshToken"
     webhook_events = ("payment",)
+    refresh_ttl = Setting[int]()
+    #: The HTTP status (4xx) of authorize errors.
+    error_status = Setting[int]()
+    schema_spelling = Setting[bool]()
+    #: A static API token ``init`` and ``verify`` also take as ``token: <value>``.
+    static_token = Setting["str | None"]()
+    #: Seconds past ``exp`` a bearer token is still taken.
+    bearer_clock_skew = Setting[int]()
 
     def __init__(self, settings: Bill24Settings | None = None, /, **options: Any) -> None:
-        chosen: Bill24Settings = _checked(settings_of(Bill24Settings, settings, options))
-        super().__init__(settings=chosen)
+        chosen = settings_of(Bill24Settings, settings, options)
+        super().__init__(chosen)
         self.settings: Bill24Settings = chosen
         self.tokens = Bill24Tokens(
             chosen.signing_key,
@@ -140,17 +82,13 @@ class FakeBill24(PaymentVerbs, FakeProvider):
             merchant=chosen.merchant,
             access_ttl=chosen.access_ttl,
         )
-        self.refresh_ttl = positive_seconds(chosen.refresh_ttl, what="refresh_ttl")
-        self.error_status = chosen.error_status
-        self.schema_spelling = chosen.schema_spelling
-        #: The product whose schema ``init`` and ``verify`` validate.
-        self.product = product_named(chosen.product)
-        #: A static API token ``init`` and ``verify`` also take as ``token: <value>``.
-        self.static_token = chosen.static_token
         self.state = Bill24State(chosen.user, chosen.merchant)
-        #: Seconds past ``exp`` a bearer token is still taken.
-        self.bearer_clock_skew = chosen.bearer_clock_skew
         self._set_up_webhooks(chosen)
+
+    @property
+    def product(self) -> Product:
+        """The product whose schema ``init`` and ``verify`` validate."""
+        return product_named(self.settings.product)
 
     # -- state ---------------------------------------------------------------------------
 

@@ -3,28 +3,24 @@ front."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...core.accounts import account_data, account_fields
 from ...core.fake import FakeProvider
 from ...core.routes import Route
-from ...core.settings import settings_of
+from ...core.settings import Setting, settings_of
 from ...core.wire import Reply
-from ...errors import UnknownNameError, UsageTypeError, UsageValueError
+from ...errors import UnknownNameError, UsageTypeError
 from . import rules
-from .accounts import DEFAULT_USER, BizMailUser
+from .accounts import BizMailUser
 from .api import (
-    ACCESS_TTL,
-    BASE_URL,
     INTERNAL_ERROR,
     MAIL_PATH,
     REFRESH_PATH,
-    REFRESH_TTL,
-    SECRET,
     TOKEN_PATH,
 )
 from .events import EVENTS, event_body
+from .settings import BizMailSettings
 from .state import BizMailState, StoredMail
 from .tokens import BizMailTokens
 
@@ -39,33 +35,6 @@ __all__ = ["BizMailSettings", "FakeBizMail", "StoredMail"]
 _USER_FIELDS = ("username", "password", "user_id", "domain_uuid")
 
 
-@dataclass(frozen=True)
-class BizMailSettings:
-    """How a :class:`FakeBizMail` behaves: where it listens, how it signs, how long its
-    tokens live, how refresh tokens are spent, and what ``mail/store`` takes."""
-
-    base_url: str = BASE_URL
-    secret: str = SECRET
-    access_ttl: int = ACCESS_TTL
-    refresh_ttl: int = REFRESH_TTL
-    single_use_refresh: bool = False
-    rotate_refresh_tokens: bool = True
-    #: ``mail/store`` takes a JSON body as well as multipart and urlencoded ones.
-    accept_json_mail: bool = False
-    user: BizMailUser = DEFAULT_USER
-    #: Where every delivery event goes from the start (a URL).
-    webhook_url: str | None = None
-    #: A webhook the receiver did not accept does not fail the test at teardown.
-    allow_failed_webhooks: bool = False
-    #: Invented: times a refused webhook is sent again (the page says nothing).
-    webhook_retries: int = 0
-    #: The bounce event's name: ``bounced`` (the page's event table) or ``bounce`` (its
-    #: example).
-    bounce_event: str = "bounced"
-    #: ``time`` in seconds (the page's example) or ``ms`` (its field table).
-    webhook_time: str = "s"
-
-
 class FakeBizMail(FakeProvider):
     """A stateful fake of BizMail Delivery's auth API and ``/api/1.0/mail/store``.
 
@@ -77,10 +46,12 @@ class FakeBizMail(FakeProvider):
     vendor = "BizMail"
     envelope_keys = frozenset({"success", "message"})
     webhook_events = EVENTS
+    #: ``mail/store`` takes a JSON body as well as multipart and urlencoded ones.
+    accept_json_mail = Setting[bool]()
 
     def __init__(self, settings: BizMailSettings | None = None, /, **options: Any) -> None:
-        chosen: BizMailSettings = settings_of(BizMailSettings, settings, options)
-        super().__init__(settings=chosen)
+        chosen = settings_of(BizMailSettings, settings, options)
+        super().__init__(chosen)
         self.settings: BizMailSettings = chosen
         self.tokens = BizMailTokens(
             chosen.secret,
@@ -88,19 +59,7 @@ class FakeBizMail(FakeProvider):
             access_ttl=chosen.access_ttl,
             refresh_ttl=chosen.refresh_ttl,
         )
-        if not isinstance(chosen.accept_json_mail, bool):
-            raise UsageTypeError(
-                f"accept_json_mail must be True or False, not {chosen.accept_json_mail!r}"
-            )
-        #: ``mail/store`` takes a JSON body as well as multipart and urlencoded ones.
-        self.accept_json_mail = chosen.accept_json_mail
         self.state = BizMailState(chosen.user)
-        if chosen.bounce_event not in ("bounced", "bounce"):
-            raise UsageValueError(
-                f"bounce_event must be 'bounced' or 'bounce', not {chosen.bounce_event!r}"
-            )
-        if chosen.webhook_time not in ("s", "ms"):
-            raise UsageValueError(f"webhook_time must be 's' or 'ms', not {chosen.webhook_time!r}")
         self._set_up_webhooks(chosen)
 
     # -- state ---------------------------------------------------------------------------
