@@ -12,23 +12,15 @@ import pytest
 from .. import vendors  # noqa: F401  (registers the built-in vendors)
 from .._messages import teardown_check
 from ..extend import register, registered
-from .options import (
-    CONFIGURATION_URL,
-    MARKER,
-    Option,
-    Settings,
-    ini_type,
-    options,
-    resolve,
-    unknown_ini,
-)
+from .options import CONFIGURATION_URL, MARKER, Option, Settings, ini_type, options, unknown_ini
 from .state import (
     CURRENT,
     STATE,
     current_test,
+    of_test,
     responses_mock,
+    settings_for,
     stop_responses,
-    test_state,
     transports,
 )
 
@@ -44,11 +36,6 @@ if TYPE_CHECKING:
     from ..transport.server import LoopbackServer, ServerPool
 
 __all__ = ["install_vendor", "vendor_fixtures"]
-
-#: Each test's settings, by the identities of its markers (kept alive with them; none for
-#: the ini file's alone): the tests of one parametrized function share their markers, and
-#: their settings.
-_RESOLVED = pytest.StashKey["dict[tuple[int, ...], tuple[tuple[Any, ...], Settings]]"]()
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -99,35 +86,6 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(**options): configure pytest-bizauth's clock, fakes and clients for this "
         f"test (the closest marker wins for each option); the options: {CONFIGURATION_URL}",
     )
-
-
-def _settings(node: pytest.Item) -> Settings:
-    state = test_state(node)
-    settings: Settings | None = state.get("settings")
-    if settings is None:
-        settings = state["settings"] = _resolved(node)
-    return settings
-
-
-def _resolved(node: pytest.Item) -> Settings:
-    """The test's settings: its markers' (closest first) over the ini file's, each set
-    worked out once per session."""
-    marks = tuple(node.iter_markers(MARKER))
-    key = tuple(map(id, marks))
-    known = node.config.stash.setdefault(_RESOLVED, {})
-    found = known.get(key)
-    if found is not None:
-        return found[1]
-    settings: Settings | None = None
-    problem = None
-    try:
-        settings = resolve(node, node.config)
-    except (TypeError, ValueError) as exc:
-        problem = str(exc)
-    if settings is None:  # failed outside the except: no chained traceback
-        pytest.fail(f"pytest-bizauth: {problem}", pytrace=False)
-    known[key] = (marks, settings)
-    return settings
 
 
 def _verify(fake: FakeProvider, settings: Settings) -> None:
@@ -183,9 +141,9 @@ def bizauth_clock() -> Iterator[Clock]:
     from ..clock import DEFAULT_START, Clock
 
     node = current_test()
-    settings = _settings(node)
+    settings = settings_for(node)
     # The clock asks this test's fakes, and only them, about their opaque tokens.
-    sources = test_state(node).setdefault("fakes", [])
+    sources = of_test(node).fakes
     backend = settings["clock_backend"]
     start = DEFAULT_START if settings["start"] is None else settings["start"]
     with Clock(start, expiry_sources=sources, backend=backend) as clock:
@@ -226,11 +184,11 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
 
     def mock(**fixtures: Any) -> Iterator[FakeProvider]:
         node = current_test()
-        settings = _settings(node)
+        settings = settings_for(node)
         fake = spec.fake_class()(settings.for_vendor(spec))
         fake.max_calls = settings["max_calls"] or None
         transports(node, settings).mount(fake, spec.hosts)
-        test_state(node).setdefault("fakes", []).append(fake)
+        of_test(node).fakes.append(fake)
         yield fake
         _verify(fake, settings)
 
@@ -256,7 +214,7 @@ def _client_fixtures(spec: VendorSpec, mock_name: str) -> dict[str, Any]:
     def client(**fixtures: Any) -> Any:
         build = spec.client_builder()
         assert build is not None
-        settings = _settings(current_test())
+        settings = settings_for(current_test())
         built = build(fixtures[mock_name], settings["leeway"], **settings.for_client(spec))
         session = getattr(built, "session", None)
         if session is not None:
@@ -269,7 +227,7 @@ def _client_fixtures(spec: VendorSpec, mock_name: str) -> dict[str, Any]:
         _needs_httpx(f"{spec.name}_async_client")
         build = spec.client_builder(asynchronous=True)
         assert build is not None
-        settings = _settings(current_test())
+        settings = settings_for(current_test())
         built = build(fixtures[mock_name], settings["leeway"], **settings.for_client(spec))
         built.trust_env = False  # it talks to a fake only, as the sync fixture client
         yield built

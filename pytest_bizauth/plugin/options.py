@@ -23,6 +23,8 @@ from ..extend import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pytest
 
     from ..extend import VendorSpec
@@ -203,11 +205,11 @@ def unknown_ini(config: pytest.Config) -> list[str]:
     return problems
 
 
-def resolve(item: pytest.Item, config: pytest.Config) -> Settings:
+def resolve(markers: Iterable[pytest.Mark], config: pytest.Config) -> Settings:
     """Merge markers (closest first), ini and defaults, validating every value."""
     table = options()
     raw: dict[str, tuple[object, str]] = {}
-    for marker in item.iter_markers(MARKER):
+    for marker in markers:
         if marker.args:
             raise UsageValueError(
                 f"@pytest.mark.{MARKER}() takes keyword options only, e.g. "

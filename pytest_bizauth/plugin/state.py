@@ -1,16 +1,17 @@
 """What the fixtures of one running test share, kept in the test's own stash: its
-settings' cache, its fakes, and the transports and guard its fakes are mounted on (made
-by the first fake fixture, closed when the test's teardown reaches them)."""
+settings, its fakes, and the transports and guard its fakes are mounted on (made by the
+first fake fixture, closed when the test's teardown reaches them)."""
 
 from __future__ import annotations
 
 import contextvars
+from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 import pytest
 
-from ..extend import registered
+from ..extend import MARKER, registered
 
 if TYPE_CHECKING:
     from ..core.fake import FakeProvider
@@ -19,14 +20,35 @@ if TYPE_CHECKING:
     from ..transport.responses import SharedRequestsMock
     from .options import Settings
 
-__all__ = ["CURRENT", "Transports", "current_test", "responses_mock", "stop_responses",
-           "test_state", "transports"]  # fmt: skip
+__all__ = ["CURRENT", "STATE", "PerTest", "Transports", "current_test", "of_test",
+           "responses_mock", "stop_responses", "settings_for", "transports"]  # fmt: skip
 
+
+@dataclass
+class PerTest:
+    """What the fixtures of one running test share; dropped when the test ends, so a
+    long session keeps nothing per test."""
+
+    #: The test's settings (shared with every test that has the same markers).
+    settings: Settings | None = None
+    #: Its fakes, in the order their fixtures were set up (the clock asks them about
+    #: their opaque tokens).
+    fakes: list[FakeProvider] = field(default_factory=list)
+    #: The ``responses`` mock every fake of the test registers on.
+    responses: SharedRequestsMock | None = None
+    #: Its transports and guard, made by the first fake fixture.
+    transports: Transports | None = None
+
+
+#: Each test's :class:`PerTest`, in its own stash.
+STATE = pytest.StashKey[PerTest]()
+# The transports started per test (those whose libraries are installed), found once per
+# session.
 PER_TEST = pytest.StashKey["tuple[str, ...]"]()
-# What the fixtures of one running test share (its settings, fakes, transports and
-# responses mock), in the test's own stash; dropped when the test ends, so a long
-# session keeps nothing per test.
-STATE = pytest.StashKey[dict[str, Any]]()
+# Every test's resolved settings, by the identities of its markers (kept alive with
+# them; none for the ini file's alone): the tests of one parametrized function share
+# their markers, and their settings. The one cache of the settings pipeline.
+RESOLVED = pytest.StashKey["dict[tuple[int, ...], tuple[tuple[pytest.Mark, ...], Settings]]"]()
 # The test being run in this context (pytester runs a session inside a test, and each
 # resets it on the way out). The fixtures find their test here rather than through
 # ``request``, which costs a fixture lookup each time it is asked for.
@@ -43,29 +65,55 @@ def current_test() -> pytest.Item:
     return item
 
 
-def test_state(node: pytest.Item) -> dict[str, Any]:
+def of_test(node: pytest.Item) -> PerTest:
+    """The test's shared state, made on first use."""
     found = node.stash.get(STATE, None)
     if found is None:
-        found = node.stash[STATE] = {}
+        found = node.stash[STATE] = PerTest()
     return found
+
+
+def settings_for(node: pytest.Item) -> Settings:
+    """The test's settings: its markers' (closest first) over the ini file's, each set
+    of markers worked out once per session."""
+    state = of_test(node)
+    if state.settings is not None:
+        return state.settings
+    marks = tuple(node.iter_markers(MARKER))
+    key = tuple(map(id, marks))
+    known = node.config.stash.setdefault(RESOLVED, {})
+    found = known.get(key)
+    if found is None:
+        from .options import resolve
+
+        settings: Settings | None = None
+        problem = None
+        try:
+            settings = resolve(marks, node.config)
+        except (TypeError, ValueError) as exc:
+            problem = str(exc)
+        if settings is None:  # failed outside the except: no chained traceback
+            pytest.fail(f"pytest-bizauth: {problem}", pytrace=False)
+        found = known[key] = (marks, settings)
+    state.settings = found[1]
+    return found[1]
 
 
 def responses_mock(node: pytest.Item) -> tuple[SharedRequestsMock, bool]:
     """The test's ``responses`` mock, started by whichever asks first (``True``: this
     caller, who stops it at its teardown)."""
-    state = test_state(node)
-    found: SharedRequestsMock | None = state.get("responses")
-    if found is not None:
-        return found, False
+    state = of_test(node)
+    if state.responses is not None:
+        return state.responses, False
     from ..transport.responses import SharedRequestsMock
 
-    mock = state["responses"] = SharedRequestsMock()
+    mock = state.responses = SharedRequestsMock()
     mock.start()
     return mock, True
 
 
 def stop_responses(node: pytest.Item, mock: SharedRequestsMock) -> None:
-    test_state(node).pop("responses", None)
+    of_test(node).responses = None
     mock.stop()  # and dropped with the test's state: nothing to reset
 
 
@@ -134,10 +182,9 @@ def transports(node: pytest.Item, settings: Settings) -> Transports:
     """The test's transports and guard, shared by its fakes: made by the first fake
     fixture, closed at the test's teardown in its turn (after the fixtures set up later,
     before those set up earlier, such as another plugin's mock)."""
-    state = test_state(node)
-    shared: Transports | None = state.get("transports")
-    if shared is not None:
-        return shared
+    state = of_test(node)
+    if state.transports is not None:
+        return state.transports
     mock, made = responses_mock(node)
     stop = partial(stop_responses, node, mock) if made else None
     guard = None
@@ -146,7 +193,7 @@ def transports(node: pytest.Item, settings: Settings) -> Transports:
 
         guard = Guard(fixture_of)
         guard.start()
-    shared = state["transports"] = Transports(
+    shared = state.transports = Transports(
         mock,
         guard=guard,
         stop_responses=stop,
