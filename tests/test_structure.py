@@ -85,16 +85,13 @@ def import_time_imports(name: str, path: Path) -> set[str]:
 
 
 def all_imports(name: str, path: Path) -> set[str]:
-    """The package's modules that ``name`` imports anywhere, inside functions too (not
-    those it imports only for type checking)."""
+    """The package's modules that ``name`` imports anywhere: inside functions too, and
+    those it imports only for type checking."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     pending = list(ast.parse(path.read_text()).body)
     while pending:
         node = pending.pop()
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            pending.extend(node.orelse)
-            continue
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("pytest_bizauth"))
         elif isinstance(node, ast.ImportFrom):
@@ -133,7 +130,7 @@ def _parents(name: str) -> set[str]:
     return {".".join(parts[:i]) for i in range(1, len(parts))}
 
 
-def test_no_import_cycle_even_inside_functions():
+def test_no_import_cycle_even_inside_functions_or_for_type_checking():
     graph = {
         name: {m for m in all_imports(name, path) if m not in _parents(name)}
         for name, path in MODULES.items()
@@ -141,6 +138,17 @@ def test_no_import_cycle_even_inside_functions():
     # The package's __init__ names everything lazily; the cycle test above covers it.
     graph["pytest_bizauth"] = set()
     assert _cycles(graph) == []
+
+
+def test_no_client_imports_a_fake():
+    clients = [name for name in MODULES if name.rpartition(".")[2].endswith("client")]
+    clients += [name for name in MODULES if name.startswith("pytest_bizauth.client")]
+    assert len(clients) > 5
+    offenders = {
+        name: sorted(m for m in all_imports(name, MODULES[name]) if m.endswith((".fake", "_fake")))
+        for name in clients
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}
 
 
 def test_no_private_name_is_imported_across_modules():

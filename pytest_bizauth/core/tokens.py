@@ -5,15 +5,33 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from .._redact import mask
 
-__all__ = ["RefreshRecord", "RefreshRefusal", "TokenStore"]
+if TYPE_CHECKING:
+    import datetime as _dt
+
+__all__ = ["Issued", "RefreshRecord", "RefreshRefusal", "TokenStore"]
 
 #: Why a refresh token is not taken: never issued (when the vendor keeps records of
 #: opaque tokens), revoked by a test, spent (single-use), or expired.
 RefreshRefusal = Literal["unknown", "revoked", "spent", "expired"]
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A token pair a fake has just issued, for its rule to answer in the vendor's shape:
+    to whom, the access and refresh tokens, and the instant they were issued at (by the
+    provider's clock: a skew the test set is included)."""
+
+    subject: Any
+    access: str
+    refresh: str
+    issued_at: _dt.datetime
+
+    def __repr__(self) -> str:
+        return f"Issued(subject={self.subject!r}, access={mask(self.access)}, refresh=...)"
 
 
 @dataclass

@@ -3,7 +3,10 @@ envelope and message texts."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .state import Transaction
 
 __all__ = [
     "ACCESS_TTL",
@@ -19,6 +22,8 @@ __all__ = [
     "REFRESH_TTL",
     "VERIFY_PATH",
     "envelope",
+    "merchant_accepted",
+    "webhook_body",
 ]
 
 BASE_URL = "https://merchantapi-demo.bill24.io"
@@ -77,3 +82,38 @@ def expired_headers(expired_at: str) -> dict[str, str]:
 def envelope(code: Any, message: str, message_kh: str, data: Any) -> dict[str, Any]:
     """Bill24's answer envelope."""
     return {"code": code, "message": message, "message_kh": message_kh, "data": data}
+
+
+def webhook_body(transaction: Transaction) -> dict[str, Any]:
+    """What Bill24 POSTs to the merchant once a transaction is paid, in the order of the
+    product's webhook page; ``tran_id`` is the one ``init`` answered, so the merchant
+    can find the transaction."""
+    asked = transaction.request
+    amount = (
+        {"total_amount": transaction.total_amount}
+        if transaction.product == "khqr"
+        else {"tran_amount": transaction.tran_amount}
+    )
+    body: dict[str, Any] = {
+        "tran_id": transaction.tran_id,
+        "tran_no": transaction.tran_no,
+        "payment_service_type": transaction.service_type,
+        "tran_date": transaction.paid_date,
+        **amount,
+        "currency": asked.get("currency", ""),
+        "bank_code": transaction.bank_code,
+        "bank_name": transaction.bank_name,
+        "bank_ref": transaction.bank_ref,
+        "identity_code": asked.get("identity_code", ""),
+        "purpose_of_transaction": asked.get("purpose_of_transaction", ""),
+        "device_code": asked.get("device_code", ""),
+        "status": transaction.status,
+    }
+    if transaction.product == "checkout":
+        body["customers"] = asked.get("customers", [])
+    return body
+
+
+def merchant_accepted(status: int, answer: Any) -> bool:
+    """The merchant took the webhook: a 2xx with the documented answer."""
+    return 200 <= status < 300 and answer == WEBHOOK_ACCEPTED

@@ -3,15 +3,14 @@ front."""
 
 from __future__ import annotations
 
-import datetime as _dt
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from ...core.accounts import account_data, account_fields
 from ...core.fake import FakeProvider
 from ...core.routes import Route
 from ...core.settings import Setting, settings_of
-from ...errors import UsageTypeError
+from ...core.tokens import Issued
+from ...errors import UsageTypeError, UsageValueError
 from . import payments, rules
 from .accounts import Bill24Merchant, Bill24User
 from .api import (
@@ -21,13 +20,15 @@ from .api import (
     MERCHANT_PATH,
     PORTAL_PATH,
     VERIFY_PATH,
+    WEBHOOK_HEADERS,
     envelope,
+    merchant_accepted,
+    webhook_body,
 )
-from .payments import PaymentVerbs
 from .products import Product, product_named
 from .settings import Bill24Settings
 from .state import Bill24State, Subject, Transaction
-from .tokens import Bill24Tokens, expire_time
+from .tokens import Bill24Tokens
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -37,20 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Bill24Settings", "FakeBill24", "Transaction"]
 
-_USER_FIELDS = (
-    "email",
-    "password",
-    "client_id",
-    "secret",
-    "user_id",
-    "fullname",
-    "username",
-    "role",
-)
-_MERCHANT_FIELDS = ("token", "client_id", "secret", "merchant_id")
 
-
-class FakeBill24(PaymentVerbs, FakeProvider):
+class FakeBill24(FakeProvider):
     """A stateful fake of Bill24's merchant API: both authorize variants, the protected
     transaction endpoints, and IdentityServer's discovery document and JWKS. Pass a
     :class:`Bill24Settings`, or its fields as keywords."""
@@ -61,13 +50,11 @@ class FakeBill24(PaymentVerbs, FakeProvider):
     bearer_headers = ("authorization", "token")
     refresh_token_field = "refreshToken"
     webhook_events = ("payment",)
+    # Settings a test may read, or switch mid-test (see Bill24Settings).
     refresh_ttl = Setting[int]()
-    #: The HTTP status (4xx) of authorize errors.
     error_status = Setting[int]()
     schema_spelling = Setting[bool]()
-    #: A static API token ``init`` and ``verify`` also take as ``token: <value>``.
     static_token = Setting["str | None"]()
-    #: Seconds past ``exp`` a bearer token is still taken.
     bearer_clock_skew = Setting[int]()
 
     def __init__(self, settings: Bill24Settings | None = None, /, **options: Any) -> None:
@@ -132,9 +119,7 @@ class FakeBill24(PaymentVerbs, FakeProvider):
     def add_user(self, email: str, password: str, **options: Any) -> Bill24User:
         """Create a portal user (options: ``client_id``, ``secret``, ``user_id``,
         ``fullname``, ``username``, ``role``); its client is registered too."""
-        options.setdefault("client_id", self.user.client_id)
-        options.setdefault("secret", self.clients.get(options["client_id"], self.user.secret))
-        return self.state.add_user(Bill24User.create(email, password, **options))
+        return self.state.new_user(email, password, **options)
 
     def remove_user(self, email: str) -> None:
         """Delete a portal user: it can no longer log in or refresh."""
@@ -142,9 +127,7 @@ class FakeBill24(PaymentVerbs, FakeProvider):
 
     def add_merchant(self, token: str | None = None, **options: Any) -> Bill24Merchant:
         """Create a merchant (options: ``client_id``, ``secret``, ``merchant_id``)."""
-        options.setdefault("client_id", self.merchant.client_id)
-        options.setdefault("secret", self.clients.get(options["client_id"], self.merchant.secret))
-        return self.state.add_merchant(Bill24Merchant.create(token, **options))
+        return self.state.new_merchant(token, **options)
 
     def remove_merchant(self, token: str) -> None:
         """Delete a merchant: its token no longer logs in and its refresh tokens fail."""
@@ -165,13 +148,53 @@ class FakeBill24(PaymentVerbs, FakeProvider):
         return self.state.accounts()
 
     def add_account(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        kinds = {"user": _USER_FIELDS, "merchant": _MERCHANT_FIELDS}
-        default = "merchant" if "token" in fields and "email" not in fields else "user"
-        kind, given = account_fields(fields, kinds, default, self.vendor)
-        if kind == "merchant":
-            return account_data("merchant", self.add_merchant(**given))
-        user = self.add_user(given.pop("email", ""), given.pop("password", ""), **given)
-        return account_data("user", user)
+        return self.state.add_account(fields)
+
+    # -- payments, in the customer's place -----------------------------------------------
+
+    def transaction(self, ref: str) -> Transaction:
+        """A transaction by its ``tran_id`` or ``identity_code`` (the latest with it)."""
+        return self.state.transaction(ref)
+
+    def pay(
+        self,
+        ref: str,
+        *,
+        bank_code: str = "AC",
+        bank_ref: str | None = None,
+        bank_name: str | None = None,
+        fee_amount: float = 0,
+        payment_service_type: str | None = None,
+    ) -> Transaction:
+        """The customer pays transaction ``ref`` (its ``tran_id`` or ``identity_code``):
+        it becomes ``success`` with the bank's fields (``total_amount`` is the amount
+        plus ``fee_amount``), and Bill24 sends the product's webhook to the merchant's
+        target, if one is set (:meth:`deliver_webhooks_to`)."""
+        transaction = self.transaction(ref)
+        with self._lock:
+            payments.pay(
+                transaction,
+                bank_code=bank_code,
+                bank_ref=bank_ref,
+                bank_name=bank_name,
+                fee_amount=fee_amount,
+                service_type=payment_service_type,
+            )
+        body = webhook_body(transaction)
+        self._webhooks.send("payment", body, WEBHOOK_HEADERS, merchant_accepted)
+        return transaction
+
+    def set_status(self, ref: str, status: str) -> Transaction:
+        """Give a transaction a status no payment gives it (``failed``, ``cancelled``,
+        ``expired``, or back to ``pending``): invented, the pages document only
+        ``pending`` and ``success``. No webhook is sent."""
+        if status not in payments.STATUSES:
+            raise UsageValueError(
+                f"status must be one of {', '.join(payments.STATUSES)}, not {status!r}"
+            )
+        transaction = self.transaction(ref)
+        transaction.status = status
+        return transaction
 
     # -- call log views ------------------------------------------------------------------
 
@@ -245,10 +268,9 @@ class FakeBill24(PaymentVerbs, FakeProvider):
         )
         return token
 
-    def issue(self, subject: Subject, presented: str | None) -> rules.Issued:
-        """A new access token for ``subject``, the refresh token to answer, and the
-        access token's ``tokenExpireTime``; ``presented``: the refresh token of a
-        refresh."""
+    def issue(self, subject: Subject, presented: str | None) -> Issued:
+        """A new access token for ``subject`` and the refresh token to answer with;
+        ``presented``: the refresh token of a refresh."""
         instant = self._issue_instant()
         access = self.tokens.access(subject=subject, issued_at=int(instant.timestamp()))
         owner = self._owner_of(subject)
@@ -262,8 +284,7 @@ class FakeBill24(PaymentVerbs, FakeProvider):
             subject=subject,
             client_id=subject.client_id,
         )
-        expires = expire_time(instant + _dt.timedelta(seconds=self.tokens.access_ttl))
-        return rules.Issued(subject, access, refresh, expires)
+        return Issued(subject, access, refresh, instant)
 
     def __repr__(self) -> str:
         return f"FakeBill24(base_url={self.base_url!r}, calls={len(self.calls)})"

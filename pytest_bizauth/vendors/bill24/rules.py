@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hmac
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from ...clock import now, timestamp
@@ -29,14 +28,17 @@ from .api import (
     expired_headers,
 )
 from .products import missing_field
-from .tokens import APIS, ICT, MERCHANT_APIS
+from .tokens import APIS, ICT, MERCHANT_APIS, expire_time
 
 if TYPE_CHECKING:
+    from ...core.tokens import Issued, TokenStore
     from ...core.wire import EventKind, FakeRequest, Note
-    from .fake import FakeBill24
-    from .state import Subject
+    from .settings import Bill24Settings
+    from .state import Bill24State, Subject
+    from .tokens import Bill24Tokens
 
 __all__ = [
+    "Bill24Side",
     "authenticate",
     "authorize_merchant",
     "authorize_portal",
@@ -49,23 +51,31 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Issued:
-    """A good authorize call's token set and whom it was issued to."""
+class Bill24Side(Protocol):
+    """What Bill24's rules read and change: the fake's settings, state, token store and
+    token factory, and how it issues a token set."""
 
-    subject: Subject
-    token: str
-    refresh_token: str
-    expire_time: str
+    settings: Bill24Settings
+    state: Bill24State
+    store: TokenStore
+    tokens: Bill24Tokens
+    base_url: str
 
-    def wire(self, issuer: str) -> dict[str, Any]:
-        """The four fields both authorize answers carry, in the vendor's order."""
-        return {
-            "issuer": issuer,
-            "token": self.token,
-            "refreshToken": self.refresh_token,
-            "tokenExpireTime": self.expire_time,
-        }
+    @property
+    def bearer_headers(self) -> tuple[str, ...]: ...
+
+    def issue(self, subject: Subject, presented: str | None) -> Issued: ...
+
+
+def granted(fake: Bill24Side, issued: Issued) -> dict[str, Any]:
+    """The four fields both authorize answers carry, in the vendor's order."""
+    expires = issued.issued_at + _dt.timedelta(seconds=fake.tokens.access_ttl)
+    return {
+        "issuer": fake.tokens.issuer_of(issued.subject),
+        "token": issued.access,
+        "refreshToken": issued.refresh,
+        "tokenExpireTime": expire_time(expires),
+    }
 
 
 def unauthorized(why: Note) -> Refusal:
@@ -73,9 +83,9 @@ def unauthorized(why: Note) -> Refusal:
     return Refusal(401, None, INVALID_TOKEN_HEADERS, note=why)
 
 
-def refused(fake: FakeBill24, message: str, status: int | None = None) -> Refusal:
+def refused(fake: Bill24Side, message: str, status: int | None = None) -> Refusal:
     """An authorize error (invented: Bill24 documents none)."""
-    code = fake.error_status if status is None else status
+    code = fake.settings.error_status if status is None else status
     return Refusal(code, envelope(code, message, message, None))
 
 
@@ -102,7 +112,7 @@ def login_or_refresh(request: FakeRequest) -> EventKind:
     return "refresh" if body is not None and body.get("refreshToken") else "login"
 
 
-def _client_body(fake: FakeBill24, request: FakeRequest) -> dict[str, Any]:
+def _client_body(fake: Bill24Side, request: FakeRequest) -> dict[str, Any]:
     """The JSON object of an authorize call with a known client, else the refusal."""
     body = request.json_object()
     if body is None:
@@ -110,16 +120,16 @@ def _client_body(fake: FakeBill24, request: FakeRequest) -> dict[str, Any]:
     client_id, secret = body.get("clientId"), body.get("secret")
     if not _text(client_id) or not _text(secret):
         raise refused(fake, CLIENT_REQUIRED, 400)
-    known = fake.clients.get(str(client_id))
+    known = fake.state.clients.get(str(client_id))
     if known is None or not hmac.compare_digest(known.encode(), str(secret).encode()):
         raise refused(fake, INVALID_CLIENT)
     return body
 
 
-def _refreshed_subject(fake: FakeBill24, body: dict[str, Any], token: str) -> Subject:
+def _refreshed_subject(fake: Bill24Side, body: dict[str, Any], token: str) -> Subject:
     """Whom the presented refresh token belongs to, counting one use of it."""
     why_not = fake.store.refusal(
-        token, single_use=fake.single_use_refresh, now=timestamp(), issued_only=True
+        token, single_use=fake.settings.single_use_refresh, now=timestamp(), issued_only=True
     )
     record = fake.store.refresh_record(token)
     if (
@@ -138,11 +148,11 @@ def _refreshed_subject(fake: FakeBill24, body: dict[str, Any], token: str) -> Su
     return subject
 
 
-def _portal_user(fake: FakeBill24, body: dict[str, Any]) -> Bill24User:
+def _portal_user(fake: Bill24Side, body: dict[str, Any]) -> Bill24User:
     email, password = body.get("email"), body.get("password")
     if not _text(email) or not _text(password):
         raise refused(fake, CREDENTIALS_REQUIRED, 400)
-    user = fake.users.get(str(email).lower())
+    user = fake.state.users.get(str(email).lower())
     if (
         user is None
         or user.client_id != body["clientId"]
@@ -152,17 +162,17 @@ def _portal_user(fake: FakeBill24, body: dict[str, Any]) -> Bill24User:
     return user
 
 
-def _merchant(fake: FakeBill24, body: dict[str, Any]) -> Bill24Merchant:
+def _merchant(fake: Bill24Side, body: dict[str, Any]) -> Bill24Merchant:
     token = body.get("token")
     if not _text(token):
         raise refused(fake, MERCHANT_TOKEN_REQUIRED, 400)
-    merchant = fake.merchants.get(str(token).strip().lower())
+    merchant = fake.state.merchants.get(str(token).strip().lower())
     if merchant is None or merchant.client_id != body["clientId"]:
         raise refused(fake, INVALID_MERCHANT)
     return merchant
 
 
-def _authorized(fake: FakeBill24, request: FakeRequest, *, merchant_route: bool) -> Issued:
+def _authorized(fake: Bill24Side, request: FakeRequest, *, merchant_route: bool) -> Issued:
     """The token set of a good authorize call, by login or refresh."""
     body = _client_body(fake, request)
     presented = body.get("refreshToken")
@@ -177,14 +187,14 @@ def _authorized(fake: FakeBill24, request: FakeRequest, *, merchant_route: bool)
     return fake.issue(subject, presented)
 
 
-def authorize_portal(fake: FakeBill24, request: FakeRequest) -> Reply:
+def authorize_portal(fake: Bill24Side, request: FakeRequest) -> Reply:
     """``POST /security/authorize``: a portal user's flat answer."""
     issued = _authorized(fake, request, merchant_route=False)
     subject = issued.subject
     is_user = isinstance(subject, Bill24User)
-    spelling = "passwordNeverExprie" if fake.schema_spelling else "passwordNeverExpire"
+    spelling = "passwordNeverExprie" if fake.settings.schema_spelling else "passwordNeverExpire"
     body: dict[str, Any] = {
-        **issued.wire(fake.tokens.issuer_of(subject)),
+        **granted(fake, issued),
         "userId": subject.user_id if isinstance(subject, Bill24User) else subject.merchant_id,
         "email": subject.email if isinstance(subject, Bill24User) else "",
         "fullname": subject.fullname if isinstance(subject, Bill24User) else "API Integration",
@@ -197,14 +207,14 @@ def authorize_portal(fake: FakeBill24, request: FakeRequest) -> Reply:
     return Reply(200, body)
 
 
-def authorize_merchant(fake: FakeBill24, request: FakeRequest) -> Reply:
+def authorize_merchant(fake: Bill24Side, request: FakeRequest) -> Reply:
     """``POST /merchantsecurity/authorize``: a merchant's enveloped answer."""
     issued = _authorized(fake, request, merchant_route=True)
-    data = issued.wire(fake.tokens.issuer_of(issued.subject))
+    data = granted(fake, issued)
     return Reply(200, {"code": 200, "message": "", "data": data})
 
 
-def authenticate(fake: FakeBill24, request: FakeRequest) -> dict[str, Any]:
+def authenticate(fake: Bill24Side, request: FakeRequest) -> dict[str, Any]:
     """The claims of a good bearer token, else the empty 401 noting why."""
     import jwt
 
@@ -224,7 +234,7 @@ def authenticate(fake: FakeBill24, request: FakeRequest) -> dict[str, Any]:
     if instant < claims.get("nbf", 0):
         raise unauthorized("invalid")
     exp = claims.get("exp", 0)
-    if instant >= exp + fake.bearer_clock_skew or fake.store.is_expired(token):
+    if instant >= exp + fake.settings.bearer_clock_skew or fake.store.is_expired(token):
         raise Refusal(401, None, expired_headers(_invariant_time(exp)), note="expired")
     if claims.get("sub") not in fake.state.subjects:
         raise unauthorized("invalid")
@@ -240,18 +250,18 @@ def _invariant_time(epoch: float) -> str:
     return when.strftime("%m/%d/%Y %H:%M:%S")
 
 
-def _static_claims(fake: FakeBill24, request: FakeRequest) -> dict[str, Any] | None:
+def _static_claims(fake: Bill24Side, request: FakeRequest) -> dict[str, Any] | None:
     """What a call presenting the configured static token as ``token: <value>`` is
     allowed as (the default merchant), or ``None``."""
     presented = (request.header("token") or "").strip()
-    if fake.static_token is None or not presented:
+    if fake.settings.static_token is None or not presented:
         return None
-    if not hmac.compare_digest(presented.encode(), fake.static_token.encode()):
+    if not hmac.compare_digest(presented.encode(), fake.settings.static_token.encode()):
         return None
-    return {"sub": fake.merchant.merchant_id, "client_id": fake.merchant.client_id}
+    return {"sub": fake.state.merchant.merchant_id, "client_id": fake.state.merchant.client_id}
 
 
-def protected(fake: FakeBill24, request: FakeRequest) -> dict[str, Any]:
+def protected(fake: Bill24Side, request: FakeRequest) -> dict[str, Any]:
     """The JSON body of a call with a good bearer token; else the refusal."""
     authenticate(fake, request)
     body = request.json_object()
@@ -260,7 +270,7 @@ def protected(fake: FakeBill24, request: FakeRequest) -> dict[str, Any]:
     return body
 
 
-def asked_base_url(fake: Any, request: FakeRequest) -> str:
+def asked_base_url(fake: Bill24Side, request: FakeRequest) -> str:
     """The base URL the request was sent to, as IdentityServer builds its own URLs: the
     fake's, unless the request came by another host (the loopback server,
     ``bizauth serve``), then that host's, over plain HTTP."""
@@ -271,7 +281,7 @@ def asked_base_url(fake: Any, request: FakeRequest) -> str:
     return f"http://{host}"
 
 
-def discovery(fake: FakeBill24, request: FakeRequest) -> Reply:
+def discovery(fake: Bill24Side, request: FakeRequest) -> Reply:
     """IdentityServer's discovery document (inferred: Bill24 documents none), its URLs
     on the host it was asked on."""
     base_url = asked_base_url(fake, request)
@@ -287,6 +297,6 @@ def discovery(fake: FakeBill24, request: FakeRequest) -> Reply:
     )
 
 
-def jwks(fake: FakeBill24, request: FakeRequest) -> Reply:
+def jwks(fake: Bill24Side, request: FakeRequest) -> Reply:
     """The public key, as IdentityServer publishes it."""
     return Reply(200, fake.tokens.key.jwks())

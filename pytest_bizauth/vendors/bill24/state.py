@@ -9,16 +9,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 from ..._redact import hide
-from ...core.accounts import account_data
+from ...core.accounts import account_data, account_fields
 from ...errors import UnknownNameError, UsageValueError
 from .accounts import Bill24Merchant, Bill24User
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from .products import Product
 
 __all__ = ["Bill24State", "Subject", "Transaction"]
 
 Subject = Union[Bill24User, Bill24Merchant]
+# The fields the control API takes for each kind of account.
+_USER_FIELDS = ("email", "password", "client_id", "secret", "user_id", "fullname", "username",
+                "role")  # fmt: skip
+_MERCHANT_FIELDS = ("token", "client_id", "secret", "merchant_id")
 
 
 @dataclass
@@ -118,6 +124,29 @@ class Bill24State:
             if removed is None:
                 raise UnknownNameError(f"the Bill24 fake has no user {email!r}")
             self.subjects.pop(removed.user_id, None)
+
+    def new_user(self, email: str, password: str, **options: Any) -> Bill24User:
+        """A new portal user, by default of the default user's client."""
+        options.setdefault("client_id", self.user.client_id)
+        options.setdefault("secret", self.clients.get(options["client_id"], self.user.secret))
+        return self.add_user(Bill24User.create(email, password, **options))
+
+    def new_merchant(self, token: str | None = None, **options: Any) -> Bill24Merchant:
+        """A new merchant, by default of the default merchant's client."""
+        options.setdefault("client_id", self.merchant.client_id)
+        options.setdefault("secret", self.clients.get(options["client_id"], self.merchant.secret))
+        return self.add_merchant(Bill24Merchant.create(token, **options))
+
+    def add_account(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """An account from the control API's fields: a merchant when a ``token`` is
+        given without an ``email``, else a portal user."""
+        kinds = {"user": _USER_FIELDS, "merchant": _MERCHANT_FIELDS}
+        default = "merchant" if "token" in fields and "email" not in fields else "user"
+        kind, given = account_fields(fields, kinds, default, "Bill24")
+        if kind == "merchant":
+            return account_data("merchant", self.new_merchant(**given))
+        user = self.new_user(given.pop("email", ""), given.pop("password", ""), **given)
+        return account_data("user", user)
 
     def add_merchant(self, merchant: Bill24Merchant) -> Bill24Merchant:
         with self._lock:

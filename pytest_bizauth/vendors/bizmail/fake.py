@@ -9,7 +9,7 @@ from ...core.accounts import account_data, account_fields
 from ...core.fake import FakeProvider
 from ...core.routes import Route
 from ...core.settings import Setting, settings_of
-from ...core.wire import Reply
+from ...core.tokens import Issued
 from ...errors import UnknownNameError, UsageTypeError
 from . import rules
 from .accounts import BizMailUser
@@ -193,10 +193,10 @@ class FakeBizMail(FakeProvider):
     def _authenticate(self, request: FakeRequest) -> dict[str, Any]:
         return rules.authenticate(self, request)
 
-    def issue(self, user: BizMailUser, presented: str | None = None) -> Reply:
-        """A token pair for ``user``, answered as the vendor does; ``presented``: the
-        refresh token of a refresh."""
-        issued_at = int(self._issue_instant().timestamp())
+    def issue(self, user: BizMailUser, presented: str | None = None) -> Issued:
+        """A token pair for ``user``; ``presented``: the refresh token of a refresh."""
+        instant = self._issue_instant()
+        issued_at = int(instant.timestamp())
         access = self.tokens.access(user=user, issued_at=issued_at)
         self.store.issued_access(access, user.username)
         refresh = self.store.answered_refresh(
@@ -205,16 +205,7 @@ class FakeBizMail(FakeProvider):
             rotate=self.rotate_refresh_tokens,
             mint=lambda: self.tokens.refresh(user=user, issued_at=issued_at),
         )
-        return Reply(
-            200,
-            {
-                "success": True,
-                "access_token": access,
-                "refresh_token": refresh,
-                "token_type": "Bearer",
-                "expires_in": self.tokens.access_ttl,
-            },
-        )
+        return Issued(user, access, refresh, instant)
 
     def __repr__(self) -> str:
         return (

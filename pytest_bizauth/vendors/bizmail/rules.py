@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ...clock import timestamp
 from ...core.wire import Refusal, Reply
@@ -14,10 +14,27 @@ from .events import message_id
 from .state import StoredMail
 
 if TYPE_CHECKING:
+    from ...core.tokens import Issued, TokenStore
     from ...core.wire import FakeRequest, Form, Note
-    from .fake import FakeBizMail
+    from .accounts import BizMailUser
+    from .settings import BizMailSettings
+    from .state import BizMailState
+    from .tokens import BizMailTokens
 
-__all__ = ["authenticate", "failure", "refresh", "store_mail", "token"]
+__all__ = ["BizMailSide", "authenticate", "failure", "refresh", "store_mail", "token"]
+
+
+class BizMailSide(Protocol):
+    """What BizMail's rules read and change: the fake's settings, state, token store
+    and token factory, and how it issues a token pair."""
+
+    settings: BizMailSettings
+    state: BizMailState
+    store: TokenStore
+    tokens: BizMailTokens
+
+    def issue(self, user: BizMailUser, presented: str | None = None) -> Issued: ...
+
 
 # A plain address check, as form validators do: something@domain.tld, no spaces.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -26,6 +43,20 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 def failure(status: int, message: str, note: Note | None = None, **extra: Any) -> Refusal:
     """BizMail's refusal: ``{"success": false, "message": ...}``."""
     return Refusal(status, {"success": False, "message": message, **extra}, note=note)
+
+
+def granted(fake: BizMailSide, issued: Issued) -> Reply:
+    """A good login's or refresh's answer, as the vendor writes it."""
+    return Reply(
+        200,
+        {
+            "success": True,
+            "access_token": issued.access,
+            "refresh_token": issued.refresh,
+            "token_type": "Bearer",
+            "expires_in": fake.tokens.access_ttl,
+        },
+    )
 
 
 def mail_errors(form: Form) -> dict[str, str]:
@@ -53,7 +84,7 @@ def mail_errors(form: Form) -> dict[str, str]:
 
 
 def _claims(
-    fake: FakeBizMail, token: str, token_type: str, *, expired: str, invalid: str
+    fake: BizMailSide, token: str, token_type: str, *, expired: str, invalid: str
 ) -> dict[str, Any]:
     """A good token's claims; else the refusal with the ``expired`` or ``invalid``
     message (a 401 noting which)."""
@@ -75,20 +106,20 @@ def _claims(
     return claims
 
 
-def token(fake: FakeBizMail, request: FakeRequest) -> Reply:
+def token(fake: BizMailSide, request: FakeRequest) -> Reply:
     """``POST /api/1.0/auth/token``: log in with a username and password."""
     form = request.form()
     username = form.text("username") if form else None
     password = form.text("password") if form else None
     if not username or not password:
         raise failure(400, api.CREDENTIALS_REQUIRED)
-    user = fake.users.get(username)
+    user = fake.state.users.get(username)
     if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):
         raise failure(401, api.INVALID_CREDENTIALS)
-    return fake.issue(user)
+    return granted(fake, fake.issue(user))
 
 
-def refresh(fake: FakeBizMail, request: FakeRequest) -> Reply:
+def refresh(fake: BizMailSide, request: FakeRequest) -> Reply:
     """``POST /api/1.0/auth/refresh``: a new token pair for a good refresh token."""
     form = request.form()
     presented = form.text("refresh_token") if form else None
@@ -97,17 +128,19 @@ def refresh(fake: FakeBizMail, request: FakeRequest) -> Reply:
     claims = _claims(
         fake, presented, "refresh", expired=api.REFRESH_EXPIRED, invalid=api.REFRESH_INVALID
     )
-    why_not = fake.store.refusal(presented, single_use=fake.single_use_refresh, now=timestamp())
+    why_not = fake.store.refusal(
+        presented, single_use=fake.settings.single_use_refresh, now=timestamp()
+    )
     if why_not is not None:
         raise failure(401, api.REFRESH_INVALID)
     user = fake.state.user_of(claims)
     if user is None:
         raise failure(401, api.USER_NOT_FOUND)
     fake.store.spend(presented)
-    return fake.issue(user, presented=presented)
+    return granted(fake, fake.issue(user, presented=presented))
 
 
-def authenticate(fake: FakeBizMail, request: FakeRequest) -> dict[str, Any]:
+def authenticate(fake: BizMailSide, request: FakeRequest) -> dict[str, Any]:
     """The claims of the request's good bearer token; else the vendor's 401."""
     bearer = request.bearer()
     if bearer is None:
@@ -120,11 +153,11 @@ def authenticate(fake: FakeBizMail, request: FakeRequest) -> dict[str, Any]:
     return claims
 
 
-def store_mail(fake: FakeBizMail, request: FakeRequest) -> Reply:
+def store_mail(fake: BizMailSide, request: FakeRequest) -> Reply:
     """``POST /api/1.0/mail/store``: a mail checked against the field table, stored."""
     claims = authenticate(fake, request)
     form = request.form()
-    if form is None or not (fake.accept_json_mail or request.is_form()):
+    if form is None or not (fake.settings.accept_json_mail or request.is_form()):
         raise failure(400, api.VALIDATION_ERROR, errors={"body": api.MAIL_BODY})
     errors = mail_errors(form)
     if errors:
@@ -138,5 +171,5 @@ def store_mail(fake: FakeBizMail, request: FakeRequest) -> Reply:
         if texts:
             fields.setdefault(name[:-2] if name.endswith("[]") else name, []).extend(texts)
     username = str(claims["username"])
-    fake.mails.append(StoredMail(mail_id, username, fields, list(form.uploads)))
+    fake.state.mails.append(StoredMail(mail_id, username, fields, list(form.uploads)))
     return Reply(200, {"success": True, "message": api.MAIL_STORED, "data": {"id": mail_id}})
