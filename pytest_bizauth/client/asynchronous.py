@@ -14,13 +14,13 @@ import anyio
 import httpx
 
 from .base import ClientBase
-from .flow import Answer, NeedToken, bearer_exchange, step
+from .flow import Answer, NeedToken, Send, step
 from .reading import total_seconds, unanswered
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Generator
 
-    from .flow import AuthFlow, Cached, Flow, Send, WithBearer
+    from .flow import AuthFlow, Cached, Flow
 
 __all__ = ["AsyncClient", "AsyncDriver", "AsyncTimeout"]
 
@@ -96,20 +96,22 @@ class AsyncDriver:
 
     async def run(self, flow: Flow) -> Any:
         """Drive a flow to its end: make its requests, hand it token sets."""
-        ended, effect = step(flow, None)
-        while not ended:
-            if isinstance(effect, NeedToken):
-                ended, effect = step(flow, await self.token(effect.rejected))
-            else:
-                ended, effect = step(flow, await self.send(effect))
-        return effect
+        done, value = await self.until_send(flow, None)
+        while not done:
+            done, value = await self.until_send(flow, await self.send(value))
+        return value
 
-    async def advance(self, steps: Generator[Any, Any, None], result: Any) -> WithBearer | None:
-        """Run a :func:`bearer_exchange` to its next request, or ``None`` at its end."""
-        done, value = step(steps, result)
-        while isinstance(value, NeedToken) and not done:
-            done, value = step(steps, await self.token(value.rejected))
-        return None if done else value
+    async def until_send(self, flow: Flow, result: Any) -> tuple[bool, Any]:
+        """Send ``result`` into a flow and hand it token sets until it asks for a
+        request (``(False, the Send)``) or ends (``(True, its value)``)."""
+        done, effect = step(flow, result)
+        while not done and isinstance(effect, NeedToken):
+            done, effect = step(flow, await self.token(effect.rejected))
+        return done, effect
+
+    def bearer_call(self, method: str) -> Flow:
+        """The bearer rule (:meth:`AuthFlow.call`) for a request another library sends."""
+        return self._flow.call(Send(method, ""))
 
     async def _http(self) -> httpx.AsyncClient:
         if self._given is not None:
@@ -193,7 +195,7 @@ class AsyncDriver:
 
 
 class _AsyncBearerAuth(httpx.Auth):
-    """``httpx`` auth for async clients: the bearer token, by :func:`bearer_exchange`."""
+    """``httpx`` auth for async clients: the bearer token, by :meth:`AuthFlow.call`."""
 
     def __init__(self, driver: AsyncDriver) -> None:
         self._driver = driver
@@ -210,13 +212,15 @@ class _AsyncBearerAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        steps = bearer_exchange()
-        sign = await self._driver.advance(steps, None)
-        while sign is not None:
-            request.headers["Authorization"] = f"Bearer {sign.token}"
+        flow = self._driver.bearer_call(request.method)
+        done, send = await self._driver.until_send(flow, None)
+        while not done:
+            request.headers.update(send.headers())
             response = yield request
-            sign = await self._driver.advance(steps, response.status_code)
-            if sign is not None:
+            done, send = await self._driver.until_send(
+                flow, Answer.status_only(response.status_code)
+            )
+            if not done:
                 await response.aread()
 
     def __repr__(self) -> str:

@@ -33,8 +33,6 @@ __all__ = [
     "NeedToken",
     "RefreshRejected",
     "Send",
-    "WithBearer",
-    "bearer_exchange",
     "step",
 ]
 
@@ -86,13 +84,6 @@ class NeedToken:
 
 
 @dataclass(frozen=True)
-class WithBearer:
-    """Send the request with this access token; the result is the answer's status."""
-
-    token: str = field(repr=False)
-
-
-@dataclass(frozen=True)
 class Answer:
     """What came back: the status, headers (lower-cased names) and body."""
 
@@ -104,6 +95,12 @@ class Answer:
     def received(cls, status: int, headers: Mapping[str, str], content: bytes) -> Answer:
         """An answer as an HTTP library holds it: header names in any case."""
         return cls(status, {k.lower(): v for k, v in headers.items()}, content)
+
+    @classmethod
+    def status_only(cls, status: int) -> Answer:
+        """What the bearer rule reads of an answer another library received and keeps
+        for its caller: the status, the body left unread."""
+        return cls(status, {}, b"")
 
     @property
     def content_type(self) -> str:
@@ -125,18 +122,6 @@ def step(flow: Generator[Any, Any, Any], result: Any) -> tuple[bool, Any]:
         return False, flow.send(result)
     except StopIteration as done:
         return True, done.value
-
-
-def bearer_exchange() -> Generator[NeedToken | WithBearer, Any, None]:
-    """The one rule for a call with the bearer token: send it with a valid token; when
-    it answers 401, renew the token once (unless another caller already did) and send
-    it once more. Every way of sending (the clients, their ``requests`` and ``httpx``
-    auth objects) drives this generator."""
-    cached: Cached = yield NeedToken()
-    status = yield WithBearer(cached.access)
-    if status == 401:
-        cached = yield NeedToken(rejected=cached)
-        yield WithBearer(cached.access)
 
 
 @dataclass(frozen=True)
@@ -294,22 +279,16 @@ class AuthFlow:
     # -- resource calls --------------------------------------------------------------------
 
     def call(self, send: Send) -> Flow:
-        """``send`` with the bearer token, by :func:`bearer_exchange`; returns the last
-        answer."""
-        steps = bearer_exchange()
-        result: Any = None
-        answer: Answer | None = None
-        while True:
-            try:
-                effect = steps.send(result)
-            except StopIteration:
-                assert answer is not None
-                return answer
-            if isinstance(effect, NeedToken):
-                result = yield effect
-            else:
-                answer = yield send.with_token(effect.token)
-                result = answer.status
+        """The one rule for a call with the bearer token: ``send`` it with a valid token;
+        when it answers 401, renew the token once (unless another caller already did)
+        and send it once more. Returns the last answer. Every way of sending (the
+        clients, and their ``requests`` and ``httpx`` auth objects) drives this flow."""
+        cached: Cached = yield NeedToken()
+        answer: Answer = yield send.with_token(cached.access)
+        if answer.status == 401:
+            cached = yield NeedToken(rejected=cached)
+            answer = yield send.with_token(cached.access)
+        return answer
 
     def describe(self) -> str:
         cached = self.cached

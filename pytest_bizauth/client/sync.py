@@ -13,13 +13,13 @@ from urllib3.exceptions import HTTPError, ReadTimeoutError
 
 from .._compat import real_monotonic
 from .base import ClientBase
-from .flow import Answer, NeedToken, bearer_exchange, bearer_header, step
+from .flow import Answer, NeedToken, Send, step
 from .reading import total_seconds, unanswered
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterator
+    from collections.abc import Iterator
 
-    from .flow import AuthFlow, Cached, Flow, Send, WithBearer
+    from .flow import AuthFlow, Cached, Flow
 
 __all__ = ["SyncClient", "SyncDriver", "Timeout"]
 
@@ -49,20 +49,22 @@ class SyncDriver:
 
     def run(self, flow: Flow) -> Any:
         """Drive a flow to its end: make its requests, hand it token sets."""
-        done, value = step(flow, None)
+        done, value = self.until_send(flow, None)
         while not done:
-            answer = (
-                self.token(value.rejected) if isinstance(value, NeedToken) else self.send(value)
-            )
-            done, value = step(flow, answer)
+            done, value = self.until_send(flow, self.send(value))
         return value
 
-    def advance(self, steps: Generator[Any, Any, None], result: Any) -> WithBearer | None:
-        """Run a :func:`bearer_exchange` to its next request, or ``None`` at its end."""
-        ended, effect = step(steps, result)
-        while not ended and isinstance(effect, NeedToken):
-            ended, effect = step(steps, self.token(effect.rejected))
-        return None if ended else effect
+    def until_send(self, flow: Flow, result: Any) -> tuple[bool, Any]:
+        """Send ``result`` into a flow and hand it token sets until it asks for a
+        request (``(False, the Send)``) or ends (``(True, its value)``)."""
+        done, effect = step(flow, result)
+        while not done and isinstance(effect, NeedToken):
+            done, effect = step(flow, self.token(effect.rejected))
+        return done, effect
+
+    def bearer_call(self, method: str) -> Flow:
+        """The bearer rule (:meth:`AuthFlow.call`) for a request another library sends."""
+        return self._flow.call(Send(method, ""))
 
     def send(self, send: Send) -> Answer:
         """One request, its whole answer read within the timeout: a server that
@@ -105,32 +107,32 @@ def _read_by(response: requests.Response, deadline: float, clock: Any) -> Iterat
 
 
 class _BearerAuth(AuthBase):
-    """``requests`` auth: the client's bearer token, by :func:`bearer_exchange`."""
+    """``requests`` auth: the client's bearer token, by :meth:`AuthFlow.call`."""
 
     def __init__(self, driver: SyncDriver) -> None:
         self._driver = driver
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        steps = bearer_exchange()
-        sign = self._driver.advance(steps, None)
-        assert sign is not None
-        request.headers["Authorization"] = bearer_header(sign.token)
-        request.register_hook("response", partial(self._answered, steps))  # type: ignore[no-untyped-call]
+        flow = self._driver.bearer_call(str(request.method))
+        _, send = self._driver.until_send(flow, None)
+        request.headers.update(send.headers())
+        request.register_hook("response", partial(self._answered, flow))  # type: ignore[no-untyped-call]
         return request
 
     def _answered(
-        self, steps: Generator[Any, Any, None], response: requests.Response, **kwargs: Any
+        self, flow: Flow, response: requests.Response, **kwargs: Any
     ) -> requests.Response:
-        sign = self._driver.advance(steps, response.status_code)
-        if sign is None:
+        done, send = self._driver.until_send(flow, Answer.status_only(response.status_code))
+        if done:
             return response
         response.content  # noqa: B018  (drain so the connection can be reused)
         response.close()
         retry = response.request.copy()
-        retry.headers["Authorization"] = bearer_header(sign.token)
+        retry.headers.update(send.headers())
         again: requests.Response = response.connection.send(retry, **kwargs)
         again.history.append(response)
         again.request = retry
+        self._driver.until_send(flow, Answer.status_only(again.status_code))
         return again
 
     def __repr__(self) -> str:

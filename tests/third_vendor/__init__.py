@@ -28,8 +28,12 @@ class AcmeSettings(VendorSettings):
     """Acme's fake: each field is also the option ``acme_<field>``."""
 
     base_url: str = option(BASE_URL, parse_url, "where the Acme fake listens")
-    access_ttl: int = option(ACCESS_TTL, parse_seconds, "Acme access-token lifetime")
-    refresh_ttl: int = option(REFRESH_TTL, parse_seconds, "Acme refresh-token lifetime")
+    access_ttl: int = option(
+        ACCESS_TTL, parse_seconds, "Acme access-token lifetime in whole seconds"
+    )
+    refresh_ttl: int = option(
+        REFRESH_TTL, parse_seconds, "Acme refresh-token lifetime in whole seconds"
+    )
     single_use_refresh: bool = option(False, parse_bool, "Acme refresh tokens can be used once")
     rotate_refresh_tokens: bool = option(True, parse_bool, "a refresh answers a new one")
 
