@@ -9,16 +9,24 @@ from typing import TYPE_CHECKING, Any
 
 from .._redact import secret
 from ..clock import timestamp
-from ..errors import ProviderError, RequestRejectedError, TokenRejectedError
-from .flow import IssuedTokens
+from ..errors import (
+    InvalidCredentialsError,
+    ProviderError,
+    RequestRejectedError,
+    TokenRejectedError,
+)
+from .flow import IssuedTokens, RefreshRejected
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Container, Mapping
 
     from .flow import Answer
 
 __all__ = [
     "MAX_LIFETIME",
+    "check_login",
+    "check_refresh",
+    "check_resource",
     "message",
     "provider_error",
     "read_json",
@@ -98,6 +106,48 @@ def refused_token(path: str, text: str) -> TokenRejectedError:
     return TokenRejectedError(
         text, status=401, endpoint=path, hint="the token was refused even after a refresh"
     )
+
+
+def check_login(vendor: str, answer: Answer, path: str, *, hint: str) -> None:
+    """A login's answer: returns on 200; refused credentials (401, 403) raise
+    :class:`InvalidCredentialsError` with ``hint``, another 4xx a refused request, and
+    anything else a provider error."""
+    if answer.status == 200:
+        return
+    if answer.status in (401, 403):
+        raise InvalidCredentialsError(
+            message(vendor, answer, path), status=answer.status, endpoint=path, hint=hint
+        )
+    if 400 <= answer.status < 500:
+        raise rejected(vendor, answer, path)
+    raise provider_error(vendor, answer, path)
+
+
+def check_refresh(vendor: str, answer: Answer, path: str, *, refusing: Container[int]) -> None:
+    """A refresh's answer: returns on 200; a 429 is a refused request (the refresh token
+    may still be good); a status in ``refusing`` means the refresh token is not taken
+    (:class:`RefreshRejected`: the client logs in again); anything else a provider
+    error."""
+    if answer.status == 200:
+        return
+    if answer.status == 429:
+        raise rejected(vendor, answer, path)
+    if answer.status in refusing:
+        raise RefreshRejected(message(vendor, answer, path))
+    raise provider_error(vendor, answer, path)
+
+
+def check_resource(vendor: str, answer: Answer, path: str, *, refused: str = "") -> None:
+    """A call's answer after the bearer rule: returns on 200; a 401 means the token was
+    refused even after a renewal (``refused``: what to say, else the vendor's
+    message); another 4xx a refused request; anything else a provider error."""
+    if answer.status == 200:
+        return
+    if answer.status == 401:
+        raise refused_token(path, refused or message(vendor, answer, path))
+    if 400 <= answer.status < 500:
+        raise rejected(vendor, answer, path)
+    raise provider_error(vendor, answer, path)
 
 
 def total_seconds(timeout: Any) -> float:

@@ -7,12 +7,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from ..._redact import secret as hold
-from ...client.flow import AuthFlow, RefreshRejected, Send
+from ...client.flow import AuthFlow, Send
 from ...client.methods import driven
-from ...client.reading import message, provider_error, read_json, received, refused_token, rejected
+from ...client.reading import (
+    check_login,
+    check_refresh,
+    check_resource,
+    read_json,
+    received,
+)
 from ...client.sync import SyncClient
 from ...clock import timestamp
-from ...errors import InvalidCredentialsError, ProviderError, RequestRejectedError, UsageValueError
+from ...errors import ProviderError, RequestRejectedError, UsageValueError
 from .api import INIT_PATH, MERCHANT_PATH, PORTAL_PATH, VERIFY_PATH
 from .tokens import parse_expire_time
 
@@ -126,39 +132,20 @@ class Bill24Auth(AuthFlow):
 
     def login(self) -> Flow:
         answer: Answer = yield Send("POST", self.path, json=self._body())
-        if answer.status == 200:
-            return self._tokens(answer, "login")
-        if answer.status in (401, 403):
-            raise InvalidCredentialsError(
-                message(VENDOR, answer, self.path),
-                status=answer.status,
-                endpoint=self.path,
-                hint="check the credentials and the client id and secret",
-            )
-        if 400 <= answer.status < 500:
-            raise rejected(VENDOR, answer, self.path)
-        raise provider_error(VENDOR, answer, self.path)
+        hint = "check the credentials and the client id and secret"
+        check_login(VENDOR, answer, self.path, hint=hint)
+        return self._tokens(answer, "login")
 
     def refresh(self, refresh_token: str) -> Flow:
         answer: Answer = yield Send("POST", self.path, json=self._body(refresh_token))
-        if answer.status == 200:
-            return self._tokens(answer, "refresh")
-        if answer.status == 429:
-            raise rejected(VENDOR, answer, self.path)
-        if 400 <= answer.status < 500:
-            # Bill24 documents no authorize errors and its status varies: any other 4xx
-            # means the refresh token is not taken.
-            raise RefreshRejected(message(VENDOR, answer, self.path))
-        raise provider_error(VENDOR, answer, self.path)
+        # Bill24 documents no authorize errors and its status varies: any 4xx but a 429
+        # means the refresh token is not taken.
+        check_refresh(VENDOR, answer, self.path, refusing=range(400, 500))
+        return self._tokens(answer, "refresh")
 
     def _call(self, path: str, fields: Mapping[str, Any]) -> CallFlow:
         answer: Answer = yield from self.call(Send("POST", path, json=dict(fields)))
-        if answer.status == 401:
-            raise refused_token(path, "Bill24 refused the bearer token")
-        if 400 <= answer.status < 500:
-            raise rejected(VENDOR, answer, path)
-        if answer.status != 200:
-            raise provider_error(VENDOR, answer, path)
+        check_resource(VENDOR, answer, path, refused="Bill24 refused the bearer token")
         body = read_json(VENDOR, answer, path)
         if body.get("code") != "SUCCESS":
             raise RequestRejectedError(

@@ -7,11 +7,18 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable, Union
 
 from ..._redact import secret
-from ...client.flow import AuthFlow, RefreshRejected, Send
+from ...client.flow import AuthFlow, Send
 from ...client.methods import driven
-from ...client.reading import message, provider_error, read_json, received, refused_token, rejected
+from ...client.reading import (
+    check_login,
+    check_refresh,
+    check_resource,
+    read_json,
+    received,
+    rejected,
+)
 from ...client.sync import SyncClient
-from ...errors import InvalidCredentialsError, ProviderError, UsageValueError
+from ...errors import ProviderError, UsageValueError
 from .api import MAIL_PATH, REFRESH_PATH, TOKEN_PATH
 
 if TYPE_CHECKING:
@@ -68,28 +75,14 @@ class BizMailAuth(AuthFlow):
         answer: Answer = yield Send(
             "POST", TOKEN_PATH, json={"username": self.username, "password": self._password}
         )
-        if answer.status == 200:
-            return self._tokens(answer, TOKEN_PATH, "login")
-        if answer.status in (401, 403):
-            raise InvalidCredentialsError(
-                message(VENDOR, answer, TOKEN_PATH),
-                status=answer.status,
-                endpoint=TOKEN_PATH,
-                hint=f"check the username {self.username!r} and its password",
-            )
-        if 400 <= answer.status < 500:
-            raise rejected(VENDOR, answer, TOKEN_PATH)
-        raise provider_error(VENDOR, answer, TOKEN_PATH)
+        hint = f"check the username {self.username!r} and its password"
+        check_login(VENDOR, answer, TOKEN_PATH, hint=hint)
+        return self._tokens(answer, TOKEN_PATH, "login")
 
     def refresh(self, refresh_token: str) -> Flow:
         answer: Answer = yield Send("POST", REFRESH_PATH, json={"refresh_token": refresh_token})
-        if answer.status == 200:
-            return self._tokens(answer, REFRESH_PATH, "refresh")
-        if answer.status in (400, 401, 403):
-            raise RefreshRejected(message(VENDOR, answer, REFRESH_PATH))
-        if answer.status == 429:
-            raise rejected(VENDOR, answer, REFRESH_PATH)
-        raise provider_error(VENDOR, answer, REFRESH_PATH)
+        check_refresh(VENDOR, answer, REFRESH_PATH, refusing=(400, 401, 403))
+        return self._tokens(answer, REFRESH_PATH, "refresh")
 
     def send_mail(
         self,
@@ -124,16 +117,11 @@ class BizMailAuth(AuthFlow):
         ]
         parts = _parts(fields, attachments or ())
         answer: Answer = yield from self.call(Send("POST", MAIL_PATH, parts=parts))
-        if answer.status == 200:
-            body = read_json(VENDOR, answer, MAIL_PATH)
-            if body.get("success") is False:
-                raise rejected(VENDOR, answer, MAIL_PATH)
-            return body
-        if answer.status == 401:
-            raise refused_token(MAIL_PATH, message(VENDOR, answer, MAIL_PATH))
-        if 400 <= answer.status < 500:
+        check_resource(VENDOR, answer, MAIL_PATH)
+        body = read_json(VENDOR, answer, MAIL_PATH)
+        if body.get("success") is False:
             raise rejected(VENDOR, answer, MAIL_PATH)
-        raise provider_error(VENDOR, answer, MAIL_PATH)
+        return body
 
 
 def _parts(
