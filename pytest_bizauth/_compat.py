@@ -54,7 +54,7 @@ def freezegun_factories() -> list[Any]:
     return factories
 
 
-class _NoWalk(dict):  # type: ignore[type-arg]
+class _NoWalk(dict[str, Any]):
     """What freezegun's walk sees as ``sys.modules``: no module to walk (its
     ``modules_at_start`` is set at the stop, by :func:`stop_freezer`)."""
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._redact import mask
 from .errors import UsageTypeError, UsageValueError
+
+if TYPE_CHECKING:
+    from ._types import JSONObject
 
 __all__ = ["expiry", "tampered", "unverified_claims", "verified"]
 
@@ -27,7 +30,7 @@ def _b64decode(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
-def unverified_claims(token: str) -> dict[str, Any]:
+def unverified_claims(token: str) -> JSONObject:
     """The claims of a JWT, without checking its signature."""
     if not isinstance(token, str):
         raise UsageTypeError(f"expected a JWT string, not {type(token).__name__}")
@@ -64,9 +67,7 @@ def tampered(token: str) -> str:
     return f"{head}.{first}{signature[1:]}"
 
 
-def verified(
-    token: str, key: Any, *, key_id: str, algorithm: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def verified(token: str, key: Any, *, key_id: str, algorithm: str) -> tuple[JSONObject, JSONObject]:
     """The header and claims of a token signed with ``key`` (``key_id`` names it in the
     cache); pyjwt's ``InvalidTokenError`` otherwise. ``exp``, ``nbf``, ``iat`` and
     ``aud`` are not checked: the caller checks them against the frozen clock."""

@@ -8,7 +8,7 @@ import inspect
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar, Union, cast
 
 from .core.inflight import Hold, holding
 from .errors import UsageValueError
@@ -66,13 +66,13 @@ def _call_deep(fn: Callable[[], Any], depth: int) -> Any:
     return fn()
 
 
-def _check(threads: object, clock: Clock | None, past: object) -> None:
+def _check(threads: object, clock: Clock | None, past: str | _dt.datetime | None) -> None:
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 2:
         raise UsageValueError(f"threads must be a whole number, 2 or more, not {threads!r}")
     if past is not None:
         if clock is None:
             raise UsageValueError("race(past=...) needs the clock: pass clock=bizauth_clock")
-        clock.travel_past(past)  # type: ignore[arg-type]
+        clock.travel_past(past)
 
 
 def race(
@@ -101,7 +101,8 @@ def race(
         return asyncio.run(race_tasks(fn, threads=threads, clock=clock, past=past, timeout=timeout))
     _check(threads, clock, past)
     _check_hold(hold)
-    return _run_threads(fn, threads, Hold(threads, hold), switch_interval, timeout)  # type: ignore[arg-type]
+    plain = cast("Callable[[], T]", fn)  # not a coroutine function: checked above
+    return _run_threads(plain, threads, Hold(threads, hold), switch_interval, timeout)
 
 
 def _run_threads(

@@ -225,7 +225,7 @@ def parse_leeway(value: object, name: str) -> float:
 def parse_instant(value: object, name: str) -> _dt.datetime:
     from .clock import check_start, parse_instant
 
-    return check_start(parse_instant(value, what=name), name)  # type: ignore[arg-type]
+    return check_start(parse_instant(value, what=name), name)
 
 
 def parse_count(value: object, name: str) -> int:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from .._types import JSONObject
+
 __all__ = ["Context", "Contract", "Observed", "Probe", "jwt_facts", "time_format"]
 
 #: What one side's earlier answers left for the later steps (its own tokens).
@@ -45,7 +47,7 @@ class Probe:
     headers: Any = field(default_factory=dict)
     exact: frozenset[str] = WORDS
     capture: Callable[[Context, Observed], None] | None = None
-    facts: Callable[[Observed], dict[str, Any]] | None = None
+    facts: Callable[[Observed], JSONObject] | None = None
     writes: bool = False
     #: The server may not serve it at all (a 404 skips the probe).
     optional: bool = False
@@ -60,7 +62,7 @@ def _segment(part: str) -> Any:
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
-def jwt_facts(token: object, lifetime_from: str) -> dict[str, Any]:
+def jwt_facts(token: object, lifetime_from: str) -> JSONObject:
     """A JWT's header names, claim names in order, and lifetime (``exp`` minus
     ``lifetime_from``); never its values."""
     try:

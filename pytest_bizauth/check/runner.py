@@ -12,6 +12,7 @@ from .compare import Difference, differences
 from .probes import Observed
 
 if TYPE_CHECKING:
+    from .._types import JSONObject
     from .probes import Context, Contract, Probe
 
 __all__ = ["Report", "Result", "run"]
@@ -26,7 +27,7 @@ class Result:
     differences: list[Difference] = field(default_factory=list)
     skipped: str | None = None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JSONObject:
         return {
             "probe": self.probe,
             "fidelity_row": self.row,
@@ -47,7 +48,7 @@ class Report:
     def conformant(self) -> bool:
         return not any(r.differences for r in self.results)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> JSONObject:
         return {
             "vendor": self.vendor,
             "base_url": self.base_url,

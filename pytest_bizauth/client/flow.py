@@ -23,6 +23,8 @@ from ..errors import UsageTypeError, UsageValueError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from .._types import JSONView
+
 __all__ = [
     "Answer",
     "AuthFlow",
@@ -112,7 +114,7 @@ Effect = Union[Send, NeedToken]
 #: value.
 Flow = Generator[Effect, Any, Any]
 #: A resource call's flow: returns the provider's JSON answer.
-CallFlow = Generator[Effect, Any, "Mapping[str, Any]"]
+CallFlow = Generator[Effect, Any, "JSONView"]
 
 
 def step(flow: Generator[Any, Any, Any], result: Any) -> tuple[bool, Any]:

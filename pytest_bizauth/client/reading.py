@@ -18,8 +18,9 @@ from ..errors import (
 from .flow import IssuedTokens, RefreshRejected
 
 if TYPE_CHECKING:
-    from collections.abc import Container, Mapping
+    from collections.abc import Container
 
+    from .._types import JSONView
     from .flow import Answer
 
 __all__ = [
@@ -54,7 +55,7 @@ def _check_not_redirect(vendor: str, answer: Answer, path: str) -> None:
         )
 
 
-def read_json(vendor: str, answer: Answer, path: str) -> Mapping[str, Any]:
+def read_json(vendor: str, answer: Answer, path: str) -> JSONView:
     """The body as a JSON object, or :class:`ProviderError` saying what came instead."""
     _check_not_redirect(vendor, answer, path)
     try:

@@ -116,7 +116,7 @@ class _BearerAuth(AuthBase):
         flow = self._driver.bearer_call(str(request.method))
         _, send = self._driver.until_send(flow, None)
         request.headers.update(send.headers())
-        request.register_hook("response", partial(self._answered, flow))  # type: ignore[no-untyped-call]
+        request.hooks["response"].append(partial(self._answered, flow))
         return request
 
     def _answered(

@@ -76,7 +76,7 @@ def _fromisoformat(text: str) -> _dt.datetime:
     return _dt.datetime.fromisoformat(f"{date}T{time}{micro}{offset or ''}")
 
 
-def parse_instant(value: Instant, *, what: str = "instant") -> _dt.datetime:
+def parse_instant(value: object, *, what: str = "instant") -> _dt.datetime:
     """An aware UTC datetime from a datetime or an ISO 8601 string with an offset (any
     number of fractional digits; those past microseconds are dropped)."""
     if isinstance(value, str):

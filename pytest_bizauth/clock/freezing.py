@@ -148,20 +148,22 @@ class _RealLoopTime:
             loop_class = _loop_classes[policy] = type(loop)
         saved = vars(loop_class).get("time", _ABSENT)
         real = real_monotonic()
-        loop_class.time = lambda self: real()  # type: ignore[attr-defined]
+        setattr(loop_class, _TIME, lambda self: real())
         return cls(loop_class, saved)
 
     def restore(self) -> None:
         if self._class is None:
             return
         if self._saved is _ABSENT:
-            del self._class.time  # type: ignore[attr-defined]
+            delattr(self._class, _TIME)
         else:
-            self._class.time = self._saved  # type: ignore[attr-defined]
+            setattr(self._class, _TIME, self._saved)
         self._class = None
 
 
 _ABSENT = object()
+# The event loop's clock method, replaced on the loop's class.
+_TIME = "time"
 
 
 def _start_freezer(freezer: Any) -> Any:

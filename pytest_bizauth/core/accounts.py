@@ -13,12 +13,14 @@ from ..errors import UsageTypeError, UsageValueError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from .._types import JSONObject, JSONView
+
 __all__ = ["account_data", "account_fields"]
 
 
 def account_fields(
-    fields: Mapping[str, Any], kinds: Mapping[str, Iterable[str]], default: str, vendor: str
-) -> tuple[str, dict[str, Any]]:
+    fields: JSONView, kinds: Mapping[str, Iterable[str]], default: str, vendor: str
+) -> tuple[str, JSONObject]:
     """An account's ``kind`` and its other fields from plain data, checked against what
     each kind takes (``kinds``: kind -> field names)."""
     if not isinstance(fields, Mapping):
@@ -37,7 +39,7 @@ def account_fields(
     return kind, given
 
 
-def account_data(kind: str, account: Any) -> dict[str, Any]:
+def account_data(kind: str, account: Any) -> JSONObject:
     """An account dataclass as plain data, credentials included but held masked: they
     serialize (JSON, comparisons) as themselves and show as ``***`` in a ``repr``."""
     fields = dataclasses.asdict(account)

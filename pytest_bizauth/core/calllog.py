@@ -17,6 +17,7 @@ from .wire import Call
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from .._types import JSONObject
     from .routes import Route
     from .wire import EventKind, FakeRequest, Reply
 
@@ -191,7 +192,7 @@ def record_call(
 ) -> Call:
     """The log entry of one answered request, its secrets redacted by ``redact``."""
     form = request.form()
-    fields: dict[str, Any] = {}
+    fields: JSONObject = {}
     if form is not None:
         fields = {k: v[0] if len(v) == 1 else v for k, v in form.values.items()}
         for upload in form.uploads:

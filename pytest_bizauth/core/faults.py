@@ -13,13 +13,15 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
+from typing import TYPE_CHECKING, Callable, NamedTuple, Union
 
 from ..errors import UsageValueError
 from .wire import NetworkError, Reply
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable
+
+    from .._types import JSONObject
 
 __all__ = [
     "KINDS",
@@ -41,7 +43,7 @@ class FaultTarget(NamedTuple):
     #: The keys of the vendor's envelope, kept by ``missing_fields``.
     envelope_keys: Collection[str]
     #: The vendor's error body for an injected status.
-    error_body: Callable[[int], Any]
+    error_body: Callable[[int], JSONObject | None]
 
 
 #: ``answer(fault, rules, target)``: what a kind of fault sends.

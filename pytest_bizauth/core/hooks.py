@@ -9,13 +9,14 @@ from .._redact import HIDDEN_FIELDS, TOKEN_FIELDS
 from .faults import phrase
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
+    from .._types import JSONObject, JSONView
     from .routes import Route
     from .tokens import TokenStore
     from .wire import FakeRequest
 
-__all__ = ["VendorHooks"]
+__all__ = ["VendorHooks", "error_message"]
 
 
 class VendorHooks:
@@ -43,20 +44,20 @@ class VendorHooks:
         fake and the request."""
         raise NotImplementedError
 
-    def _error_body(self, route: Route, status: int) -> Any:
+    def _error_body(self, route: Route, status: int) -> JSONObject | None:
         """The body a faulted call answers with (the vendor's documented one where known)."""
-        return {"message": phrase(status) or "Error"}
+        return {"message": error_message(status)}
 
     def _owner_of(self, account: Any) -> str:
         """The token store's owner key for an account (the default one when ``None``)."""
         raise NotImplementedError
 
-    def accounts(self) -> list[dict[str, Any]]:
+    def accounts(self) -> list[JSONObject]:
         """The accounts that can log in, with their credentials, as plain data (each
         with its ``kind``)."""
         raise NotImplementedError
 
-    def add_account(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def add_account(self, fields: JSONView) -> JSONObject:
         """Add an account from plain data (``kind`` and the fields :meth:`accounts`
         lists); returns it as :meth:`accounts` lists it."""
         raise NotImplementedError
@@ -65,7 +66,7 @@ class VendorHooks:
         """Sign from now on with ``key`` (a new one when ``None``)."""
         raise NotImplementedError
 
-    def _authenticate(self, request: FakeRequest) -> dict[str, Any]:
+    def _authenticate(self, request: FakeRequest) -> JSONObject:
         """The claims of the request's good bearer token, as the vendor's protected
         endpoints check it; else raise the vendor's :class:`~.wire.Refusal`."""
         raise NotImplementedError
@@ -83,3 +84,8 @@ class VendorHooks:
         """When a refresh token this fake issued expires (epoch seconds), if the token
         itself cannot tell; ``None`` when unknown."""
         return self.store.expiry_of(self._refresh_key(token))
+
+
+def error_message(status: int) -> str:
+    """The message of a faulted call's body where the vendor documents none."""
+    return phrase(status) or "Error"

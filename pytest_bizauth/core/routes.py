@@ -13,6 +13,7 @@ from .wire import Reply
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
+    from .._types import JSONObject
     from .wire import EventKind, FakeRequest
 
 __all__ = ["Handler", "Route", "RouteTable", "Rule", "declared_route"]
@@ -21,7 +22,7 @@ __all__ = ["Handler", "Route", "RouteTable", "Rule", "declared_route"]
 #: its route table hold no cycle of references).
 Rule = Callable[[Any, "FakeRequest"], Reply]
 #: What answers a declared endpoint: the request and its token's claims in, a reply out.
-Handler = Callable[["FakeRequest", dict[str, Any]], Any]
+Handler = Callable[["FakeRequest", "JSONObject"], Any]
 
 
 @dataclass(frozen=True)

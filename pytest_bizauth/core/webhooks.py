@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import datetime as _dt
     from collections.abc import Iterable, Mapping
 
+    from .._types import JSONObject, JSONView
+
 __all__ = ["Delivery", "Target", "WebhookSender", "send_once"]
 
 #: Where webhooks go: a URL, a WSGI application or an ASGI application.
@@ -110,12 +112,12 @@ def _to_asgi(
         "client": ("127.0.0.1", 0),
         "server": ("127.0.0.1", 80),
     }
-    answered: dict[str, Any] = {"status": 500, "body": b""}
+    answered: JSONObject = {"status": 500, "body": b""}
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> JSONObject:
         return {"type": "http.request", "body": content, "more_body": False}
 
-    async def send(message: Mapping[str, Any]) -> None:
+    async def send(message: JSONView) -> None:
         if message["type"] == "http.response.start":
             answered["status"] = int(message["status"])
         elif message["type"] == "http.response.body":

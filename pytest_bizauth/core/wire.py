@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     import datetime as _dt
     from collections.abc import Mapping
 
+    from .._types import JSONView
+
 __all__ = [
     "Call",
     "EventKind",
@@ -326,7 +328,7 @@ class Call:
     endpoint: str
     method: str
     kind: EventKind
-    request: Mapping[str, Any]
+    request: JSONView
     status: int | None
     response: Any
     at: _dt.datetime

@@ -161,7 +161,7 @@ def bizauth_race(bizauth_clock: Clock) -> Race:
 
 def _with_arguments(fn: Callable[..., Any], *names: str) -> Callable[..., Any]:
     """``fn(**fixtures)`` declared to take the fixtures ``names``, as pytest reads it."""
-    fn.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    fn.__dict__["__signature__"] = inspect.Signature(
         [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in names]
     )
     return fn

@@ -20,6 +20,7 @@ from ..transport.server import CONTROL_PREFIX
 from .access import ControlAccess
 
 if TYPE_CHECKING:
+    from .._types import JSONObject
     from ..core.fake import FakeProvider
     from ..core.wire import Call, FakeRequest
 
@@ -42,7 +43,7 @@ class ServerClock:
     def frozen(self) -> bool:
         return self._clock is not None or (self._in_test and running_clock() is not None)
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> JSONObject:
         return {"now": _iso(now()), "frozen": self.frozen}
 
     def _frozen_clock(self) -> Clock:
@@ -106,7 +107,7 @@ def in_test_control() -> tuple[ControlAPI, ServerClock]:
     return ControlAPI(clock, no_reset), clock
 
 
-Verb = Callable[["FakeProvider", dict[str, Any]], Any]
+Verb = Callable[["FakeProvider", "JSONObject"], object]
 
 
 class ControlAPI:
@@ -182,13 +183,13 @@ class ControlAPI:
     def _listing(self) -> list[str]:
         return [f"{m} {CONTROL_PREFIX}{n}  {form}" for (m, n), (_, form) in self._verbs.items()]
 
-    def _index(self, fake: FakeProvider, body: dict[str, Any]) -> Any:
+    def _index(self, fake: FakeProvider, body: JSONObject) -> object:
         return {"vendor": fake.vendor, "endpoints": self._listing()}
 
-    def _clock(self, fake: FakeProvider, body: dict[str, Any]) -> Any:
+    def _clock(self, fake: FakeProvider, body: JSONObject) -> object:
         return self.clock.state()
 
-    def _move_clock(self, fake: FakeProvider, body: dict[str, Any]) -> Any:
+    def _move_clock(self, fake: FakeProvider, body: JSONObject) -> object:
         if len(body) != 1 or not set(body) <= {"shift", "move_to", "freeze"}:
             raise _BadRequest("give exactly one of shift, move_to and freeze")
         ((key, value),) = body.items()
@@ -202,13 +203,13 @@ class ControlAPI:
             self.clock.freeze(_flag(value, "freeze"))
         return self.clock.state()
 
-    def _reset(self, fake: FakeProvider, body: dict[str, Any]) -> Any:
+    def _reset(self, fake: FakeProvider, body: JSONObject) -> object:
         self._rebuild(fake)
         self.clock.reset()
         return {"reset": True, **self.clock.state()}
 
 
-def _body(request: FakeRequest) -> dict[str, Any]:
+def _body(request: FakeRequest) -> JSONObject:
     """The request's JSON object (whatever its Content-Type says: curl's ``-d`` sends
     JSON labelled as a form), or ``{}`` for no body."""
     if not request.body.strip():
@@ -238,14 +239,14 @@ def _flag(value: object, name: str) -> bool:
     return value
 
 
-def _text(body: dict[str, Any], name: str) -> str:
+def _text(body: JSONObject, name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value:
         raise _BadRequest(f"{name} is a non-empty string")
     return value
 
 
-def call_data(call: Call) -> dict[str, Any]:
+def call_data(call: Call) -> JSONObject:
     """One call of the log as JSON data: the fields of :class:`~.wire.Call`."""
     return {
         "endpoint": call.endpoint,
@@ -262,21 +263,21 @@ def call_data(call: Call) -> dict[str, Any]:
     }
 
 
-def _accounts(fake: FakeProvider, body: dict[str, Any]) -> Any:
+def _accounts(fake: FakeProvider, body: JSONObject) -> object:
     return fake.accounts()
 
 
-def _add_account(fake: FakeProvider, body: dict[str, Any]) -> Any:
+def _add_account(fake: FakeProvider, body: JSONObject) -> object:
     if not body:
         raise _BadRequest("give the new account's fields")
     return Reply(201, fake.add_account(body))
 
 
-def _calls(fake: FakeProvider, body: dict[str, Any]) -> Any:
+def _calls(fake: FakeProvider, body: JSONObject) -> object:
     return [call_data(call) for call in list(fake.calls)]
 
 
-def _add_fault(fake: FakeProvider, body: dict[str, Any]) -> Any:
+def _add_fault(fake: FakeProvider, body: JSONObject) -> object:
     endpoint = _text(body, "endpoint")
     unknown = set(body) - {"endpoint", "status", "error", "times", "always", "sequence"}
     if unknown:
@@ -301,41 +302,41 @@ def _add_fault(fake: FakeProvider, body: dict[str, Any]) -> Any:
     return {"pending": fake.pending_faults}
 
 
-def _clear_faults(fake: FakeProvider, body: dict[str, Any]) -> Any:
+def _clear_faults(fake: FakeProvider, body: JSONObject) -> object:
     endpoint = body.get("endpoint")
     fake.clear_faults(None if endpoint is None else _text(body, "endpoint"))
     return {"pending": fake.pending_faults}
 
 
-def _revoke_one(fake: FakeProvider, body: dict[str, Any]) -> Any:
+def _revoke_one(fake: FakeProvider, body: JSONObject) -> object:
     fake.revoke_refresh_token(_text(body, "token"))
     return {"revoked": 1}
 
 
-def _revoke_all(fake: FakeProvider, body: dict[str, Any]) -> Any:
+def _revoke_all(fake: FakeProvider, body: JSONObject) -> object:
     account = body.get("account")
     return {
         "revoked": fake.revoke_refresh_tokens(None if account is None else _text(body, "account"))
     }
 
 
-def _expire(fake: FakeProvider, body: dict[str, Any]) -> Any:
+def _expire(fake: FakeProvider, body: JSONObject) -> object:
     return {"expired": fake.expire_access_tokens()}
 
 
-def _rotate(fake: FakeProvider, body: dict[str, Any]) -> Any:
+def _rotate(fake: FakeProvider, body: JSONObject) -> object:
     if body:
         raise _BadRequest("rotate_keys takes no fields: the new key is made up")
     fake.rotate_keys()
     return {"rotated": True}
 
 
-def _skew(fake: FakeProvider, body: dict[str, Any]) -> Any:
+def _skew(fake: FakeProvider, body: JSONObject) -> object:
     fake.skew_next_token(_number(body.get("seconds"), "seconds"))
     return {"skewed": body["seconds"]}
 
 
-def _switches(fake: FakeProvider, body: dict[str, Any]) -> Any:
+def _switches(fake: FakeProvider, body: JSONObject) -> object:
     names = ("single_use_refresh", "rotate_refresh_tokens")
     unknown = set(body) - set(names)
     if unknown:

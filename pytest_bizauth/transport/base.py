@@ -150,7 +150,7 @@ def served_by(base_url: str, url: str) -> bool:
     return url.startswith(base_url) and url[len(base_url) : len(base_url) + 1] in ("", "/", "?")
 
 
-def no_endpoint(fake: Any, method: str, path: str) -> str:
+def no_endpoint(fake: FakeProvider, method: str, path: str) -> str:
     """That a fake serves no such endpoint, and the endpoints it does serve."""
     return endpoint_missing(fake.vendor, method, path, fake.routes)
 

@@ -12,11 +12,16 @@ import functools
 import socket
 import sys
 import threading
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .._compat import c_socket_module
 from .._loopback import is_loopback
 from .._messages import guarded_host, loopback_hint
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from ..core.fake import FakeProvider
 
 __all__ = ["Guard", "GuardedHostError"]
 
@@ -50,7 +55,7 @@ class GuardedHostError(socket.gaierror):
 
 def _library() -> tuple[str, str | None]:
     """The HTTP library that asked (its name, and the in-process transport serving it)."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     found: tuple[str, str | None] = ("this client", None)
     while frame is not None:
         module = str(frame.f_globals.get("__name__", ""))
@@ -59,7 +64,7 @@ def _library() -> tuple[str, str | None]:
                 found = (name, transport)
                 if name not in _BENEATH:
                     return found  # the outermost library is the one the code uses
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     return found
 
 
@@ -94,7 +99,7 @@ class Guard:
                     setattr(owner, name, original)
                 _method_originals.clear()
 
-    def mount(self, fake: Any) -> None:
+    def mount(self, fake: FakeProvider) -> None:
         from .base import host_of
 
         self.add(host_of(fake.base_url), fake.vendor)

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 __all__ = ["SharedRequestsMock"]
 
+# The method of requests' adapters that the mock replaces, as responses does.
+_SEND = "send"
+
 
 class _FakeHostRoute(responses.BaseResponse):
     """Every request to a fake's host, whatever the method, goes to the fake."""
@@ -144,7 +147,7 @@ class SharedRequestsMock(responses.RequestsMock):
         # more than the rest of a test's setup): our send in place of the one before.
         self._outer_send = outer
         self._installed_send = self.unbound_on_send()
-        HTTPAdapter.send = self._installed_send  # type: ignore[method-assign]
+        setattr(HTTPAdapter, _SEND, self._installed_send)
         default = responses.mock
         if default is not self:
             # A later @responses.activate would hide the fakes: let the default mock hand
@@ -168,5 +171,5 @@ class SharedRequestsMock(responses.RequestsMock):
         if self._installed_send is not None and HTTPAdapter.send is self._installed_send:
             # Otherwise a mock started before ours stopped first and put the real send
             # back: undoing our patch now would bring its stale one back to life.
-            HTTPAdapter.send = self._outer_send  # type: ignore[method-assign]
+            setattr(HTTPAdapter, _SEND, self._outer_send)
         self._installed_send = self._outer_send = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
+import socketserver
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
@@ -76,7 +77,8 @@ class _Slot:
         finally:
             listener.close()  # werkzeug serves a duplicate of it
         # threaded=True made a ThreadingMixIn server: let its threads die with the process.
-        self.server.daemon_threads = True  # type: ignore[attr-defined]
+        assert isinstance(self.server, socketserver.ThreadingMixIn)
+        self.server.daemon_threads = True
         self.port = self.server.socket.getsockname()[1]
         self.url = f"http://{f'[{host}]' if family == socket.AF_INET6 else host}:{self.port}"
         self.thread = threading.Thread(
@@ -154,6 +156,7 @@ class _Slot:
         connection, after holding it for a timeout."""
         if no_answer.unserved:
             path = scrub_path(urlsplit(str(environ.get("PATH_INFO") or "/")).path)
+            assert self.fake is not None  # a request reaches a fake only while one is served
             text = f"pytest-bizauth: {no_endpoint(self.fake, environ['REQUEST_METHOD'], path)}"
             return _plain(start_response, 404, text)
         if no_answer.kind is NetworkError.TIMEOUT:

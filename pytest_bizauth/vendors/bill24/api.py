@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..._types import JSONObject
     from .state import Transaction
 
 __all__ = [
@@ -79,12 +80,12 @@ def expired_headers(expired_at: str) -> dict[str, str]:
     }
 
 
-def envelope(code: Any, message: str, message_kh: str, data: Any) -> dict[str, Any]:
+def envelope(code: Any, message: str, message_kh: str, data: Any) -> JSONObject:
     """Bill24's answer envelope."""
     return {"code": code, "message": message, "message_kh": message_kh, "data": data}
 
 
-def webhook_body(transaction: Transaction) -> dict[str, Any]:
+def webhook_body(transaction: Transaction) -> JSONObject:
     """What Bill24 POSTs to the merchant once a transaction is paid, in the order of the
     product's webhook page; ``tran_id`` is the one ``init`` answered, so the merchant
     can find the transaction."""
@@ -94,7 +95,7 @@ def webhook_body(transaction: Transaction) -> dict[str, Any]:
         if transaction.product == "khqr"
         else {"tran_amount": transaction.tran_amount}
     )
-    body: dict[str, Any] = {
+    body: JSONObject = {
         "tran_id": transaction.tran_id,
         "tran_no": transaction.tran_no,
         "payment_service_type": transaction.service_type,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     import requests
 
+    from ..._types import JSONObject, JSONView
     from ...client.flow import Answer, CallFlow, Flow, IssuedTokens
     from ...client.sync import Timeout
 
@@ -36,7 +37,7 @@ VENDOR = "Bill24"
 _Client = TypeVar("_Client")
 
 
-def _absent_none(fields: Mapping[str, Any]) -> dict[str, Any]:
+def _absent_none(fields: JSONView) -> JSONObject:
     return {name: value for name, value in fields.items() if value is not None}
 
 
@@ -96,7 +97,7 @@ class Bill24Auth(AuthFlow):
         who = f"email={self.email!r}" if self.email else "merchant"
         return f"{who}, client_id={self.client_id!r}"
 
-    def _body(self, refresh_token: str = "") -> dict[str, Any]:
+    def _body(self, refresh_token: str = "") -> JSONObject:
         body = {
             "clientId": self.client_id,
             "secret": self._secret,
@@ -143,7 +144,7 @@ class Bill24Auth(AuthFlow):
         check_refresh(VENDOR, answer, self.path, refusing=range(400, 500))
         return self._tokens(answer, "refresh")
 
-    def _call(self, path: str, fields: Mapping[str, Any]) -> CallFlow:
+    def _call(self, path: str, fields: JSONView) -> CallFlow:
         answer: Answer = yield from self.call(Send("POST", path, json=dict(fields)))
         check_resource(VENDOR, answer, path, refused="Bill24 refused the bearer token")
         body = read_json(VENDOR, answer, path)
@@ -168,7 +169,7 @@ class Bill24Auth(AuthFlow):
         identity_code: str,
         currency: str,
         amount: float,
-        customers: Sequence[Mapping[str, Any]],
+        customers: Sequence[JSONView],
         redirect_url: str,
         cancel_url: str = "",
         channel_code: str = "",

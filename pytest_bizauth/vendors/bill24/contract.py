@@ -13,6 +13,7 @@ from .api import DISCOVERY_PATH, INIT_PATH, MERCHANT_PATH, PORTAL_PATH, VERIFY_P
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ..._types import JSONObject
     from ...check.probes import Context, Observed
 
 __all__ = ["CONTRACT"]
@@ -43,7 +44,7 @@ def _fake(credentials: dict[str, str], product: str | None) -> Any:
     return fake
 
 
-def _data(answer: Observed) -> dict[str, Any]:
+def _data(answer: Observed) -> JSONObject:
     body = answer.json if isinstance(answer.json, dict) else {}
     data = body.get("data") if "data" in body else body
     return data if isinstance(data, dict) else {}
@@ -54,7 +55,7 @@ def _keep_tokens(context: Context, answer: Observed) -> None:
     context["access"], context["refresh"] = data.get("token"), data.get("refreshToken")
 
 
-def _token_facts(answer: Observed) -> dict[str, Any]:
+def _token_facts(answer: Observed) -> JSONObject:
     data = _data(answer)
     return {
         **jwt_facts(data.get("token"), "nbf"),
@@ -69,7 +70,7 @@ def _bearer(context: Context) -> dict[str, str]:
 
 def _writes(product: str | None, reference: str) -> list[Probe]:
     if product == "khqr":
-        body: dict[str, Any] = {
+        body: JSONObject = {
             "identity_code": reference,
             "currency": "KHR",
             "amount": 100,
@@ -118,7 +119,7 @@ def _authorize_probes(credentials: dict[str, str]) -> list[Probe]:
     no_client = {k: v for k, v in login.items() if k != "clientId"}
     bad_refresh = {**blank, **client, "refreshToken": "0" * 64}
 
-    def refresh(context: Context) -> dict[str, Any]:
+    def refresh(context: Context) -> JSONObject:
         return {**blank, **client, "refreshToken": context.get("refresh")}
 
     errors = "authorize errors"

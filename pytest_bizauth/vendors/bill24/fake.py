@@ -7,6 +7,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from ...core.fake import FakeProvider
+from ...core.hooks import error_message
 from ...core.routes import Route
 from ...core.settings import Setting, settings_of
 from ...core.tokens import Issued
@@ -31,8 +32,9 @@ from .state import Bill24State, Subject, Transaction
 from .tokens import Bill24Tokens
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
+    from ..._types import JSONObject, JSONView
     from ...core.tokens import RefreshRecord
     from ...core.wire import Call, FakeRequest
 
@@ -144,10 +146,10 @@ class FakeBill24(FakeProvider):
         """What the fake knows of each refresh token (its ``repr`` masks the tokens)."""
         return self.store.refresh_records
 
-    def accounts(self) -> list[dict[str, Any]]:
+    def accounts(self) -> list[JSONObject]:
         return self.state.accounts()
 
-    def add_account(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def add_account(self, fields: JSONView) -> JSONObject:
         return self.state.add_account(fields)
 
     # -- payments, in the customer's place -----------------------------------------------
@@ -222,8 +224,8 @@ class FakeBill24(FakeProvider):
             Route("jwks", "GET", JWKS_PATH, "discovery", rules.jwks),
         )
 
-    def _error_body(self, route: Route, status: int) -> Any:
-        message = super()._error_body(route, status)["message"]
+    def _error_body(self, route: Route, status: int) -> JSONObject | None:
+        message = error_message(status)
         if route.kind == "resource" and status == 401:
             return None
         return envelope(status, message, message, None)
@@ -253,7 +255,7 @@ class FakeBill24(FakeProvider):
     def _secrets(self) -> frozenset[str]:
         return self.state.secrets(self.static_token)
 
-    def _authenticate(self, request: FakeRequest) -> dict[str, Any]:
+    def _authenticate(self, request: FakeRequest) -> JSONObject:
         return rules.authenticate(self, request)
 
     def _new_refresh(self, subject: Subject) -> str:

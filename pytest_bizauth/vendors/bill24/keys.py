@@ -10,12 +10,14 @@ import base64
 import functools
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...errors import UsageTypeError, UsageValueError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+
+    from ..._types import JSONObject
 
 __all__ = ["SigningKey", "default_signing_key", "load_signing_key"]
 
@@ -31,7 +33,7 @@ class SigningKey:
     have no certificate (building one under a frozen clock is not possible), so the
     thumbprint is of the public key's DER encoding."""
 
-    def __init__(self, private_key: RSAPrivateKey) -> None:
+    def __init__(self, private_key: RSAPrivateKey | object) -> None:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
@@ -63,13 +65,13 @@ class SigningKey:
             key = load_pem_private_key(data, password=password)
         except (ValueError, TypeError) as exc:
             raise UsageValueError(f"could not load the PEM private key: {exc}") from None
-        return cls(key)  # type: ignore[arg-type]
+        return cls(key)
 
     @property
     def public_key(self) -> RSAPublicKey:
         return self.private_key.public_key()
 
-    def jwk(self) -> dict[str, Any]:
+    def jwk(self) -> JSONObject:
         """The public key as IdentityServer lists it in its JWKS."""
         from jwt.algorithms import RSAAlgorithm
 
@@ -84,7 +86,7 @@ class SigningKey:
             "alg": "RS256",
         }
 
-    def jwks(self) -> dict[str, Any]:
+    def jwks(self) -> JSONObject:
         return {"keys": [self.jwk()]}
 
     def __repr__(self) -> str:

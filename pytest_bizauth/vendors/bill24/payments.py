@@ -5,7 +5,7 @@ test does in the customer's place, before Bill24 calls the merchant's webhook), 
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...core.wire import Reply
 from ...errors import UsageTypeError, UsageValueError
@@ -14,6 +14,7 @@ from .products import product_named
 from .rules import protected, require, tran_date
 
 if TYPE_CHECKING:
+    from ..._types import JSONObject
     from ...core.wire import FakeRequest
     from .rules import Bill24Side
     from .state import Transaction
@@ -70,7 +71,7 @@ def verify(fake: Bill24Side, request: FakeRequest) -> Reply:
     return Reply(200, envelope("ERR_NOT_FOUND", *NOT_FOUND, None))
 
 
-def _amounts(transaction: Transaction) -> dict[str, Any]:
+def _amounts(transaction: Transaction) -> JSONObject:
     return {
         "tran_amount": transaction.tran_amount,
         "fee_amount": transaction.fee_amount,
@@ -78,7 +79,7 @@ def _amounts(transaction: Transaction) -> dict[str, Any]:
     }
 
 
-def _settlement(transaction: Transaction) -> dict[str, Any]:
+def _settlement(transaction: Transaction) -> JSONObject:
     """The fields both products' verify ``data`` share, in their examples' order."""
     asked = transaction.request
     return {
@@ -94,7 +95,7 @@ def _settlement(transaction: Transaction) -> dict[str, Any]:
     }
 
 
-def _checkout_view(transaction: Transaction) -> dict[str, Any]:
+def _checkout_view(transaction: Transaction) -> JSONObject:
     """Checkout's verify ``data``, in its example's order."""
     asked = transaction.request
     return {
@@ -106,7 +107,7 @@ def _checkout_view(transaction: Transaction) -> dict[str, Any]:
     }
 
 
-def _khqr_view(transaction: Transaction) -> dict[str, Any]:
+def _khqr_view(transaction: Transaction) -> JSONObject:
     """KHQR's verify ``data``, in its example's order: flat customer fields."""
     asked = transaction.request
     return {

@@ -7,9 +7,12 @@ Deeplink) and for KHQR, with different request schemas. A fake validates one of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...errors import UsageValueError
+
+if TYPE_CHECKING:
+    from ..._types import JSONObject
 
 __all__ = ["PRODUCTS", "Product", "missing_field", "product_named"]
 
@@ -30,7 +33,7 @@ class Product:
     #: ``init`` requires customers, each with an amount.
     customers: bool = False
 
-    def missing_in_init(self, body: dict[str, Any]) -> str | None:
+    def missing_in_init(self, body: JSONObject) -> str | None:
         """The first required field ``init`` lacks (in the schema's order), or ``None``."""
         for name in self.init_required:
             if self._absent(name, body):
@@ -39,7 +42,7 @@ class Product:
             return _missing_in_customers(body.get("customers"))
         return None
 
-    def missing_in_verify(self, body: dict[str, Any]) -> str | None:
+    def missing_in_verify(self, body: JSONObject) -> str | None:
         """What ``verify`` lacks, or ``None``: the first absent field of ``verify_all``,
         or, when none of ``verify_any`` is given, the alternatives."""
         for name in self.verify_all:
@@ -50,7 +53,7 @@ class Product:
             return f"{'], ['.join(first)}] or [{last}"
         return None
 
-    def _absent(self, name: str, body: dict[str, Any]) -> bool:
+    def _absent(self, name: str, body: JSONObject) -> bool:
         value = body.get(name)
         if value is None:
             return True

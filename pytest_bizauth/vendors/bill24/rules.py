@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hmac
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from ...clock import now, timestamp
@@ -31,6 +31,7 @@ from .products import missing_field
 from .tokens import APIS, ICT, MERCHANT_APIS, expire_time
 
 if TYPE_CHECKING:
+    from ..._types import JSONObject
     from ...core.tokens import Issued, TokenStore
     from ...core.wire import EventKind, FakeRequest, Note
     from .settings import Bill24Settings
@@ -67,7 +68,7 @@ class Bill24Side(Protocol):
     def issue(self, subject: Subject, presented: str | None) -> Issued: ...
 
 
-def granted(fake: Bill24Side, issued: Issued) -> dict[str, Any]:
+def granted(fake: Bill24Side, issued: Issued) -> JSONObject:
     """The four fields both authorize answers carry, in the vendor's order."""
     expires = issued.issued_at + _dt.timedelta(seconds=fake.tokens.access_ttl)
     return {
@@ -112,7 +113,7 @@ def login_or_refresh(request: FakeRequest) -> EventKind:
     return "refresh" if body is not None and body.get("refreshToken") else "login"
 
 
-def _client_body(fake: Bill24Side, request: FakeRequest) -> dict[str, Any]:
+def _client_body(fake: Bill24Side, request: FakeRequest) -> JSONObject:
     """The JSON object of an authorize call with a known client, else the refusal."""
     body = request.json_object()
     if body is None:
@@ -126,7 +127,7 @@ def _client_body(fake: Bill24Side, request: FakeRequest) -> dict[str, Any]:
     return body
 
 
-def _refreshed_subject(fake: Bill24Side, body: dict[str, Any], token: str) -> Subject:
+def _refreshed_subject(fake: Bill24Side, body: JSONObject, token: str) -> Subject:
     """Whom the presented refresh token belongs to, counting one use of it."""
     why_not = fake.store.refusal(
         token, single_use=fake.settings.single_use_refresh, now=timestamp(), issued_only=True
@@ -148,7 +149,7 @@ def _refreshed_subject(fake: Bill24Side, body: dict[str, Any], token: str) -> Su
     return subject
 
 
-def _portal_user(fake: Bill24Side, body: dict[str, Any]) -> Bill24User:
+def _portal_user(fake: Bill24Side, body: JSONObject) -> Bill24User:
     email, password = body.get("email"), body.get("password")
     if not _text(email) or not _text(password):
         raise refused(fake, CREDENTIALS_REQUIRED, 400)
@@ -162,7 +163,7 @@ def _portal_user(fake: Bill24Side, body: dict[str, Any]) -> Bill24User:
     return user
 
 
-def _merchant(fake: Bill24Side, body: dict[str, Any]) -> Bill24Merchant:
+def _merchant(fake: Bill24Side, body: JSONObject) -> Bill24Merchant:
     token = body.get("token")
     if not _text(token):
         raise refused(fake, MERCHANT_TOKEN_REQUIRED, 400)
@@ -193,7 +194,7 @@ def authorize_portal(fake: Bill24Side, request: FakeRequest) -> Reply:
     subject = issued.subject
     is_user = isinstance(subject, Bill24User)
     spelling = "passwordNeverExprie" if fake.settings.schema_spelling else "passwordNeverExpire"
-    body: dict[str, Any] = {
+    body: JSONObject = {
         **granted(fake, issued),
         "userId": subject.user_id if isinstance(subject, Bill24User) else subject.merchant_id,
         "email": subject.email if isinstance(subject, Bill24User) else "",
@@ -214,7 +215,7 @@ def authorize_merchant(fake: Bill24Side, request: FakeRequest) -> Reply:
     return Reply(200, {"code": 200, "message": "", "data": data})
 
 
-def authenticate(fake: Bill24Side, request: FakeRequest) -> dict[str, Any]:
+def authenticate(fake: Bill24Side, request: FakeRequest) -> JSONObject:
     """The claims of a good bearer token, else the empty 401 noting why."""
     import jwt
 
@@ -250,7 +251,7 @@ def _invariant_time(epoch: float) -> str:
     return when.strftime("%m/%d/%Y %H:%M:%S")
 
 
-def _static_claims(fake: Bill24Side, request: FakeRequest) -> dict[str, Any] | None:
+def _static_claims(fake: Bill24Side, request: FakeRequest) -> JSONObject | None:
     """What a call presenting the configured static token as ``token: <value>`` is
     allowed as (the default merchant), or ``None``."""
     presented = (request.header("token") or "").strip()
@@ -261,7 +262,7 @@ def _static_claims(fake: Bill24Side, request: FakeRequest) -> dict[str, Any] | N
     return {"sub": fake.state.merchant.merchant_id, "client_id": fake.state.merchant.client_id}
 
 
-def protected(fake: Bill24Side, request: FakeRequest) -> dict[str, Any]:
+def protected(fake: Bill24Side, request: FakeRequest) -> JSONObject:
     """The JSON body of a call with a good bearer token; else the refusal."""
     authenticate(fake, request)
     body = request.json_object()

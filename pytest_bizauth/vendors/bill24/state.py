@@ -14,8 +14,7 @@ from ...errors import UnknownNameError, UsageValueError
 from .accounts import Bill24Merchant, Bill24User
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
+    from ..._types import JSONObject, JSONView
     from .products import Product
 
 __all__ = ["Bill24State", "Subject", "Transaction"]
@@ -34,7 +33,7 @@ class Transaction:
 
     tran_id: str
     tran_date: str
-    request: dict[str, Any]
+    request: JSONObject
     product: str = "checkout"
     status: str = "pending"
     tran_no: str = ""
@@ -137,7 +136,7 @@ class Bill24State:
         options.setdefault("secret", self.clients.get(options["client_id"], self.merchant.secret))
         return self.add_merchant(Bill24Merchant.create(token, **options))
 
-    def add_account(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def add_account(self, fields: JSONView) -> JSONObject:
         """An account from the control API's fields: a merchant when a ``token`` is
         given without an ``email``, else a portal user."""
         kinds = {"user": _USER_FIELDS, "merchant": _MERCHANT_FIELDS}
@@ -170,7 +169,7 @@ class Bill24State:
             return self.merchants.get(subject.token) is subject
         return self.users.get(subject.email.lower()) is subject
 
-    def accounts(self) -> list[dict[str, Any]]:
+    def accounts(self) -> list[JSONObject]:
         with self._lock:
             return [account_data("user", user) for user in self.users.values()] + [
                 account_data("merchant", merchant) for merchant in self.merchants.values()
@@ -190,9 +189,7 @@ class Bill24State:
 
     # -- transactions --------------------------------------------------------------------
 
-    def new_transaction(
-        self, tran_date: str, request: dict[str, Any], product: Product
-    ) -> Transaction:
+    def new_transaction(self, tran_date: str, request: JSONObject, product: Product) -> Transaction:
         tran_id = f"{next(self._numbers):012X}"
         transaction = Transaction(tran_id, tran_date, request, product.name)
         with self._lock:

@@ -17,8 +17,7 @@ from .accounts import DEFAULT_MERCHANT, DEFAULT_USER, Bill24Merchant
 from .api import ACCESS_TTL, ISSUER, MERCHANT_ISSUER
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
+    from ..._types import JSONObject, JSONView
     from .accounts import Bill24User
     from .keys import SigningKey
 
@@ -114,15 +113,15 @@ class Bill24Tokens:
         subject: Bill24User | Bill24Merchant | None = None,
         issued_at: IssuedAt | None = None,
         lifetime: int | None = None,
-        extra_claims: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
+        extra_claims: JSONView | None = None,
+    ) -> JSONObject:
         """The claims of an access token for a portal user (the default) or a merchant."""
         who = self.user if subject is None else subject
         iat = epoch(issued_at)
         life = self.access_ttl if lifetime is None else positive_seconds(lifetime, what="lifetime")
         apis = MERCHANT_APIS if isinstance(who, Bill24Merchant) else APIS
         issuer = self.issuer_of(who)
-        claims: dict[str, Any] = {
+        claims: JSONObject = {
             "nbf": iat,
             "exp": iat + life,
             "iss": issuer,
@@ -157,7 +156,7 @@ class Bill24Tokens:
             claims.update(extra_claims)
         return claims
 
-    def encode(self, claims: Mapping[str, Any], *, key: SigningKey | None = None) -> str:
+    def encode(self, claims: JSONView, *, key: SigningKey | None = None) -> str:
         """Sign claims as Bill24 does."""
         return _sign_rs256(json.dumps(dict(claims), separators=(",", ":")), key or self.key)
 
@@ -194,13 +193,13 @@ class Bill24Tokens:
         """The ``tokenExpireTime`` Bill24 would send with this token."""
         return expire_time(_dt.datetime.fromtimestamp(expiry(token), _dt.timezone.utc))
 
-    def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
+    def decode(self, token: str, *, verify_exp: bool = True) -> JSONObject:
         """Verify the signature (and expiry, by the clock) and return the claims."""
         return self.decode_complete(token, verify_exp=verify_exp)[1]
 
     def decode_complete(
         self, token: str, *, verify_exp: bool = True
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    ) -> tuple[JSONObject, JSONObject]:
         """As :meth:`decode`, with the token's header first."""
         import jwt
 

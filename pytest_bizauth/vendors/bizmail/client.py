@@ -161,12 +161,12 @@ class BizMailClient(SyncClient):
         leeway: float = 60,
         on_token: Callable[[IssuedTokens], None] | None = None,
     ) -> None:
-        flow = BizMailAuth(base_url, username, password, leeway=leeway, on_token=on_token)
-        super().__init__(flow, timeout=timeout, session=session)
+        self._auth = BizMailAuth(base_url, username, password, leeway=leeway, on_token=on_token)
+        super().__init__(self._auth, timeout=timeout, session=session)
 
     @property
     def username(self) -> str:
-        return str(self._flow.username)  # type: ignore[attr-defined]
+        return self._auth.username
 
     send_mail = driven(BizMailAuth.send_mail)
 

@@ -11,6 +11,7 @@ from .api import MAIL_PATH, REFRESH_PATH, TOKEN_PATH
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ..._types import JSONObject
     from ...check.probes import Context, Observed
 
 __all__ = ["CONTRACT"]
@@ -38,7 +39,7 @@ def _keep_tokens(context: Context, answer: Observed) -> None:
     context["refresh"] = body.get("refresh_token")
 
 
-def _token_facts(answer: Observed) -> dict[str, Any]:
+def _token_facts(answer: Observed) -> JSONObject:
     body = answer.json if isinstance(answer.json, dict) else {}
     access = {f"access {k}": v for k, v in jwt_facts(body.get("access_token"), "iat").items()}
     refresh = {f"refresh {k}": v for k, v in jwt_facts(body.get("refresh_token"), "iat").items()}

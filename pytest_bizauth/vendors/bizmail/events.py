@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...clock import timestamp
 from ...errors import UsageValueError
 
 if TYPE_CHECKING:
+    from ..._types import JSONObject
     from .state import StoredMail
 
 __all__ = ["EVENTS", "event_body", "message_id"]
@@ -43,7 +44,7 @@ def event_body(
     category: str,
     bounce_name: str,
     time_unit: str,
-) -> dict[str, Any]:
+) -> JSONObject:
     """The JSON the vendor POSTs for ``event`` on ``mail`` to ``recipient``."""
     if event not in EVENTS:
         raise UsageValueError(f"event must be one of {', '.join(EVENTS)}, not {event!r}")
@@ -62,7 +63,7 @@ def event_body(
             "mxHostname": f"mx.{domain}",
             "response": said,
         }
-    body: dict[str, Any] = {
+    body: JSONObject = {
         "event": bounce_name if event == "bounced" else "dropped",
         "id": mail.id,
         "to": recipient,

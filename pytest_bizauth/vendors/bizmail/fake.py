@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...core.accounts import account_data, account_fields
 from ...core.fake import FakeProvider
+from ...core.hooks import error_message
 from ...core.routes import Route
 from ...core.settings import Setting, settings_of
 from ...core.tokens import Issued
@@ -25,8 +26,9 @@ from .state import BizMailState, StoredMail
 from .tokens import BizMailTokens
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
 
+    from ..._types import JSONObject, JSONView
     from ...core.webhooks import Delivery
     from ...core.wire import Call, FakeRequest
 
@@ -133,10 +135,10 @@ class FakeBizMail(FakeProvider):
             made += self._webhooks.send(event, body, WEBHOOK_HEADERS, _accepted)
         return made
 
-    def accounts(self) -> list[dict[str, Any]]:
+    def accounts(self) -> list[JSONObject]:
         return self.state.accounts()
 
-    def add_account(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def add_account(self, fields: JSONView) -> JSONObject:
         _, given = account_fields(fields, {"user": _USER_FIELDS}, "user", self.vendor)
         user = self.add_user(given.pop("username", ""), given.pop("password", ""), **given)
         return account_data("user", user)
@@ -168,10 +170,10 @@ class FakeBizMail(FakeProvider):
             Route("mail", "POST", MAIL_PATH, "resource", rules.store_mail),
         )
 
-    def _error_body(self, route: Route, status: int) -> Any:
+    def _error_body(self, route: Route, status: int) -> JSONObject | None:
         if status == 500:
             return {"success": False, "message": INTERNAL_ERROR}
-        return {"success": False, "message": super()._error_body(route, status)["message"]}
+        return {"success": False, "message": error_message(status)}
 
     def _owner_of(self, account: Any) -> str:
         if account is None:
@@ -190,7 +192,7 @@ class FakeBizMail(FakeProvider):
     def _secrets(self) -> frozenset[str]:
         return self.state.passwords
 
-    def _authenticate(self, request: FakeRequest) -> dict[str, Any]:
+    def _authenticate(self, request: FakeRequest) -> JSONObject:
         return rules.authenticate(self, request)
 
     def issue(self, user: BizMailUser, presented: str | None = None) -> Issued:

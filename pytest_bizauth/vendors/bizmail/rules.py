@@ -14,6 +14,7 @@ from .events import message_id
 from .state import StoredMail
 
 if TYPE_CHECKING:
+    from ..._types import JSONObject
     from ...core.tokens import Issued, TokenStore
     from ...core.wire import FakeRequest, Form, Note
     from .accounts import BizMailUser
@@ -85,7 +86,7 @@ def mail_errors(form: Form) -> dict[str, str]:
 
 def _claims(
     fake: BizMailSide, token: str, token_type: str, *, expired: str, invalid: str
-) -> dict[str, Any]:
+) -> JSONObject:
     """A good token's claims; else the refusal with the ``expired`` or ``invalid``
     message (a 401 noting which)."""
     import jwt
@@ -140,7 +141,7 @@ def refresh(fake: BizMailSide, request: FakeRequest) -> Reply:
     return granted(fake, fake.issue(user, presented=presented))
 
 
-def authenticate(fake: BizMailSide, request: FakeRequest) -> dict[str, Any]:
+def authenticate(fake: BizMailSide, request: FakeRequest) -> JSONObject:
     """The claims of the request's good bearer token; else the vendor's 401."""
     bearer = request.bearer()
     if bearer is None:

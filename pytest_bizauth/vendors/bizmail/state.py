@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...core.accounts import account_data
 from ...errors import UnknownNameError, UsageValueError
 
 if TYPE_CHECKING:
+    from ..._types import JSONObject
     from ...core.wire import Upload
     from .accounts import BizMailUser
 
@@ -65,14 +66,14 @@ class BizMailState:
                 )
             self.passwords = frozenset(u.password for u in self.users.values())
 
-    def user_of(self, claims: dict[str, Any]) -> BizMailUser | None:
+    def user_of(self, claims: JSONObject) -> BizMailUser | None:
         """The account a token's claims name, if it still exists with that id."""
         user = self.users.get(str(claims.get("username")))
         if user is None or user.user_id != claims.get("user_id"):
             return None
         return user
 
-    def accounts(self) -> list[dict[str, Any]]:
+    def accounts(self) -> list[JSONObject]:
         with self._lock:
             return [account_data("user", user) for user in self.users.values()]
 

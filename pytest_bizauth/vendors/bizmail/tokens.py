@@ -14,7 +14,7 @@ from .accounts import DEFAULT_USER, BizMailUser
 from .api import ACCESS_TTL, REFRESH_TTL, SECRET
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from ..._types import JSONObject, JSONView
 
 __all__ = ["BizMailTokens", "check_hmac_secret"]
 
@@ -33,7 +33,7 @@ def check_hmac_secret(secret: object, *, what: str = "secret") -> str:
     return secret
 
 
-def _sign_hs256_uncached(claims: dict[str, Any], key: str) -> str:
+def _sign_hs256_uncached(claims: JSONObject, key: str) -> str:
     import jwt
 
     return jwt.encode(claims, key, algorithm="HS256")
@@ -89,8 +89,8 @@ class BizMailTokens:
         domain_uuid: str | None = None,
         issued_at: IssuedAt | None = None,
         lifetime: int | None = None,
-        extra_claims: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
+        extra_claims: JSONView | None = None,
+    ) -> JSONObject:
         """The claims a token of ``token_type`` ("access" or "refresh") would carry."""
         if token_type not in _TOKEN_TYPES:
             raise UsageValueError(f"token_type must be 'access' or 'refresh', not {token_type!r}")
@@ -100,7 +100,7 @@ class BizMailTokens:
             lifetime = self.access_ttl if token_type == "access" else self.refresh_ttl
         else:
             lifetime = positive_seconds(lifetime, what="lifetime")
-        claims: dict[str, Any] = {
+        claims: JSONObject = {
             "user_id": who.user_id if user_id is None else user_id,
             "username": who.username if username is None else username,
             "domain_uuid": who.domain_uuid if domain_uuid is None else domain_uuid,
@@ -112,7 +112,7 @@ class BizMailTokens:
             claims.update(extra_claims)
         return claims
 
-    def encode(self, claims: Mapping[str, Any], *, secret: str | None = None) -> str:
+    def encode(self, claims: JSONView, *, secret: str | None = None) -> str:
         """Sign any claims as the vendor does (HS256, ``{"alg": "HS256", "typ": "JWT"}``)."""
         key = self._secret if secret is None else hold(check_hmac_secret(secret))
         items = tuple((name, type(value), value) for name, value in claims.items())
@@ -162,7 +162,7 @@ class BizMailTokens:
 
     tampered = staticmethod(tampered)
 
-    def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
+    def decode(self, token: str, *, verify_exp: bool = True) -> JSONObject:
         """Verify a token's signature (and, by default, its expiry against the clock) and
         return its claims. Raises pyjwt's errors."""
         import jwt
