@@ -313,3 +313,29 @@ def test_the_vendor_defined_outside_uses_only_the_extension_module():
             elif isinstance(node, ast.Import):
                 imported.update(a.name for a in node.names if a.name.startswith("pytest_"))
     assert imported == {"pytest_bizauth.extend"}
+
+
+def _empty_container(node: ast.expr) -> bool:
+    """A value that starts empty, to be filled while the process runs."""
+    if isinstance(node, (ast.Dict, ast.List, ast.Set)):
+        return not getattr(node, "keys", None) and not getattr(node, "elts", None)
+    if isinstance(node, ast.Tuple):
+        return any(_empty_container(element) for element in node.elts)
+    return isinstance(node, ast.Call) and ast.unparse(node.func).endswith(("Lock", "ContextVar"))
+
+
+def test_every_object_that_lives_for_the_process_is_on_the_architecture_page():
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    found = set()
+    for path in MODULES.values():
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if _empty_container(node.value):
+                    found.update(t.id for t in targets if isinstance(t, ast.Name))
+            elif isinstance(node, ast.FunctionDef) and any(
+                "cache" in ast.unparse(d) for d in node.decorator_list
+            ):
+                found.add(node.name)
+    assert len(found) > 15
+    assert sorted(name for name in found if f"{name}" not in page) == []
