@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -56,7 +57,15 @@ TRANSACTION = {
     "redirect_url": "https://shop.example.com/done",
     "channel_code": "KHQR",
     "customers": [{"amount": 5}],
+    "purpose_of_transaction": "13",
 }
+_numbers = itertools.count(1)
+
+
+def new_transaction() -> dict:
+    """Checkout's init fields with an identity_code no transaction has had yet (the
+    fake refuses a duplicate one, as Bill24 does)."""
+    return {**TRANSACTION, "identity_code": f"INV-{next(_numbers)}-{id(_numbers)}"}
 
 
 def unlocked_async_bizmail(mock: Any) -> Any:

@@ -82,12 +82,16 @@ def test_business_errors_raise_with_their_code(bill24_client):
     assert error.value.code == "ERR_MISSED_FIELD"
     assert error.value.status == 200
     with pytest.raises(RequestRejectedError, match="ERR_NOT_FOUND"):
-        bill24_client.verify_transaction(tran_id="NOPE")
+        bill24_client.verify_transaction(
+            identity_code="INV-9", purpose_of_transaction="13", tran_id="NOPE"
+        )
 
 
 def test_verify_finds_an_initiated_transaction(bill24_client):
     created = bill24_client.init_transaction(**TRANSACTION)["data"]
-    found = bill24_client.verify_transaction(tran_id=created["tran_id"])["data"]
+    found = bill24_client.verify_transaction(
+        identity_code="INV-9", purpose_of_transaction="13", tran_id=created["tran_id"]
+    )["data"]
     assert (found["identity_code"], found["tran_amount"]) == ("INV-9", 5)
 
 

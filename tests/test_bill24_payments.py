@@ -135,14 +135,18 @@ def test_a_checkout_payment_reaches_the_merchant_and_verify(bill24_mock, bill24_
         True,
     )
 
-    found = bill24_client.verify_transaction(identity_code="test001dfdfA")["data"]
+    found = bill24_client.verify_transaction(
+        identity_code="test001dfdfA", purpose_of_transaction="13"
+    )["data"]
     assert (found["status"], found["bank_code"], found["bank_ref"]) == (
         "success",
         "AC",
         paid.bank_ref,
     )
     assert (found["tran_amount"], found["fee_amount"], found["total_amount"]) == (10000, 800, 10800)
-    by_bank_ref = bill24_client.verify_transaction(bank_ref=paid.bank_ref)["data"]
+    by_bank_ref = bill24_client.verify_transaction(
+        identity_code="test001dfdfA", purpose_of_transaction="13", bank_ref=paid.bank_ref
+    )["data"]
     assert by_bank_ref["tran_id"] == tran_id
 
 
@@ -206,7 +210,10 @@ def test_paying_is_checked(bill24_mock, bill24_client):
 def test_invented_statuses_show_in_verify(bill24_mock, bill24_client, status):
     tran_id = bill24_client.init_transaction(**EXAMPLES["checkout_init"])["data"]["tran_id"]
     bill24_mock.set_status(tran_id, status)
-    assert bill24_client.verify_transaction(tran_id=tran_id)["data"]["status"] == status
+    found = bill24_client.verify_transaction(
+        identity_code="test001dfdfA", purpose_of_transaction="13", tran_id=tran_id
+    )
+    assert found["data"]["status"] == status
     with pytest.raises(UsageValueError, match="pending"):
         bill24_mock.pay(tran_id)
     with pytest.raises(ValueError, match="status must be one of"):
@@ -231,9 +238,13 @@ def test_a_refused_webhook_fails_the_test_at_teardown(pytester):
             bill24_mock.pay(bill24_client.init_transaction(**BODY)["data"]["tran_id"])
 
         @pytest.mark.bizauth(bill24_allow_failed_webhooks=True, bill24_webhook_retries=2)
-        def test_allowed_and_retried(bill24_mock, bill24_client):
+        def test_allowed_and_retried(bill24_mock, bill24_client, bizauth_clock):
             bill24_mock.deliver_webhooks_to(refusing)
             bill24_mock.pay(bill24_client.init_transaction(**BODY)["data"]["tran_id"])
+            assert [d.attempt for d in bill24_mock.webhooks] == [1]
+            bizauth_clock.shift(60)
+            bizauth_clock.shift(120)
+            bizauth_clock.shift(3600)
             assert [d.attempt for d in bill24_mock.webhooks] == [1, 2, 3]
             assert not any(d.ok for d in bill24_mock.webhooks)
 

@@ -71,6 +71,14 @@ MERCHANT_CLAIMS = [
     "scope",
     "amr",
 ]
+
+
+def lookup(**keys):
+    """A Checkout verify body: all four keys, as the verify page requires them."""
+    return {"identity_code": "INV-1", "purpose_of_transaction": "13", "tran_id": "",
+            "bank_ref": "", **keys}  # fmt: skip
+
+
 TRANSACTION = {
     "identity_code": "INV-1",
     "currency": "KHR",
@@ -343,15 +351,11 @@ def test_init_takes_the_bearer_in_either_header(fake, header):
 def test_verify_finds_what_init_created(fake):
     token = portal(fake).body["token"]
     tran_id = resource(fake, INIT_PATH, token).body["data"]["tran_id"]
-    for query in (
-        {"tran_id": tran_id},
-        {"identity_code": "INV-1"},
-        {"identity_code": "INV-1", "purpose_of_transaction": "13", "tran_id": ""},
-    ):
+    for query in (lookup(tran_id=tran_id), lookup(), lookup(bank_ref="")):
         reply = resource(fake, VERIFY_PATH, token, fields=query)
         assert (reply.body["code"], reply.body["message"]) == ("SUCCESS", "Transaction found")
         assert reply.body["data"]["tran_id"] == tran_id
-    missing = resource(fake, VERIFY_PATH, token, fields={"tran_id": "NOPE"})
+    missing = resource(fake, VERIFY_PATH, token, fields=lookup(tran_id="NOPE"))
     assert (missing.status, missing.body["code"], missing.body["data"]) == (
         200,
         "ERR_NOT_FOUND",
@@ -408,19 +412,31 @@ def test_several_missing_fields_name_the_first_in_the_schemas_order(fake):
 
 
 @pytest.mark.parametrize(
-    ("customers", "field"),
-    [([], "customers"), ("C-1", "customers"), ([{"code": "C-1"}], "customers[0].amount")],
+    ("customers", "says"),
+    [
+        ([], "Please provide [customers]."),
+        ("C-1", "[customers] must be a list of customers. Please adjust and retry."),
+        ([{"code": "C-1"}], "Please provide [customers[0].amount]."),
+        (["C-1"], "[customers[0]] must be an object. Please adjust and retry."),
+    ],
 )
-def test_checkout_customers_each_need_an_amount(fake, customers, field):
+def test_checkout_customers_each_need_an_amount(fake, customers, says):
     fields = {**TRANSACTION, "customers": customers}
     reply = resource(fake, INIT_PATH, portal(fake).body["token"], fields=fields)
-    assert missed(reply) == f"Please provide [{field}]."
+    assert missed(reply) == says
 
 
-def test_checkout_verify_needs_one_way_to_find_the_transaction(fake):
+@pytest.mark.parametrize("key", ["identity_code", "purpose_of_transaction", "tran_id", "bank_ref"])
+def test_checkout_verify_needs_all_four_keys_as_its_page_marks_them(fake, key):
     token = portal(fake).body["token"]
-    reply = resource(fake, VERIFY_PATH, token, fields={"purpose_of_transaction": "13"})
-    assert missed(reply) == "Please provide [tran_id], [identity_code] or [bank_ref]."
+    resource(fake, INIT_PATH, token)
+    without = {k: v for k, v in lookup().items() if k != key}
+    assert missed(resource(fake, VERIFY_PATH, token, fields=without)) == f"Please provide [{key}]."
+    blank = resource(fake, VERIFY_PATH, token, fields=lookup(**{key: ""}))
+    if key in ("tran_id", "bank_ref"):  # the page's example sends these two as ""
+        assert blank.body["code"] == "SUCCESS"
+    else:
+        assert missed(blank) == f"Please provide [{key}]."
 
 
 def test_the_khqr_product_has_its_own_schema(frozen):
@@ -456,11 +472,11 @@ def test_an_unknown_product_names_the_choices(frozen, product):
 def test_tran_date_has_microseconds_in_local_time(fake, frozen):
     token = portal(fake).body["token"]
     tran_id = resource(fake, INIT_PATH, token).body["data"]["tran_id"]
-    found = resource(fake, VERIFY_PATH, token, fields={"tran_id": tran_id}).body["data"]
+    found = resource(fake, VERIFY_PATH, token, fields=lookup(tran_id=tran_id)).body["data"]
     # the clock starts at 2025-01-01T00:00:00Z: 07:00 in Phnom Penh
     assert found["tran_date"] == "2025-01-01T07:00:00.000000"
     frozen.shift(1.253174)
-    resource(fake, INIT_PATH, token)
+    resource(fake, INIT_PATH, token, fields={**TRANSACTION, "identity_code": "INV-2"})
     assert fake.transactions[-1].tran_date == "2025-01-01T07:00:01.253174"
 
 
@@ -488,8 +504,8 @@ def test_a_static_token_is_taken_only_when_configured(frozen):
     reply = plain.handle(json_request(INIT_PATH, TRANSACTION, **headers))
     assert (reply.status, reply.content()) == (401, b"")
     fake = FakeBill24(static_token=STATIC)
-    for path in (INIT_PATH, VERIFY_PATH):
-        reply = fake.handle(json_request(path, TRANSACTION, **headers))
+    for path, body in ((INIT_PATH, TRANSACTION), (VERIFY_PATH, lookup())):
+        reply = fake.handle(json_request(path, body, **headers))
         assert (reply.status, reply.body["code"]) == (200, "SUCCESS")
     for wrong in (
         {"token": STATIC + "x"},

@@ -15,7 +15,7 @@ from pytest_bizauth import (
     TokenRejectedError,
 )
 
-from .helpers import MAIL, TRANSACTION, unlocked_async_bizmail
+from .helpers import MAIL, new_transaction, unlocked_async_bizmail
 
 pytest.importorskip("httpx")
 
@@ -43,7 +43,7 @@ class Subject:
     def use_resource(self):
         if self.vendor == "bizmail":
             return self("send_mail", **MAIL)
-        return self("init_transaction", **TRANSACTION)
+        return self("init_transaction", **new_transaction())
 
 
 async def _awaited(awaitable):
@@ -177,7 +177,7 @@ def test_same_instant_renewals_are_told_apart_by_generation(subject, bizauth_rac
         async def call():
             if subject.vendor == "bizmail":
                 return await subject.client.send_mail(**MAIL)
-            return await subject.client.init_transaction(**TRANSACTION)
+            return await subject.client.init_transaction(**new_transaction())
 
         result = bizauth_race(call, threads=16)
     result.raise_errors()

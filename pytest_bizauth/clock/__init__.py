@@ -153,7 +153,9 @@ class Clock:
     ) -> None:
         self._instant = check_start(parse_instant(start, what="the clock's start"), "start")
         #: What :meth:`expiry_of` asks about opaque tokens (objects with
-        #: ``expiry_of(token)``, such as the fakes); the list may grow while it runs.
+        #: ``expiry_of(token)``, such as the fakes), and tells when the clock moves (those
+        #: with ``clock_moved(instant)``: a fake sends the webhook retries then due); the
+        #: list may grow while it runs.
         self.expiry_sources: list[Any] = [] if expiry_sources is None else expiry_sources
         if backend not in BACKENDS:
             raise UsageValueError(
@@ -230,6 +232,10 @@ class Clock:
         self._instant = target
         if self._factory is not None:
             self._factory.move_to(target)
+        for source in list(self.expiry_sources):
+            moved = getattr(source, "clock_moved", None)
+            if moved is not None:
+                moved(target)
         return target
 
     def shift(self, delta: Seconds) -> _dt.datetime:

@@ -212,20 +212,34 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         skew = self._skews.popleft() if self._skews else 0.0
         return now() + _dt.timedelta(seconds=skew)
 
+    def problems(
+        self, *, unmatched: bool = True, unused_faults: bool = True, retries: bool = False
+    ) -> list[str]:
+        """What the teardown check finds wrong besides webhooks: requests that matched
+        no route, injected faults that never fired, and (with ``retries``) expired
+        tokens a resource refused that the code under test never renewed and retried."""
+        problems = problems_of(self, unmatched=unmatched, unused_faults=unused_faults)
+        if retries:
+            problems[:0] = [
+                unretried_expiry(call.method, call.endpoint, f"{call.at:%Y-%m-%dT%H:%M:%SZ}")
+                for call in self._log.unretried_expiries()
+            ]
+        return problems
+
+    def webhook_problems(self, allow: str = "") -> list[str]:
+        """Webhooks the receiver did not accept, unless failures are allowed (``allow``:
+        how to allow them, for the message)."""
+        return self._webhooks.problems(self.webhook_answer, allow)
+
     def verify(
         self, *, unmatched: bool = True, unused_faults: bool = True, retries: bool = False
     ) -> None:
         """Raise ``AssertionError`` if a request matched no route, an injected fault never
         fired, a webhook was not accepted (unless failures are allowed), or (with
         ``retries``) a resource refused an expired token and the code under test never
-        renewed it and tried again. The fixtures call this at teardown."""
-        problems = problems_of(self, unmatched=unmatched, unused_faults=unused_faults)
-        problems += self._webhooks.problems()
-        if retries:
-            problems[:0] = [
-                unretried_expiry(call.method, call.endpoint, f"{call.at:%Y-%m-%dT%H:%M:%SZ}")
-                for call in self._log.unretried_expiries()
-            ]
+        renewed it and tried again. The fixtures make the same checks at teardown."""
+        problems = self.problems(unmatched=unmatched, unused_faults=unused_faults,
+                                 retries=retries) + self.webhook_problems()  # fmt: skip
         if problems:
             raise AssertionError("\n\n".join(problems))
 

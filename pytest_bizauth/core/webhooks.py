@@ -1,39 +1,46 @@
-"""Webhooks a fake sends to the code under test: to a URL over real HTTP, or to a WSGI or
-ASGI application called in-process (no socket, and no mock of the test's in the way).
-Every delivery is recorded; one the receiver did not accept fails the test at teardown
-unless failures are allowed."""
+"""Webhooks a fake sends to the code under test, and every attempt it made.
+
+A webhook the receiver does not accept is sent again, as the vendor retries it: each
+retry falls due on the test's clock (the first ``retry_delay`` seconds after the first
+attempt, each next one twice as long after the one before), and is sent when the test
+moves the clock past it. A webhook still not accepted at the end of the test fails it
+unless failures are allowed. A forged webhook (one no event produced) is never retried
+and never fails the test by itself: whether the receiver trusted it is the test's
+question. While a receiver handles a webhook, the vendor's rules tell the sender when
+the receiver checked it with the vendor (``Delivery.verified``).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
+import datetime as _dt
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from ..clock import now
 from ..errors import UsageTypeError, UsageValueError
+from .receivers import Target, decoded, send_once
 from .values import check_times
 
 if TYPE_CHECKING:
-    import datetime as _dt
     from collections.abc import Iterable, Mapping
 
-    from .._types import JSONObject, JSONView
 
-__all__ = ["Delivery", "Target", "WebhookSender", "send_once"]
+__all__ = ["Delivery", "Target", "WebhookSender", "WebhookVerbs"]
 
-#: Where webhooks go: a URL, a WSGI application or an ASGI application.
-Target = Union[str, Callable[..., Any]]
-#: How long a URL may take to answer, in real seconds.
-URL_TIMEOUT = 10.0
+#: Who decides whether an answer accepts a webhook: ``accepted(status, answer)``.
+Acceptance = Callable[[int, Any], bool]
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """One webhook sent: what was sent, what came back, and whether it was accepted.
-    ``status`` is ``None`` when no answer came (``error`` says why)."""
+    """One attempt at sending a webhook: what was sent where, what came back, and whether
+    it was accepted. ``status`` is ``None`` when no answer came (``error`` says why).
+    ``webhook`` numbers the webhook (its retries share it), ``attempt`` the attempt.
+    ``verified``: whether the receiver checked this webhook with the vendor while it
+    handled it (``None`` where the vendor offers no such check). ``forged``: sent by
+    the test, not produced by an event."""
 
     event: str
     target: str
@@ -45,108 +52,35 @@ class Delivery:
     attempt: int = 1
     error: str | None = None
     at: _dt.datetime | None = field(default=None, compare=False)
+    webhook: int = 0
+    path: str = "/"
+    verified: bool | None = None
+    forged: bool = False
 
     def describe(self) -> str:
         outcome = self.error or f"HTTP {self.status}, answered {self.answer!r}"
         verdict = "accepted" if self.ok else "not accepted"
-        return f"{self.event} to {self.target} (attempt {self.attempt}): {outcome}; {verdict}"
+        where = self.target if self.path == "/" else f"{self.target} at {self.path}"
+        kind = "forged " if self.forged else ""
+        return f"{kind}{self.event} to {where} (attempt {self.attempt}): {outcome}; {verdict}"
 
 
-def _is_asgi(app: Callable[..., Any]) -> bool:
-    call = getattr(app, "__call__", None)  # noqa: B004  (a class's instances too)
-    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(call)
+@dataclass
+class _Webhook:
+    """A webhook being sent: what, where, and when its next attempt is due."""
 
-
-def _decoded(content: bytes) -> Any:
-    try:
-        return json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return content.decode("utf-8", "replace")[:500]
-
-
-def _to_url(url: str, content: bytes, headers: Mapping[str, str]) -> tuple[int, bytes]:
-    import urllib.error
-    import urllib.request
-
-    class _NoRedirects(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-            return None  # a webhook answered by a redirect is not accepted, not followed
-
-    opener = urllib.request.build_opener(_NoRedirects)
-    request = urllib.request.Request(url, data=content, headers=dict(headers), method="POST")
-    try:
-        with opener.open(request, timeout=URL_TIMEOUT) as response:
-            return int(response.status), response.read()
-    except urllib.error.HTTPError as answered:
-        return answered.code, answered.read()
-
-
-def _to_wsgi(
-    app: Callable[..., Any], content: bytes, headers: Mapping[str, str]
-) -> tuple[int, bytes]:
-    from werkzeug.test import EnvironBuilder, run_wsgi_app
-
-    builder = EnvironBuilder(path="/", method="POST", headers=list(headers.items()), data=content)
-    try:
-        app_iter, status, _ = run_wsgi_app(app, builder.get_environ(), buffered=True)
-        body = b"".join(app_iter)
-    finally:
-        builder.close()
-    return int(status.split()[0]), body
-
-
-def _to_asgi(
-    app: Callable[..., Any], content: bytes, headers: Mapping[str, str]
-) -> tuple[int, bytes]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/",
-        "raw_path": b"/",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 0),
-        "server": ("127.0.0.1", 80),
-    }
-    answered: JSONObject = {"status": 500, "body": b""}
-
-    async def receive() -> JSONObject:
-        return {"type": "http.request", "body": content, "more_body": False}
-
-    async def send(message: JSONView) -> None:
-        if message["type"] == "http.response.start":
-            answered["status"] = int(message["status"])
-        elif message["type"] == "http.response.body":
-            answered["body"] += bytes(message.get("body", b""))
-
-    failure: list[BaseException] = []
-
-    def run() -> None:  # its own thread and loop, whether or not a loop runs here
-        try:
-            asyncio.run(app(scope, receive, send))
-        except BaseException as exc:
-            failure.append(exc)
-
-    worker = threading.Thread(target=run, name="bizauth-webhook")
-    worker.start()
-    worker.join()
-    if failure:
-        raise failure[0]
-    return answered["status"], answered["body"]
-
-
-def send_once(target: Target, content: bytes, headers: Mapping[str, str]) -> tuple[int, bytes]:
-    """POST ``content`` to a URL, or call a WSGI or ASGI application with it; the
-    receiver's status and body."""
-    if isinstance(target, str):
-        return _to_url(target, content, headers)
-    if _is_asgi(target):
-        return _to_asgi(target, content, headers)
-    return _to_wsgi(target, content, headers)
+    number: int
+    event: str
+    target: Target
+    path: str
+    body: Any
+    content: bytes
+    headers: Mapping[str, str]
+    accepted: Acceptance
+    about: frozenset[str]
+    forged: bool
+    attempts: int = 0
+    due: _dt.datetime | None = None
 
 
 def _check_target(target: object) -> Target:
@@ -162,102 +96,180 @@ def _check_target(target: object) -> Target:
     return target
 
 
+def _check_path(target: Target, path: str | None) -> str:
+    if path is None:
+        return "/"
+    if isinstance(target, str):
+        raise UsageValueError(
+            "a webhook URL carries its own path: give it in the URL, not as path=..."
+        )
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise UsageValueError(f"path must start with '/', such as '/webhook', not {path!r}")
+    return path
+
+
 def _name(target: Target) -> str:
     return target if isinstance(target, str) else getattr(target, "__name__", repr(target))
 
 
 class WebhookSender:
-    """Where one fake's webhooks go, by event, and every delivery it made. ``retries``:
-    how many times a delivery the receiver did not accept is sent again (at once, as
-    the clock is frozen)."""
+    """Where one fake's webhooks go, by event, and every attempt it made. ``retries``:
+    how many times a webhook the receiver did not accept is sent again; ``retry_delay``:
+    seconds on the test's clock before the first retry (each next one waits twice as
+    long; 0 sends them at once)."""
 
-    def __init__(self, vendor: str, *, retries: int = 0, allow_failures: bool = False) -> None:
+    def __init__(
+        self,
+        vendor: str,
+        *,
+        retries: int = 0,
+        retry_delay: float = 0.0,
+        allow_failures: bool = False,
+    ) -> None:
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise UsageValueError(
                 f"webhook retries must be a whole number, 0 or more, not {retries!r}"
             )
         self.vendor = vendor
         self.retries = retries
+        self.retry_delay = float(retry_delay)
         self.allow_failures = allow_failures
-        self._lock = threading.Lock()
-        self._targets: dict[str, Target] = {}
+        self._lock = threading.RLock()
+        self._targets: dict[str, tuple[Target, str]] = {}
+        self._waiting: list[_Webhook] = []
+        self._numbers = 0
+        self._handling: tuple[frozenset[str], list[bool]] | None = None
         self.deliveries: list[Delivery] = []
 
-    def deliver_to(self, target: object, events: Iterable[str]) -> None:
+    def deliver_to(self, target: object, events: Iterable[str], path: str | None = None) -> None:
         checked = _check_target(target)
+        where = _check_path(checked, path)
         with self._lock:
             for event in events:
-                self._targets[event] = checked
+                self._targets[event] = (checked, where)
 
     def target_of(self, event: str) -> Target | None:
-        return self._targets.get(event)
+        found = self._targets.get(event)
+        return None if found is None else found[0]
 
     def send(
         self,
         event: str,
         body: Any,
         headers: Mapping[str, str],
-        accepted: Callable[[int, Any], bool],
+        accepted: Acceptance,
+        *,
+        about: Iterable[str] = (),
+        forged: bool = False,
+        required: bool = False,
     ) -> list[Delivery]:
-        """Deliver ``body`` for ``event`` (nothing when no target is set for it), again
-        up to ``retries`` times while the receiver does not accept it."""
-        target = self._targets.get(event)
-        if target is None:
+        """Send ``body`` for ``event`` now (nothing when no target is set for it, or,
+        when ``required``, an error saying how to set one); a webhook not accepted waits
+        for its retries. ``about``: what identifies the webhook's subject when the
+        receiver checks it (:meth:`checked`)."""
+        found = self._targets.get(event)
+        if found is None and required:
+            raise UsageValueError(
+                f"the {self.vendor} fake has no target for {event} webhooks: set one with "
+                "deliver_webhooks_to(app_or_url) or the webhook_url option"
+            )
+        if found is None:
             return []
         content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-        made = []
-        for attempt in range(1, self.retries + 2):
-            delivery = self._attempt(event, target, body, content, headers, accepted, attempt)
-            made.append(delivery)
-            if delivery.ok:
-                break
         with self._lock:
-            self.deliveries.extend(made)
+            self._numbers += 1
+            webhook = _Webhook(self._numbers, event, found[0], found[1], body, content,
+                               headers, accepted, frozenset(about), forged)  # fmt: skip
+        return self._run(webhook, now())
+
+    def send_due(self, instant: _dt.datetime) -> list[Delivery]:
+        """Send every retry due by ``instant`` (the test's clock moved there)."""
+        with self._lock:
+            due = sorted((w for w in self._waiting if w.due and w.due <= instant),
+                         key=lambda w: (w.due, w.number))  # fmt: skip
+            for webhook in due:
+                self._waiting.remove(webhook)
+        made: list[Delivery] = []
+        for webhook in due:
+            made += self._run(webhook, instant)
         return made
 
-    @staticmethod
-    def _attempt(
-        event: str,
-        target: Target,
-        body: Any,
-        content: bytes,
-        headers: Mapping[str, str],
-        accepted: Callable[[int, Any], bool],
-        attempt: int,
-    ) -> Delivery:
-        common = {"event": event, "target": _name(target), "body": body, "headers": headers}
+    def _run(self, webhook: _Webhook, instant: _dt.datetime) -> list[Delivery]:
+        made = []
+        while True:
+            delivery = self._attempt(webhook)
+            made.append(delivery)
+            if delivery.ok or webhook.forged or webhook.attempts > self.retries:
+                return made
+            wait = self.retry_delay * 2 ** (webhook.attempts - 1)
+            webhook.due = (webhook.due or delivery.at or instant) + _dt.timedelta(seconds=wait)
+            if webhook.due > instant:
+                with self._lock:
+                    self._waiting.append(webhook)
+                return made
+
+    def _attempt(self, webhook: _Webhook) -> Delivery:
+        webhook.attempts += 1
+        checks: list[bool] = []
+        with self._lock:
+            self._handling = (webhook.about, checks)
         try:
-            status, answer = send_once(target, content, headers)
+            status, answer = send_once(webhook.target, webhook.content, webhook.headers,
+                                       webhook.path)  # fmt: skip
+            error = None
         except OSError as exc:  # no answer: refused, unreachable, timed out
-            error = f"no answer: {type(exc).__name__}: {exc}"
-            return Delivery(**common, status=None, answer=None, ok=False, attempt=attempt,
-                            error=error, at=now())  # fmt: skip
-        decoded = _decoded(answer)
-        ok = accepted(status, decoded)
-        return Delivery(**common, status=status, answer=decoded, ok=ok, attempt=attempt,
-                        at=now())  # fmt: skip
+            status, answer, error = None, b"", f"no answer: {type(exc).__name__}: {exc}"
+        finally:
+            with self._lock:
+                self._handling = None
+        body = decoded(answer) if status is not None else None
+        delivery = Delivery(
+            webhook.event, _name(webhook.target), webhook.body, webhook.headers, status,
+            body, status is not None and webhook.accepted(status, body), webhook.attempts,
+            error, now(), webhook.number, webhook.path,
+            bool(checks) if webhook.about else None, webhook.forged,
+        )  # fmt: skip
+        with self._lock:
+            self.deliveries.append(delivery)
+        return delivery
+
+    def checked(self, keys: Iterable[str]) -> None:
+        """The receiver asked the vendor about ``keys`` (a transaction's ids): when that
+        is the webhook being handled, its delivery is ``verified``."""
+        with self._lock:
+            handling = self._handling
+            if handling is not None and handling[0] & set(keys):
+                handling[1].append(True)
 
     def refused(self) -> list[Delivery]:
-        """The deliveries whose last attempt the receiver did not accept."""
+        """The last attempt of each webhook the receiver did not accept (forged ones
+        aside: refusing those is the receiver's job)."""
         with self._lock:
-            deliveries = list(self.deliveries)
-        return [d for i, d in enumerate(deliveries) if not d.ok and _last_attempt(deliveries, i)]
+            last = {d.webhook: d for d in self.deliveries}
+        return [d for d in last.values() if not d.ok and not d.forged]
 
-    def problems(self) -> list[str]:
-        """What the teardown check reports, unless failures are allowed."""
+    def problems(self, answer: str = "", allow: str = "") -> list[str]:
+        """What the teardown check reports, unless failures are allowed; ``answer``:
+        what the receiver must answer, ``allow``: the option that allows failures."""
         refused = [] if self.allow_failures else self.refused()
         if not refused:
             return []
-        listed = "\n".join(f"  - {d.describe()}\n    sent: {d.body!r}" for d in refused)
+        with self._lock:
+            waiting = {w.number: w.due for w in self._waiting}
+        listed = "\n".join(_listed(d, waiting.get(d.webhook)) for d in refused)
+        must = f"\nTo accept a webhook, the receiver must answer {answer}." if answer else ""
+        off = f"\nTo let a test end with one refused: {allow}." if allow else ""
         return [
-            f"{len(refused)} webhook(s) from the {self.vendor} fake were not accepted:\n{listed}"
+            f"{len(refused)} webhook(s) from the {self.vendor} fake were not accepted:\n"
+            f"{listed}{must}{off}"
         ]
 
 
-def _last_attempt(deliveries: list[Delivery], index: int) -> bool:
-    """Whether no later attempt of the same delivery follows."""
-    following = deliveries[index + 1] if index + 1 < len(deliveries) else None
-    return following is None or following.attempt == 1
+def _listed(delivery: Delivery, due: _dt.datetime | None) -> str:
+    retry = (
+        f"\n    next retry due at {due:%Y-%m-%dT%H:%M:%SZ} (move the clock past it)" if due else ""
+    )
+    return f"  - {delivery.describe()}\n    sent: {delivery.body!r}{retry}"
 
 
 class WebhookVerbs:
@@ -267,22 +279,28 @@ class WebhookVerbs:
     vendor: ClassVar[str]
     #: The events a vendor sends webhooks for.
     webhook_events: ClassVar[tuple[str, ...]] = ()
+    #: What a receiver must answer to accept a webhook, in words.
+    webhook_answer: ClassVar[str] = "a 2xx status"
 
-    def _set_up_webhooks(self, settings: Any) -> None:
+    def _set_up_webhooks(self, settings: Any, retry_delay: float = 0.0) -> None:
         """Take a vendor settings object's ``webhook_retries``, ``allow_failed_webhooks``
         and ``webhook_url``."""
         self._webhooks = WebhookSender(
             self.vendor,
             retries=settings.webhook_retries,
+            retry_delay=retry_delay,
             allow_failures=settings.allow_failed_webhooks,
         )
         if settings.webhook_url is not None:
             self.deliver_webhooks_to(settings.webhook_url)
 
-    def deliver_webhooks_to(self, target: object, events: Iterable[str] | None = None) -> None:
+    def deliver_webhooks_to(
+        self, target: object, events: Iterable[str] | None = None, *, path: str | None = None
+    ) -> None:
         """Send webhooks to ``target`` from now on: a URL (POSTed over real HTTP), a WSGI
-        application or an ASGI application (called in-process, no socket). ``events``:
-        the events it takes (every event of the vendor's when ``None``)."""
+        application or an ASGI application (called in-process, no socket, at ``path``:
+        the route your handler is served at, ``/`` unless given). ``events``: the events
+        it takes (every event of the vendor's when ``None``)."""
         chosen = list(self.webhook_events if events is None else events)
         unknown = sorted(set(chosen) - set(self.webhook_events))
         if unknown or not chosen:
@@ -290,13 +308,21 @@ class WebhookVerbs:
                 f"the {self.vendor} fake sends webhooks for {', '.join(self.webhook_events)}; "
                 f"not {', '.join(unknown) or 'none'}"
             )
-        self._webhooks.deliver_to(target, chosen)
+        self._webhooks.deliver_to(target, chosen, path)
 
     @property
     def webhooks(self) -> list[Delivery]:
-        """Every webhook delivery, in order (each with ``body``, ``status``, ``answer``
-        and ``ok``)."""
+        """Every webhook delivery attempt, in order (each with ``body``, ``status``,
+        ``answer``, ``ok``, ``attempt`` and ``verified``)."""
         return self._webhooks.deliveries
+
+    def clock_moved(self, instant: _dt.datetime) -> None:
+        """The test's clock moved: send the webhook retries now due."""
+        self._webhooks.send_due(instant)
+
+    def webhook_checked(self, keys: Iterable[str]) -> None:
+        """The code under test asked the vendor about ``keys`` (a rule calls this)."""
+        self._webhooks.checked(keys)
 
     def assert_webhook_delivered(self, times: int | None = None) -> None:
         """Webhooks the receiver accepted: ``times`` exactly, or at least one."""

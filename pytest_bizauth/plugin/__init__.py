@@ -88,15 +88,18 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _verify(fake: FakeProvider, settings: Settings) -> None:
-    try:
-        fake.verify(
-            unmatched=settings["check_unmatched"],
-            unused_faults=settings["check_faults"],
-            retries=settings["check_retries"],
-        )
-    except AssertionError as exc:
-        raise AssertionError(teardown_check(str(exc), MARKER)) from None
+def _verify(fake: FakeProvider, settings: Settings, spec: VendorSpec) -> None:
+    general = fake.problems(
+        unmatched=settings["check_unmatched"],
+        unused_faults=settings["check_faults"],
+        retries=settings["check_retries"],
+    )
+    option = f"{spec.name}_allow_failed_webhooks"
+    allow = f"@pytest.mark.{MARKER}({option}=True), or the ini option {MARKER}_{option}"
+    problems = [teardown_check("\n\n".join(general), MARKER)] if general else []
+    problems += fake.webhook_problems(allow)
+    if problems:
+        raise AssertionError("\n\n".join(problems))
 
 
 @pytest.fixture
@@ -190,7 +193,7 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         transports(node, settings).mount(fake, spec.hosts)
         of_test(node).fakes.append(fake)
         yield fake
-        _verify(fake, settings)
+        _verify(fake, settings, spec)
 
     def tokens(**fixtures: Any) -> Any:
         return fixtures[mock_name].tokens

@@ -92,7 +92,9 @@ def add_parser(commands: Any, specs: Mapping[str, VendorSpec]) -> None:
             f"--{option.name.replace('_', '-')}",
             dest=f"option_{option.name}",
             metavar="VALUE",
-            help=option.help + (" (freezes the clock there)" if option.name == "start" else ""),
+            help=(
+                option.help + (" (freezes the clock there)" if option.name == "start" else "")
+            ).replace("%", "%%"),  # argparse formats help with %
         )
 
 

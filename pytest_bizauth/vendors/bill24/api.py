@@ -110,9 +110,25 @@ def webhook_body(transaction: Transaction) -> JSONObject:
         "device_code": asked.get("device_code", ""),
         "status": transaction.status,
     }
-    if transaction.product == "checkout":
-        body["customers"] = asked.get("customers", [])
+    body["customers"] = asked.get("customers") or _flat_customer(transaction)
     return body
+
+
+def _flat_customer(transaction: Transaction) -> list[JSONObject]:
+    """KHQR takes its customer as flat fields; its webhook page shows them as one
+    customer of the whole amount, the fields it was not given empty."""
+    asked = transaction.request
+    return [
+        {
+            "branch_code": "",
+            "branch_name": "",
+            "customer_code": asked.get("customer_code", ""),
+            "customer_name": asked.get("customer_name", ""),
+            "customer_name_latin": "",
+            "bill_no": "",
+            "amount": transaction.tran_amount,
+        }
+    ]
 
 
 def merchant_accepted(status: int, answer: Any) -> bool:

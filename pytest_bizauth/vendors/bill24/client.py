@@ -214,10 +214,13 @@ class Bill24Auth(AuthFlow):
         purpose_of_transaction: str | None = None,
         bank_ref: str | None = None,
     ) -> CallFlow:
-        """``POST /transaction/v2/verify`` by ``tran_id``, ``identity_code``,
-        ``purpose_of_transaction`` or ``bank_ref`` (KHQR needs ``identity_code`` and
-        ``purpose_of_transaction``); a field left ``None`` is not sent."""
-        return self._call(VERIFY_PATH, _absent_none(dict(locals(), self=None)))
+        """``POST /transaction/v2/verify`` by ``identity_code`` and
+        ``purpose_of_transaction`` (both required), narrowed by ``tran_id`` or
+        ``bank_ref``; each key is sent, ``""`` when not given, as the vendor's example
+        does."""
+        keys = (identity_code, purpose_of_transaction, tran_id, bank_ref)
+        names = ("identity_code", "purpose_of_transaction", "tran_id", "bank_ref")
+        return self._call(VERIFY_PATH, {n: "" if v is None else v for n, v in zip(names, keys)})
 
 
 class Bill24Constructors:

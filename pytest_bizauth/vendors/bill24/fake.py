@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from ...core.attributes import FromState
 from ...core.fake import FakeProvider
 from ...core.hooks import error_message
 from ...core.routes import Route
@@ -24,7 +25,6 @@ from .api import (
     WEBHOOK_HEADERS,
     envelope,
     merchant_accepted,
-    webhook_body,
 )
 from .products import Product, product_named
 from .settings import Bill24Settings
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from ..._types import JSONObject, JSONView
     from ...core.tokens import RefreshRecord
+    from ...core.webhooks import Delivery
     from ...core.wire import Call, FakeRequest
 
 __all__ = ["Bill24Settings", "FakeBill24", "Transaction"]
@@ -52,6 +53,7 @@ class FakeBill24(FakeProvider):
     bearer_headers = ("authorization", "token")
     refresh_token_field = "refreshToken"
     webhook_events = ("payment",)
+    webhook_answer = 'HTTP 200 with {"status": "Success", "message": "SUCCESS"}'
     # Settings a test may read, or switch mid-test (see Bill24Settings).
     refresh_ttl = Setting[int]()
     error_status = Setting[int]()
@@ -72,7 +74,7 @@ class FakeBill24(FakeProvider):
             access_ttl=chosen.access_ttl,
         )
         self.state = Bill24State(chosen.user, chosen.merchant)
-        self._set_up_webhooks(chosen)
+        self._set_up_webhooks(chosen, retry_delay=chosen.webhook_retry_delay)
 
     @property
     def product(self) -> Product:
@@ -81,34 +83,18 @@ class FakeBill24(FakeProvider):
 
     # -- state ---------------------------------------------------------------------------
 
-    @property
-    def user(self) -> Bill24User:
-        """The portal user the fake starts with (the fixture client's)."""
-        return self.state.user
-
-    @property
-    def merchant(self) -> Bill24Merchant:
-        """The merchant the fake starts with."""
-        return self.state.merchant
-
-    @property
-    def users(self) -> dict[str, Bill24User]:
-        return self.state.users
-
-    @property
-    def merchants(self) -> dict[str, Bill24Merchant]:
-        """Merchants by token (its ``repr`` shows merchant ids, never tokens)."""
-        return self.state.merchants
-
-    @property
-    def clients(self) -> dict[str, str]:
-        """Client secrets by client id (its ``repr`` hides the secrets)."""
-        return self.state.clients
-
-    @property
-    def transactions(self) -> list[Transaction]:
-        """The transactions ``init`` created, in order."""
-        return self.state.transactions
+    #: The portal user the fake starts with (the fixture client's).
+    user = FromState[Bill24User]()
+    #: The merchant the fake starts with.
+    merchant = FromState[Bill24Merchant]()
+    #: Portal users by email.
+    users = FromState["dict[str, Bill24User]"]()
+    #: Merchants by token (its ``repr`` shows merchant ids, never tokens).
+    merchants = FromState["dict[str, Bill24Merchant]"]()
+    #: Client secrets by client id (its ``repr`` hides the secrets).
+    clients = FromState["dict[str, str]"]()
+    #: The transactions ``init`` created, in order.
+    transactions = FromState["list[Transaction]"]()
 
     def add_client(self, client_id: str, secret: str) -> None:
         """Register a client id and its secret."""
@@ -165,26 +151,40 @@ class FakeBill24(FakeProvider):
         bank_code: str = "AC",
         bank_ref: str | None = None,
         bank_name: str | None = None,
-        fee_amount: float = 0,
+        fee_amount: float | None = None,
         payment_service_type: str | None = None,
+        webhook: bool = True,
     ) -> Transaction:
         """The customer pays transaction ``ref`` (its ``tran_id`` or ``identity_code``):
         it becomes ``success`` with the bank's fields (``total_amount`` is the amount
-        plus ``fee_amount``), and Bill24 sends the product's webhook to the merchant's
-        target, if one is set (:meth:`deliver_webhooks_to`)."""
+        plus the fee known at init, or ``fee_amount``), and, unless ``webhook=False``,
+        Bill24 sends the product's webhook to the merchant's target if one is set."""
         transaction = self.transaction(ref)
         with self._lock:
-            payments.pay(
-                transaction,
-                bank_code=bank_code,
-                bank_ref=bank_ref,
-                bank_name=bank_name,
-                fee_amount=fee_amount,
-                service_type=payment_service_type,
-            )
-        body = webhook_body(transaction)
-        self._webhooks.send("payment", body, WEBHOOK_HEADERS, merchant_accepted)
+            payments.pay(transaction, bank_code=bank_code, bank_ref=bank_ref,
+                         bank_name=bank_name, fee_amount=fee_amount,
+                         service_type=payment_service_type)  # fmt: skip
+        if webhook and self._webhooks.target_of("payment") is not None:
+            self.send_webhook(transaction.tran_id)
         return transaction
+
+    def send_webhook(self, ref: str) -> Delivery:
+        """Send a paid transaction's webhook now, again if it was sent before (Bill24
+        sends it again when an answer was lost): the delivery's first attempt."""
+        return self._send(payments.paid_webhook(self.transaction(ref)), forged=False)
+
+    def forge_webhook(self, ref: str | None = None, /, **fields: Any) -> Delivery:
+        """Send a webhook no payment produced: transaction ``ref``'s (any status) or one
+        of a transaction Bill24 never made, with ``fields`` changed. It is never
+        retried, and never fails the test by itself."""
+        body = payments.forged_webhook(None if ref is None else self.transaction(ref), fields)
+        return self._send(body, forged=True)
+
+    def _send(self, body: JSONObject, *, forged: bool) -> Delivery:
+        about = {str(body.get(key) or "") for key in ("tran_id", "identity_code")} - {""}
+        sent = self._webhooks.send("payment", body, WEBHOOK_HEADERS, merchant_accepted,
+                                   about=about, forged=forged, required=True)  # fmt: skip
+        return sent[0]
 
     def set_status(self, ref: str, status: str) -> Transaction:
         """Give a transaction a status no payment gives it (``failed``, ``cancelled``,

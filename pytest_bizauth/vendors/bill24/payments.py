@@ -7,11 +7,14 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
+from ...clock import now
 from ...core.wire import Reply
 from ...errors import UsageTypeError, UsageValueError
-from .api import INIT_OK, KHQR_VERIFY_OK, NOT_FOUND, VERIFY_OK, envelope
-from .products import product_named
+from .api import INIT_OK, KHQR_VERIFY_OK, NOT_FOUND, VERIFY_OK, envelope, webhook_body
+from .khqr import khqr_string
+from .products import VERIFY_KEYS, invalid_field, product_named
 from .rules import protected, require, tran_date
+from .settings import fee_of
 
 if TYPE_CHECKING:
     from ..._types import JSONObject
@@ -19,7 +22,7 @@ if TYPE_CHECKING:
     from .rules import Bill24Side
     from .state import Transaction
 
-__all__ = ["STATUSES", "init", "pay", "verify"]
+__all__ = ["STATUSES", "forged_webhook", "init", "paid_webhook", "pay", "verify"]
 
 #: What a transaction's status may be: ``pending`` and ``success`` are documented; the
 #: others are invented (the pages name no failed, cancelled or expired status).
@@ -31,17 +34,32 @@ SERVICE_TYPES = {"checkout": "Deeplink/Checkout", "khqr": "KHQR"}
 
 
 def init(fake: Bill24Side, request: FakeRequest) -> Reply:
-    """``POST /transaction/v2/init``."""
+    """``POST /transaction/v2/init``: the body checked against the product's schema, a
+    duplicate ``identity_code`` refused (unless the fake allows them), the fee known."""
     body = protected(fake, request)
-    product = product_named(fake.settings.product)
-    require(product.missing_in_init(body))
-    transaction = fake.state.new_transaction(tran_date(), body, product)
+    settings = fake.settings
+    product = product_named(settings.product)
+    require(product.init_problem(body, settings.max_code_length))
+    identity_code = str(body["identity_code"])
+    if settings.duplicate_identity_code == "refuse" and fake.state.has_identity(identity_code):
+        require(invalid_field("identity_code", "already exists"))
+    fee = fee_of(settings.fee, body["amount"])
+    transaction = fake.state.new_transaction(tran_date(), body, product, fee)
     tran_id = transaction.tran_id
+    qr = khqr_string(
+        identity_code=identity_code,
+        currency=str(body["currency"]),
+        total=transaction.total_amount,
+        fee=fee,
+        merchant_id=fake.state.merchant.merchant_id,
+        device_code=str(body.get("device_code") or ""),
+        created_ms=int(now().timestamp() * 1000),
+    )
     data = {
         "tran_id": tran_id,
-        "identity_code": body["identity_code"],
+        "identity_code": identity_code,
         "payment_link": f"https://checkout-demo.bill24.io/checkout/{tran_id}",
-        "khqr_string": f"00020101021230400016bizauth@fake0104{tran_id}",
+        "khqr_string": qr,
     }
     return Reply(200, envelope("SUCCESS", *INIT_OK, data))
 
@@ -51,9 +69,9 @@ def verify(fake: Bill24Side, request: FakeRequest) -> Reply:
     (a blank key, as the vendor's examples send, matches anything)."""
     body = protected(fake, request)
     product = product_named(fake.settings.product)
-    require(product.missing_in_verify(body))
-    keys = ("tran_id", "identity_code", "purpose_of_transaction", "bank_ref")
-    wanted = {k: str(v) for k in keys if (v := body.get(k)) is not None and str(v).strip()}
+    require(product.verify_problem(body, fake.settings.max_code_length))
+    wanted = {k: v for k in VERIFY_KEYS if isinstance(v := body.get(k), str) and v.strip()}
+    fake.webhook_checked(wanted.values())
     khqr = product.name == "khqr"
     for transaction in reversed(fake.state.transactions):
         fields = {
@@ -61,7 +79,7 @@ def verify(fake: Bill24Side, request: FakeRequest) -> Reply:
             "tran_id": transaction.tran_id,
             "bank_ref": transaction.bank_ref,
         }
-        if all(str(fields.get(k, "")) == v for k, v in wanted.items()):
+        if all(fields.get(k) == v for k, v in wanted.items()):
             if khqr:
                 found = {"code": "SUCCESS", "message": KHQR_VERIFY_OK}
                 return Reply(200, {**found, "data": _khqr_view(transaction)})
@@ -131,7 +149,7 @@ def pay(
     bank_code: str,
     bank_ref: str | None,
     bank_name: str | None,
-    fee_amount: float,
+    fee_amount: float | None,
     service_type: str | None,
 ) -> None:
     """Mark a pending transaction paid, with the bank's fields."""
@@ -146,8 +164,45 @@ def pay(
     transaction.bank_code = bank_code
     transaction.bank_name = bank_name or BANK_NAMES.get(bank_code.upper(), bank_code)
     transaction.bank_ref = bank_ref or f"FT{int(digest[:12], 16) % 10**10:010d}"
-    transaction.fee_amount = _number(fee_amount, "fee_amount")
+    if fee_amount is not None:
+        transaction.fee_amount = _number(fee_amount, "fee_amount")
     transaction.tran_no = digest[12:24].upper()
     transaction.service_type = service_type or SERVICE_TYPES[transaction.product]
     transaction.paid_date = tran_date()
     transaction.status = "success"
+
+
+def paid_webhook(transaction: Transaction) -> JSONObject:
+    """The webhook of a transaction that was paid (or given another status)."""
+    if transaction.status == "pending":
+        raise UsageValueError(
+            f"transaction {transaction.tran_id} is pending: Bill24 sends its webhook once it "
+            "is paid (pay() first, or forge_webhook() to send one anyway)"
+        )
+    return webhook_body(transaction)
+
+
+def forged_webhook(transaction: Transaction | None, fields: JSONObject) -> JSONObject:
+    """A webhook no payment produced: ``transaction``'s as it would look paid (whatever
+    its status), or one of a transaction that does not exist; ``fields`` changed."""
+    if transaction is None:
+        digest = hashlib.sha256(f"forged:{tran_date()}".encode()).hexdigest()
+        body = {
+            "tran_id": digest[:12].upper(),
+            "tran_no": digest[12:24].upper(),
+            "payment_service_type": SERVICE_TYPES["checkout"],
+            "tran_date": tran_date(),
+            "tran_amount": 10000,
+            "currency": "KHR",
+            "bank_code": "AC",
+            "bank_name": BANK_NAMES["AC"],
+            "bank_ref": f"FT{int(digest[24:36], 16) % 10**10:010d}",
+            "identity_code": f"FORGED-{digest[36:44].upper()}",
+            "purpose_of_transaction": "",
+            "device_code": "",
+            "status": "success",
+            "customers": [],
+        }
+    else:
+        body = {**webhook_body(transaction), "status": "success"}
+    return {**body, **fields}

@@ -27,10 +27,11 @@ from .api import (
     envelope,
     expired_headers,
 )
-from .products import missing_field
 from .tokens import APIS, ICT, MERCHANT_APIS, expire_time
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ..._types import JSONObject
     from ...core.tokens import Issued, TokenStore
     from ...core.wire import EventKind, FakeRequest, Note
@@ -65,6 +66,8 @@ class Bill24Side(Protocol):
     @property
     def bearer_headers(self) -> tuple[str, ...]: ...
 
+    def webhook_checked(self, keys: Iterable[str]) -> None: ...
+
     def issue(self, subject: Subject, presented: str | None) -> Issued: ...
 
 
@@ -90,11 +93,11 @@ def refused(fake: Bill24Side, message: str, status: int | None = None) -> Refusa
     return Refusal(code, envelope(code, message, message, None))
 
 
-def require(missing: str | None) -> None:
-    """Refuse a call that lacks a field: Bill24's business error, HTTP 200."""
-    if missing is not None:
-        message = missing_field(missing)
-        raise Refusal(200, envelope("ERR_MISSED_FIELD", message, message, None))
+def require(problem: str | None) -> None:
+    """Refuse a call that lacks a field or has one the vendor cannot take (``problem``:
+    the vendor's message): Bill24's business error, HTTP 200, ``data: null``."""
+    if problem is not None:
+        raise Refusal(200, envelope("ERR_MISSED_FIELD", problem, problem, None))
 
 
 def tran_date() -> str:
@@ -219,7 +222,7 @@ def authenticate(fake: Bill24Side, request: FakeRequest) -> JSONObject:
     """The claims of a good bearer token, else the empty 401 noting why."""
     import jwt
 
-    token = request.bearer(*fake.bearer_headers)
+    token = request.bearer(*fake.bearer_headers) or _bare_khqr_token(fake, request)
     if token is None:
         static = _static_claims(fake, request)
         if static is None:
@@ -240,6 +243,15 @@ def authenticate(fake: Bill24Side, request: FakeRequest) -> JSONObject:
     if claims.get("sub") not in fake.state.subjects:
         raise unauthorized("invalid")
     return claims
+
+
+def _bare_khqr_token(fake: Bill24Side, request: FakeRequest) -> str | None:
+    """KHQR's pages send the access token as ``token: {AccessToken}``, with no
+    ``Bearer``: taken on the KHQR product when it is a JWT (a static token is not)."""
+    presented = (request.header("token") or "").strip()
+    if fake.settings.product != "khqr" or presented.count(".") != 2:
+        return None
+    return presented
 
 
 def _invariant_time(epoch: float) -> str:

@@ -14,6 +14,7 @@ from ...extend import (
     parse_bool,
     parse_client_error,
     parse_count,
+    parse_leeway,
     parse_seconds,
     parse_text,
     parse_url,
@@ -24,10 +25,12 @@ from .api import ACCESS_TTL, BASE_URL, ISSUER, MERCHANT_ISSUER, REFRESH_TTL
 if TYPE_CHECKING:
     from .keys import SigningKey
 
-__all__ = ["LOGINS", "Bill24ClientSettings", "Bill24Settings"]
+__all__ = ["LOGINS", "MAX_RETRIES", "Bill24ClientSettings", "Bill24Settings", "fee_of"]
 
 #: How the ``bill24_client`` fixtures may log in.
 LOGINS = ("portal", "merchant")
+#: Documented: after a failed webhook post, Bill24 makes up to 5 retry attempts.
+MAX_RETRIES = 5
 
 
 def _signing_key(value: object, name: str) -> SigningKey:
@@ -54,6 +57,36 @@ def _product(value: object, name: str) -> str:
     from .products import product_named
 
     return product_named(value, name).name
+
+
+def _retries(value: object, name: str) -> int:
+    count = parse_count(value, name)
+    if count > MAX_RETRIES:
+        raise UsageValueError(
+            f"{name} must be 0 to {MAX_RETRIES}: Bill24 documents up to {MAX_RETRIES} retry "
+            f"attempts, not {value!r}"
+        )
+    return count
+
+
+def _fee(value: object, name: str) -> str:
+    text = str(value).strip() if isinstance(value, (str, int, float)) else ""
+    number = text[:-1] if text.endswith("%") else text
+    try:
+        ok = not isinstance(value, bool) and 0 <= float(number) < float("inf")
+    except ValueError:
+        ok = False
+    if not ok or (text.endswith("%") and float(number) > 100):
+        raise UsageValueError(
+            f"{name} must be an amount such as 800, or a percentage such as 8%, not {value!r}"
+        )
+    return text
+
+
+def _duplicates(value: object, name: str) -> str:
+    if value not in ("refuse", "allow"):
+        raise UsageValueError(f"{name} must be 'refuse' or 'allow', not {value!r}")
+    return str(value)
 
 
 def _login(value: object, name: str) -> str:
@@ -101,9 +134,16 @@ class Bill24Settings(VendorSettings):
         "a webhook the merchant did not accept does not fail the test at teardown",
     )
     webhook_retries: int = option(
-        0,
-        parse_count,
-        "times a refused webhook is sent again (invented: Bill24 documents no retries)",
+        5,
+        _retries,
+        "times a webhook the merchant did not accept is sent again, 0 to 5 (Bill24 "
+        "documents up to 5 retry attempts)",
+    )
+    webhook_retry_delay: float = option(
+        60.0,
+        parse_leeway,
+        "seconds on the test's clock before the first retry of a refused webhook; each "
+        "next retry waits twice as long (inferred: Bill24 documents no schedule)",
     )
     access_ttl: int = option(
         ACCESS_TTL,
@@ -136,6 +176,24 @@ class Bill24Settings(VendorSettings):
     static_token: str | None = option(
         None, _static_token, "a static API token init and verify also take as 'token: <value>'"
     )
+    fee: str = option(
+        "0",
+        _fee,
+        "the fee Bill24 adds to each transaction, known at init: an amount (800) or a "
+        "percentage of the amount (8%); pay(fee_amount=...) overrides it",
+    )
+    duplicate_identity_code: str = option(
+        "refuse",
+        _duplicates,
+        "what init does with an identity_code an earlier transaction has: refuse (inferred) "
+        "or allow",
+    )
+    max_code_length: int = option(
+        50,
+        parse_count,
+        "the most characters init and verify take in an identifier such as identity_code "
+        "(inferred from the vendor's '50 or fewer' rule)",
+    )
     signing_key: SigningKey | None = option(
         None, _signing_key, "a PEM file with the RSA key Bill24 tokens are signed with"
     )
@@ -153,3 +211,11 @@ class Bill24ClientSettings(VendorSettings):
         "how the bill24_client fixtures log in: portal (/security/authorize, the default) "
         "or merchant (/merchantsecurity/authorize)",
     )
+
+
+def fee_of(fee: str, amount: float) -> float:
+    """The fee on ``amount`` for a ``fee`` setting (an amount, or a percentage): a whole
+    number where it is one, as the vendor's examples write amounts."""
+    found = amount * float(fee[:-1]) / 100 if fee.endswith("%") else float(fee)
+    found = round(found, 2)
+    return int(found) if found == int(found) else found

@@ -49,11 +49,12 @@ class Transaction:
         return str(self.request.get("identity_code", ""))
 
     @property
-    def tran_amount(self) -> Any:
-        return self.request.get("amount", 0)
+    def tran_amount(self) -> float:
+        amount: float = self.request.get("amount", 0)
+        return amount
 
     @property
-    def total_amount(self) -> Any:
+    def total_amount(self) -> float:
         return self.tran_amount + self.fee_amount
 
 
@@ -189,14 +190,20 @@ class Bill24State:
 
     # -- transactions --------------------------------------------------------------------
 
-    def new_transaction(self, tran_date: str, request: JSONObject, product: Product) -> Transaction:
+    def new_transaction(
+        self, tran_date: str, request: JSONObject, product: Product, fee: float = 0
+    ) -> Transaction:
         tran_id = f"{next(self._numbers):012X}"
-        transaction = Transaction(tran_id, tran_date, request, product.name)
+        transaction = Transaction(tran_id, tran_date, request, product.name, fee_amount=fee)
         with self._lock:
             self.transactions.append(transaction)
             self._by_ref[tran_id] = transaction
             self._by_ref[f"identity_code:{transaction.identity_code}"] = transaction
         return transaction
+
+    def has_identity(self, identity_code: str) -> bool:
+        """Whether a transaction has this ``identity_code``."""
+        return f"identity_code:{identity_code}" in self._by_ref
 
     def transaction(self, ref: str) -> Transaction:
         """A transaction by its ``tran_id`` or ``identity_code`` (the latest with it)."""
