@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+import weakref
 from typing import Any, Union
 
 from .._compat import freezegun_factories, time_machine_depth
@@ -164,6 +165,18 @@ class Clock:
         #: What freezes time: ``freezegun`` (the default) or ``time-machine``.
         self.backend = backend
         self._factory: Freeze | None = None
+        # Fakes made by hand while the clock runs (held weakly: a test drops them).
+        self._joined: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def join(self, source: Any) -> None:
+        """Ask ``source`` about opaque tokens and tell it when the clock moves, as the
+        ``expiry_sources``, while both live (a fake made by hand joins its clock)."""
+        if source not in self.expiry_sources:
+            self._joined.add(source)
+
+    def _sources(self) -> list[Any]:
+        listed = list(self.expiry_sources)
+        return listed + [s for s in list(self._joined) if s not in listed]
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -232,7 +245,7 @@ class Clock:
         self._instant = target
         if self._factory is not None:
             self._factory.move_to(target)
-        for source in list(self.expiry_sources):
+        for source in self._sources():
             moved = getattr(source, "clock_moved", None)
             if moved is not None:
                 moved(target)
@@ -252,7 +265,7 @@ class Clock:
             return _dt.datetime.fromtimestamp(expiry(token), UTC)
         if isinstance(token, str) and _ISO.fullmatch(token.strip()):
             return parse_instant(token, what="the expiry time")
-        for source in list(self.expiry_sources):
+        for source in self._sources():
             expires = source.expiry_of(token) if isinstance(token, str) else None
             if expires is not None:
                 return _dt.datetime.fromtimestamp(expires, UTC)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._messages import unfired_faults, unmatched_requests, unretried_expiry
 from .._redact import bounded, for_log, scrub
-from ..clock import now
+from ..clock import now, running_clock
 from ..errors import UsageTypeError, UsageValueError
 from .calllog import CallLog, LogVerbs, record_call
 from .faults import FaultBook, FaultTarget
@@ -68,6 +68,11 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         self._webhooks = WebhookSender(self.vendor)
         self._skews: deque[float] = deque()
         self.store = TokenStore()
+        clock = running_clock()
+        if clock is not None:
+            # The clock asks its fakes about their opaque tokens, and tells them when it
+            # moves (their webhook retries fall due): a fake made by hand joins it too.
+            clock.join(self)
 
     # -- routes and answering ------------------------------------------------------------
 

@@ -89,6 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _verify(fake: FakeProvider, settings: Settings, spec: VendorSpec) -> None:
+    __tracebackhide__ = True
     general = fake.problems(
         unmatched=settings["check_unmatched"],
         unused_faults=settings["check_faults"],
