@@ -401,12 +401,16 @@ def test_a_json_mail_is_a_validation_400_unless_accepted(fake):
     assert reply.status == 200
 
 
-def test_a_urlencoded_mail_is_a_form_too(fake):
+def test_a_urlencoded_mail_is_refused_as_the_page_requires_multipart(fake):
     from urllib.parse import urlencode
 
     token = login(fake).body["access_token"]
     request = urlencoded_request(MAIL_PATH, urlencode(MAIL), Authorization=f"Bearer {token}")
-    assert fake.handle(request).status == 200
+    reply = fake.handle(request)
+    assert (reply.status, reply.body["errors"]) == (
+        400,
+        {"body": "send the mail as multipart/form-data"},
+    )
 
 
 def test_html_alone_is_a_body_and_to_brackets_are_recipients(fake):
@@ -451,7 +455,7 @@ def test_attachments_over_20_mb_are_refused(fake):
     reply = fake.handle(request)
     assert (reply.status, reply.body) == (
         400,
-        {"success": False, "message": "Attachments too large"},
+        {"success": False, "message": "Attachment too large"},
     )
 
 

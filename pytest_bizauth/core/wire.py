@@ -246,6 +246,11 @@ class FakeRequest:
         kind, _ = content_type(self.header("content-type") or "")
         return kind in ("multipart/form-data", "application/x-www-form-urlencoded")
 
+    def is_multipart(self) -> bool:
+        """Whether the body is declared as ``multipart/form-data``."""
+        kind, _ = content_type(self.header("content-type") or "")
+        return kind == "multipart/form-data"
+
     def json_object(self) -> dict[str, object] | None:
         """The body as one flat object (each field's first value), or ``None`` when it
         cannot be parsed or carries files."""

@@ -32,7 +32,7 @@ MAIL_PATH = "/api/1.0/mail/store"
 #: The longest ``from`` address and ``from_name`` the vendor's field tables allow.
 FROM_LIMIT = 255
 FROM_NAME_LIMIT = 255
-#: Invented: the vendor documents no limit on attachments.
+#: Documented (mail/send): the attachments' total size must not exceed 20MB.
 ATTACHMENTS_LIMIT = 20 * 1024 * 1024
 
 # Documented bodies, verbatim.
@@ -47,6 +47,7 @@ TOKEN_INVALID = "Missing or invalid token"
 TOKEN_EXPIRED = "Token expired"
 # Invented bodies (the vendor documents the statuses, not the JSON): see docs/fidelity.md.
 VALIDATION_ERROR = "Validation error"
-ATTACHMENTS_TOO_LARGE = "Attachments too large"
+#: Documented (mail/send): "400 Bad Request: Attachment too large".
+ATTACHMENT_TOO_LARGE = "Attachment too large"
 MAIL_STORED = "Mail stored"
 MAIL_BODY = "send the mail as multipart/form-data"

@@ -158,13 +158,13 @@ def store_mail(fake: BizMailSide, request: FakeRequest) -> Reply:
     """``POST /api/1.0/mail/store``: a mail checked against the field table, stored."""
     claims = authenticate(fake, request)
     form = request.form()
-    if form is None or not (fake.settings.accept_json_mail or request.is_form()):
+    if form is None or not (fake.settings.accept_json_mail or request.is_multipart()):
         raise failure(400, api.VALIDATION_ERROR, errors={"body": api.MAIL_BODY})
     errors = mail_errors(form)
     if errors:
         raise failure(400, api.VALIDATION_ERROR, errors=errors)
     if sum(upload.size for upload in form.uploads) > api.ATTACHMENTS_LIMIT:
-        raise failure(400, api.ATTACHMENTS_TOO_LARGE)
+        raise failure(400, api.ATTACHMENT_TOO_LARGE)
     mail_id = message_id(fake.state.next_mail_number())
     fields: dict[str, list[str]] = {}
     for name in form.values:
