@@ -86,6 +86,7 @@ OPTIONAL = {
     "httpx_mock": "pytest_httpx",
     r"\w*async_client": "httpx",
     "asyncio_default_fixture_loop_scope": "pytest_asyncio",
+    "flask": "flask",
 }
 
 
@@ -150,3 +151,10 @@ def test_every_fidelity_row_names_a_page_and_what_it_is():
         _, _, status, source = row
         assert re.match(r"(documented|inferred|invented)\b", status), row
         assert any(name in source for name in names), row
+
+
+def test_the_configuration_page_lists_every_option():
+    from pytest_bizauth.plugin.options import options
+
+    page = (ROOT / "docs" / "configuration.md").read_text()
+    assert [name for name in options() if f"| `{name}` |" not in page] == []
