@@ -30,6 +30,8 @@ def is_loopback(host: str) -> bool:
     host = host.strip().strip("[]").lower().rstrip(".")
     if host == "localhost":
         return True
+    if not host or not (host[0].isdigit() or ":" in host):
+        return False  # a name: only "localhost" is loopback (and parsing it costs)
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

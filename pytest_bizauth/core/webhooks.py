@@ -285,12 +285,9 @@ class WebhookVerbs:
     def _set_up_webhooks(self, settings: Any, retry_delay: float = 0.0) -> None:
         """Take a vendor settings object's ``webhook_retries``, ``allow_failed_webhooks``
         and ``webhook_url``."""
-        self._webhooks = WebhookSender(
-            self.vendor,
-            retries=settings.webhook_retries,
-            retry_delay=retry_delay,
-            allow_failures=settings.allow_failed_webhooks,
-        )
+        sender = self._webhooks
+        sender.retries, sender.retry_delay = settings.webhook_retries, float(retry_delay)
+        sender.allow_failures = settings.allow_failed_webhooks
         if settings.webhook_url is not None:
             self.deliver_webhooks_to(settings.webhook_url)
 
