@@ -60,7 +60,7 @@ def lazy_exports(
 
     def getattr_(name: str) -> Any:
         if name == "__all__":
-            value: Any = [*own, *where()]
+            value: object = [*own, *where()]
         else:
             module = where().get(name)
             if module is None:

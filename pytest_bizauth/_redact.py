@@ -98,7 +98,7 @@ _MAX_DEPTH = 32
 
 
 def redact(
-    value: Any,
+    value: object,
     key: str = "",
     *,
     hidden: frozenset[str] = HIDDEN_FIELDS,
@@ -140,7 +140,7 @@ def redact(
 MAX_LOGGED = 4096
 
 
-def bounded(value: Any) -> Any:
+def bounded(value: object) -> Any:
     """A logged value with every long string or byte string cut to ``MAX_LOGGED``."""
     if isinstance(value, dict):
         return {k: bounded(v) for k, v in value.items()}

@@ -82,7 +82,7 @@ class Option:
     __slots__ = ("default", "help", "name", "parse")
 
     def __init__(
-        self, name: str, parse: Callable[[object, str], Any], default: Any, help: str
+        self, name: str, parse: Callable[[object, str], Any], default: object, help: str
     ) -> None:
         self.name, self.parse, self.default, self.help = name, parse, default, help
 
@@ -114,8 +114,8 @@ class VendorSpec:
     title: str
     fake: str
     settings: type[Any]
-    client: Callable[..., Any] | str | None = None
-    async_client: Callable[..., Any] | str | None = None
+    client: Callable[..., object] | str | None = None
+    async_client: Callable[..., object] | str | None = None
     hosts: tuple[str, ...] = ()
     docs: Mapping[str, str] = field(default_factory=dict)
     port: int = 0

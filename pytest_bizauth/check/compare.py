@@ -18,14 +18,14 @@ class Difference:
     """One point where the server and the fake disagree."""
 
     where: str
-    server: Any
-    fake: Any
+    server: object
+    fake: object
 
     def describe(self) -> str:
         return f"{self.where}: the server says {self.server!r}, the fake says {self.fake!r}"
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):

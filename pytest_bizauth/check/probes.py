@@ -28,7 +28,7 @@ class Observed:
 
     status: int
     headers: Mapping[str, str]
-    json: Any = None
+    json: object = None
     is_json: bool = False
 
 
@@ -43,7 +43,7 @@ class Probe:
     row: str
     method: str
     path: str
-    body: Any = None
+    body: object = None
     headers: Any = field(default_factory=dict)
     exact: frozenset[str] = WORDS
     capture: Callable[[Context, Observed], None] | None = None

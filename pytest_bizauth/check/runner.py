@@ -95,7 +95,7 @@ class _Server:
         self._min_interval = min_interval
         self._last = float("-inf")
 
-    def send(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Observed:
+    def send(self, method: str, path: str, body: object, headers: dict[str, str]) -> Observed:
         wait = self._last + self._min_interval - time.monotonic()
         if wait > 0:
             time.sleep(wait)

@@ -101,7 +101,7 @@ class AsyncDriver:
             done, value = await self.until_send(flow, await self.send(value))
         return value
 
-    async def until_send(self, flow: Flow, result: Any) -> tuple[bool, Any]:
+    async def until_send(self, flow: Flow, result: object) -> tuple[bool, Any]:
         """Send ``result`` into a flow and hand it token sets until it asks for a
         request (``(False, the Send)``) or ends (``(True, its value)``)."""
         done, effect = step(flow, result)

@@ -47,7 +47,7 @@ class Send:
 
     method: str
     path: str
-    json: Any = field(default=None, repr=False)
+    json: object = field(default=None, repr=False)
     parts: tuple[tuple[str, str | None, Any, str | None], ...] = field(default=(), repr=False)
     token: str | None = field(default=None, repr=False)
 
@@ -117,7 +117,7 @@ Flow = Generator[Effect, Any, Any]
 CallFlow = Generator[Effect, Any, "JSONView"]
 
 
-def step(flow: Generator[Any, Any, Any], result: Any) -> tuple[bool, Any]:
+def step(flow: Generator[Any, Any, Any], result: object) -> tuple[bool, Any]:
     """Send ``result`` into a flow: ``(True, its return value)`` when it ends, else
     ``(False, the next effect)``."""
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._redact import secret
 from ..clock import timestamp
@@ -151,7 +151,7 @@ def check_resource(vendor: str, answer: Answer, path: str, *, refused: str = "")
     raise provider_error(vendor, answer, path)
 
 
-def total_seconds(timeout: Any) -> float:
+def total_seconds(timeout: object) -> float:
     """How long a whole call may take, from a client's timeout: a number, a
     ``(connect, read)`` pair, or an ``httpx.Timeout`` (the sum of its parts)."""
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):

@@ -54,7 +54,7 @@ class SyncDriver:
             done, value = self.until_send(flow, self.send(value))
         return value
 
-    def until_send(self, flow: Flow, result: Any) -> tuple[bool, Any]:
+    def until_send(self, flow: Flow, result: object) -> tuple[bool, Any]:
         """Send ``result`` into a flow and hand it token sets until it asks for a
         request (``(False, the Send)``) or ends (``(True, its value)``)."""
         done, effect = step(flow, result)

@@ -168,7 +168,7 @@ class Clock:
         # Fakes made by hand while the clock runs (held weakly: a test drops them).
         self._joined: weakref.WeakSet[Any] = weakref.WeakSet()
 
-    def join(self, source: Any) -> None:
+    def join(self, source: object) -> None:
         """Ask ``source`` about opaque tokens and tell it when the clock moves, as the
         ``expiry_sources``, while both live (a fake made by hand joins its clock)."""
         if source not in self.expiry_sources:

@@ -223,7 +223,7 @@ def freeze(instant: _dt.datetime, backend: str) -> Freeze:
 class _FreezegunStop:
     """Stops a freezegun freeze, cheaply when no module was imported while it ran."""
 
-    def __init__(self, freezer: Any) -> None:
+    def __init__(self, freezer: object) -> None:
         self._freezer = freezer
         # The modules loaded at the start: those of the scan's last walk, made at this
         # start if any module came or went since the one before.

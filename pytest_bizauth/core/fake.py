@@ -90,7 +90,7 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         method: str,
         path: str,
         *,
-        json: Any = None,
+        json: object = None,
         status: int = 200,
         body: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
@@ -136,7 +136,7 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         except Refusal as refusal:
             return refusal.reply()
 
-    def _redact(self, value: Any) -> Any:
+    def _redact(self, value: object) -> Any:
         if isinstance(value, bytes):
             return bounded(scrub(value))
         return for_log(
@@ -189,12 +189,12 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         """Refuse this refresh token from now on, as an invalid one."""
         self.store.revoke(self._refresh_key(token))
 
-    def revoke_refresh_tokens(self, account: Any = None) -> int:
+    def revoke_refresh_tokens(self, account: object = None) -> int:
         """Refuse every refresh token the fake issued to ``account`` (the default one when
         ``None``); returns how many were alive."""
         return self.store.revoke_owned_by(self._owner_of(account))
 
-    def rotate_keys(self, key: Any = None) -> None:
+    def rotate_keys(self, key: object = None) -> None:
         """Sign with a new secret or key (given, or made up): tokens signed before are
         refused as wrongly signed, and the token factory mints with the new one."""
         with self._lock:

@@ -3,7 +3,7 @@ its bodies look like, and the hooks its rules and state answer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from .._redact import HIDDEN_FIELDS, TOKEN_FIELDS
 from .faults import phrase
@@ -48,7 +48,7 @@ class VendorHooks:
         """The body a faulted call answers with (the vendor's documented one where known)."""
         return {"message": error_message(status)}
 
-    def _owner_of(self, account: Any) -> str:
+    def _owner_of(self, account: object) -> str:
         """The token store's owner key for an account (the default one when ``None``)."""
         raise NotImplementedError
 
@@ -62,7 +62,7 @@ class VendorHooks:
         lists); returns it as :meth:`accounts` lists it."""
         raise NotImplementedError
 
-    def _use_key(self, key: Any) -> None:
+    def _use_key(self, key: object) -> None:
         """Sign from now on with ``key`` (a new one when ``None``)."""
         raise NotImplementedError
 

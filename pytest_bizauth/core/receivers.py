@@ -18,12 +18,12 @@ if TYPE_CHECKING:
 __all__ = ["URL_TIMEOUT", "Target", "decoded", "send_once"]
 
 #: Where webhooks go: a URL, a WSGI application or an ASGI application.
-Target = Union[str, Callable[..., Any]]
+Target = Union[str, Callable[..., object]]
 #: How long a URL may take to answer, in real seconds.
 URL_TIMEOUT = 10.0
 
 
-def _is_asgi(app: Callable[..., Any]) -> bool:
+def _is_asgi(app: Callable[..., object]) -> bool:
     call = getattr(app, "__call__", None)  # noqa: B004  (a class's instances too)
     return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(call)
 
@@ -41,7 +41,7 @@ def _to_url(url: str, content: bytes, headers: Mapping[str, str]) -> tuple[int, 
     import urllib.request
 
     class _NoRedirects(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
             return None  # a webhook answered by a redirect is not accepted, not followed
 
     opener = urllib.request.build_opener(_NoRedirects)

@@ -104,7 +104,7 @@ def declared_route(
     method: str,
     path: str,
     *,
-    json: Any,
+    json: object,
     status: int,
     body: bytes | str | None,
     headers: Mapping[str, str] | None,

@@ -49,7 +49,7 @@ class OptionField:
 
     name: str
     parse: Callable[[object, str], Any]
-    default: Any
+    default: object
     help: str
 
 

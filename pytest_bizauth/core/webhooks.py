@@ -44,10 +44,10 @@ class Delivery:
 
     event: str
     target: str
-    body: Any
+    body: object
     headers: Mapping[str, str]
     status: int | None
-    answer: Any
+    answer: object
     ok: bool
     attempt: int = 1
     error: str | None = None
@@ -73,7 +73,7 @@ class _Webhook:
     event: str
     target: Target
     path: str
-    body: Any
+    body: object
     content: bytes
     headers: Mapping[str, str]
     accepted: Acceptance
@@ -155,7 +155,7 @@ class WebhookSender:
     def send(
         self,
         event: str,
-        body: Any,
+        body: object,
         headers: Mapping[str, str],
         accepted: Acceptance,
         *,

@@ -278,7 +278,7 @@ class Refusal(Exception):
     def __init__(
         self,
         status: int,
-        body: Any = None,
+        body: object = None,
         headers: Mapping[str, str] | None = None,
         note: Note | None = None,
     ) -> None:
@@ -301,7 +301,7 @@ class Reply:
     ``None`` (an empty body). ``fault`` asks the transport for a network failure instead."""
 
     status: int
-    body: Any = None
+    body: object = None
     headers: Mapping[str, str] = field(default_factory=dict)
     fault: NetworkError | None = None
     injected: bool = False
@@ -335,7 +335,7 @@ class Call:
     kind: EventKind
     request: JSONView
     status: int | None
-    response: Any
+    response: object
     at: _dt.datetime
     fault: str | None = None
     injected: bool = False

@@ -151,7 +151,7 @@ class _MemoryConnection(asyncio.Transport):
     def is_closing(self) -> bool:
         return self._closing
 
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
+    def get_extra_info(self, name: str, default: object = None) -> Any:
         return default
 
     def can_write_eof(self) -> bool:
@@ -175,7 +175,7 @@ class AiohttpTransport:
 
     def __init__(self) -> None:
         self.fakes: list[FakeProvider] = []
-        self._saved: Any = None
+        self._saved: object = None
 
     def mount(self, fake: FakeProvider) -> None:
         self.fakes.append(fake)

@@ -9,10 +9,11 @@ the way to reach the fake from that library, and how to switch the guard off.
 from __future__ import annotations
 
 import functools
+import inspect
 import socket
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from .._compat import c_socket_module
 from .._loopback import is_loopback
@@ -25,11 +26,17 @@ if TYPE_CHECKING:
 
 __all__ = ["Guard", "GuardedHostError"]
 
+#: A function the guard wraps (a resolver, a connect): whatever it takes and answers
+#: passes through.
+Function = Callable[..., object]
+#: What makes a function's guarded wrapper.
+Wrap = Callable[[Function], Function]
+
 _lock = threading.Lock()
 _active: list[Guard] = []
 _RESOLVERS = ("getaddrinfo", "gethostbyname", "gethostbyname_ex")
 # Methods patched beside the resolvers, and what they were: (class, name, original).
-_method_originals: list[tuple[Any, str, Any]] = []
+_method_originals: list[tuple[object, str, object]] = []
 
 # Libraries with no in-process transport, where they show on the stack: they go to
 # bizauth_server instead (the transports' own rows say how theirs reach the fakes).
@@ -118,10 +125,10 @@ class Guard:
 
 
 # The wrapper made for each original (made once: a test starts the guard afresh).
-_wrappers: dict[tuple[Callable[[Any], Any], Any], Any] = {}
+_wrappers: dict[tuple[Wrap, Function], Function] = {}
 
 
-def _wrapper(make: Callable[[Any], Any], original: Any) -> Any:
+def _wrapper(make: Wrap, original: Function) -> Function:
     key = (make, original)
     found = _wrappers.get(key)
     if found is None:
@@ -143,11 +150,11 @@ def _refuse_guarded(host: object) -> None:
             raise guard.refusal(key)
 
 
-def _guarded_connect(original: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded_connect(original: Function) -> Function:
     """``socket.socket.connect`` (or ``connect_ex``) by a host name, which resolves in C
     without the module's resolvers: refused for a guarded host like a lookup."""
 
-    def connect(sock: Any, address: Any, *args: Any, **kwargs: Any) -> Any:
+    def connect(sock: object, address: object, *args: object, **kwargs: object) -> object:
         if isinstance(address, tuple) and address:
             _refuse_guarded(address[0])
         return original(sock, address, *args, **kwargs)
@@ -156,11 +163,11 @@ def _guarded_connect(original: Callable[..., Any]) -> Callable[..., Any]:
     return connect
 
 
-def _guarded_resolver(original: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded_resolver(original: Function) -> Function:
     """A resolver (the socket module's, or the C module's it calls, which code may call
     directly): refused for a guarded host."""
 
-    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+    def resolve(host: object, *args: object, **kwargs: object) -> object:
         _refuse_guarded(host)
         return original(host, *args, **kwargs)
 
@@ -168,20 +175,22 @@ def _guarded_resolver(original: Callable[..., Any]) -> Callable[..., Any]:
     return resolve
 
 
-def _guarded_resolve(original: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded_resolve(original: Function) -> Function:
     """aiohttp's ``AsyncResolver.resolve`` (aiodns, c-ares: a resolver of its own)."""
 
-    async def resolve(resolver: Any, host: str, *args: Any, **kwargs: Any) -> Any:
+    async def resolve(resolver: object, host: str, *args: object, **kwargs: object) -> object:
         _refuse_guarded(host)
-        return await original(resolver, host, *args, **kwargs)
+        answer = original(resolver, host, *args, **kwargs)
+        assert inspect.isawaitable(answer)
+        return await answer
 
     return resolve
 
 
-def _methods() -> list[tuple[Any, str, Callable[[Any], Any]]]:
+def _methods() -> list[tuple[object, str, Wrap]]:
     """The methods that connect or resolve without the socket module's resolvers: the
     socket's own, and aiohttp's c-ares resolver when aiohttp is loaded."""
-    found: list[tuple[Any, str, Callable[[Any], Any]]] = [
+    found: list[tuple[object, str, Wrap]] = [
         (socket.socket, "connect", _guarded_connect),
         (socket.socket, "connect_ex", _guarded_connect),
         *(

@@ -10,7 +10,6 @@ the fake's, whatever the user's routers would say of it."""
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import httpx
 
@@ -28,7 +27,7 @@ class HttpxTransport(TransportApiPatch):
 
     library = httpx
 
-    def others_want(self, request: Any) -> bool:
+    def others_want(self, request: object) -> bool:
         """Whether a user's started respx router has a route for this request."""
         if "respx" not in sys.modules:
             return False

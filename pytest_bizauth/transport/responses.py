@@ -118,8 +118,8 @@ class SharedRequestsMock(responses.RequestsMock):
         super().__init__(assert_all_requests_are_fired=False, registry=_UserRoutesFirst)
         self._default_state: tuple[Any, tuple[Any, ...]] | None = None
         self._running = False
-        self._installed_send: Any = None
-        self._outer_send: Any = None
+        self._installed_send: object = None
+        self._outer_send: object = None
 
     def mount(self, fake: FakeProvider) -> None:
         """Serve ``fake`` at its base URL."""

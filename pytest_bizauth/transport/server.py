@@ -52,10 +52,10 @@ class _Slot:
         from werkzeug.serving import WSGIRequestHandler, make_server
 
         class QuietHandler(WSGIRequestHandler):
-            def log_request(self, *args: Any, **kwargs: Any) -> None:
+            def log_request(self, *args: object, **kwargs: object) -> None:
                 pass
 
-            def log(self, type: str, message: str, *args: Any) -> None:
+            def log(self, type: str, message: str, *args: object) -> None:
                 pass  # the fake's errors reach the test through the pool, not a log
 
         self.pool = pool
@@ -104,7 +104,7 @@ class _Slot:
 
     # -- the WSGI application -------------------------------------------------------------
 
-    def _app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    def _app(self, environ: dict[str, Any], start_response: object) -> Iterable[bytes]:
         fake = self.fake
         if fake is None:
             return _plain(start_response, 503, "pytest-bizauth: no fake is served here now")
@@ -193,7 +193,7 @@ def _plain(start_response: Any, status: int, text: str) -> list[bytes]:
     return [content]
 
 
-def _unreadable(start_response: Any, error: Exception) -> list[bytes]:
+def _unreadable(start_response: object, error: Exception) -> list[bytes]:
     """A 400 for a body that could not be read: nothing reached the fake, nothing is kept."""
     from werkzeug.exceptions import ClientDisconnected
 

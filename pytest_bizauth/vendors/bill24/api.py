@@ -3,7 +3,7 @@ envelope and message texts."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..._types import JSONObject
@@ -80,7 +80,7 @@ def expired_headers(expired_at: str) -> dict[str, str]:
     }
 
 
-def envelope(code: Any, message: str, message_kh: str, data: Any) -> JSONObject:
+def envelope(code: object, message: str, message_kh: str, data: object) -> JSONObject:
     """Bill24's answer envelope."""
     return {"code": code, "message": message, "message_kh": message_kh, "data": data}
 
@@ -131,6 +131,6 @@ def _flat_customer(transaction: Transaction) -> list[JSONObject]:
     ]
 
 
-def merchant_accepted(status: int, answer: Any) -> bool:
+def merchant_accepted(status: int, answer: object) -> bool:
     """The merchant took the webhook: a 2xx with the documented answer."""
     return 200 <= status < 300 and answer == WEBHOOK_ACCEPTED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from ...client.asynchronous import AsyncClient
 from ...client.methods import awaited
@@ -46,7 +46,7 @@ class AsyncBill24Client(Bill24Constructors, AsyncClient):
         super().__init__(Bill24Auth.of(locals()), timeout=timeout, http_client=http_client)
 
 
-def fixture_client(fake: Any, leeway: float, *, login: str = "portal") -> AsyncBill24Client:
+def fixture_client(fake: object, leeway: float, *, login: str = "portal") -> AsyncBill24Client:
     """The ``bill24_async_client`` fixture's client, as the sync fixture's."""
     made: AsyncBill24Client = client.fixture_client(
         fake, leeway, login=login, kind=AsyncBill24Client

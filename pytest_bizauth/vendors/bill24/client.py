@@ -157,7 +157,7 @@ class Bill24Auth(AuthFlow):
             )
         return body
 
-    def init_transaction(self, /, **fields: Any) -> CallFlow:
+    def init_transaction(self, /, **fields: object) -> CallFlow:
         """``POST /transaction/v2/init`` with these fields as they are (any product's
         schema); returns the SUCCESS envelope, raises :class:`RequestRejectedError`
         (with ``code``) for a business error."""

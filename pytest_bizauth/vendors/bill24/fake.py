@@ -61,7 +61,7 @@ class FakeBill24(FakeProvider):
     static_token = Setting["str | None"]()
     bearer_clock_skew = Setting[int]()
 
-    def __init__(self, settings: Bill24Settings | None = None, /, **options: Any) -> None:
+    def __init__(self, settings: Bill24Settings | None = None, /, **options: object) -> None:
         chosen = settings_of(Bill24Settings, settings, options)
         super().__init__(chosen)
         self.settings: Bill24Settings = chosen
@@ -104,7 +104,7 @@ class FakeBill24(FakeProvider):
         """Unregister a client id: its logins and refreshes fail."""
         self.state.remove_client(client_id)
 
-    def add_user(self, email: str, password: str, **options: Any) -> Bill24User:
+    def add_user(self, email: str, password: str, **options: object) -> Bill24User:
         """Create a portal user (options: ``client_id``, ``secret``, ``user_id``,
         ``fullname``, ``username``, ``role``); its client is registered too."""
         return self.state.new_user(email, password, **options)
@@ -113,7 +113,7 @@ class FakeBill24(FakeProvider):
         """Delete a portal user: it can no longer log in or refresh."""
         self.state.remove_user(email)
 
-    def add_merchant(self, token: str | None = None, **options: Any) -> Bill24Merchant:
+    def add_merchant(self, token: str | None = None, **options: object) -> Bill24Merchant:
         """Create a merchant (options: ``client_id``, ``secret``, ``merchant_id``)."""
         return self.state.new_merchant(token, **options)
 
@@ -173,7 +173,7 @@ class FakeBill24(FakeProvider):
         sends it again when an answer was lost): the delivery's first attempt."""
         return self._send(payments.paid_webhook(self.transaction(ref)), forged=False)
 
-    def forge_webhook(self, ref: str | None = None, /, **fields: Any) -> Delivery:
+    def forge_webhook(self, ref: str | None = None, /, **fields: object) -> Delivery:
         """Send a webhook no payment produced: transaction ``ref``'s (any status) or one
         of a transaction Bill24 never made, with ``fields`` changed. It is never
         retried, and never fails the test by itself."""
@@ -230,7 +230,7 @@ class FakeBill24(FakeProvider):
             return None
         return envelope(status, message, message, None)
 
-    def _owner_of(self, account: Any) -> str:
+    def _owner_of(self, account: object) -> str:
         if account is None:
             account = self.user
         if isinstance(account, Bill24Merchant):

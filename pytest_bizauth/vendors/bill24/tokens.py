@@ -170,13 +170,13 @@ class Bill24Tokens:
         options.setdefault("subject", self.merchant)
         return self.access(**options)
 
-    def expired_access(self, *, by: int = 1, **options: Any) -> str:
+    def expired_access(self, *, by: int = 1, **options: object) -> str:
         """An access token that expired ``by`` seconds ago."""
         by = positive_seconds(by, what="by")
         life = positive_seconds(options.pop("lifetime", self.access_ttl), what="lifetime")
         return self.access(issued_at=int(timestamp()) - by - life, lifetime=life, **options)
 
-    def signed_with(self, key: SigningKey, **options: Any) -> str:
+    def signed_with(self, key: SigningKey, **options: object) -> str:
         """A well-formed token signed with another key (the fake rejects it)."""
         return self.access(key=key, **options)
 

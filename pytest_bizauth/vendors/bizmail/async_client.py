@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from ...client.asynchronous import AsyncClient
 from ...client.methods import awaited
@@ -42,7 +42,7 @@ class AsyncBizMailClient(AsyncClient):
     send_mail = awaited(BizMailAuth.send_mail)
 
 
-def fixture_client(fake: Any, leeway: float) -> AsyncBizMailClient:
+def fixture_client(fake: object, leeway: float) -> AsyncBizMailClient:
     """The ``bizmail_async_client`` fixture's client, as the sync fixture's."""
     made: AsyncBizMailClient = client.fixture_client(fake, leeway, AsyncBizMailClient)
     return made

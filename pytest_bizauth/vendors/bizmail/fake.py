@@ -51,7 +51,7 @@ class FakeBizMail(FakeProvider):
     #: ``mail/store`` takes a JSON body as well as multipart and urlencoded ones.
     accept_json_mail = Setting[bool]()
 
-    def __init__(self, settings: BizMailSettings | None = None, /, **options: Any) -> None:
+    def __init__(self, settings: BizMailSettings | None = None, /, **options: object) -> None:
         chosen = settings_of(BizMailSettings, settings, options)
         super().__init__(chosen)
         self.settings: BizMailSettings = chosen
@@ -175,7 +175,7 @@ class FakeBizMail(FakeProvider):
             return {"success": False, "message": INTERNAL_ERROR}
         return {"success": False, "message": error_message(status)}
 
-    def _owner_of(self, account: Any) -> str:
+    def _owner_of(self, account: object) -> str:
         if account is None:
             return self.user.username
         if isinstance(account, BizMailUser):
@@ -220,6 +220,6 @@ class FakeBizMail(FakeProvider):
 WEBHOOK_HEADERS = {"Content-Type": "application/json"}
 
 
-def _accepted(status: int, answer: Any) -> bool:
+def _accepted(status: int, answer: object) -> bool:
     """Invented: the page documents no answer; any 2xx takes the event."""
     return 200 <= status < 300

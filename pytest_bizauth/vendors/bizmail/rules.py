@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ...clock import timestamp
 from ...core.wire import Refusal, Reply
@@ -41,7 +41,7 @@ class BizMailSide(Protocol):
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-def failure(status: int, message: str, note: Note | None = None, **extra: Any) -> Refusal:
+def failure(status: int, message: str, note: Note | None = None, **extra: object) -> Refusal:
     """BizMail's refusal: ``{"success": false, "message": ...}``."""
     return Refusal(status, {"success": False, "message": message, **extra}, note=note)
 
