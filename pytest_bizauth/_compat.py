@@ -7,7 +7,7 @@ versions it was checked against. Everything else in the package uses public APIs
 from __future__ import annotations
 
 import sys
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import Any, Callable
 
 __all__ = [
@@ -64,7 +64,9 @@ class _NoWalk(dict[str, Any]):
 _fakes: tuple[Any, dict[int, Any]] = (None, {})
 
 
-def start_freezer_patching(freezer: Any, targets: list[tuple[str, Any, tuple[str, ...]]]) -> Any:
+def start_freezer_patching(
+    freezer: Any, targets: list[tuple[str, ModuleType, tuple[str, ...]]]
+) -> Any:
     """Start a ``freeze_time`` and point at its fakes exactly the names in ``targets``
     (``(module name, module, names)`` holding real time functions), as its own walk of
     every loaded module would, with the same skips and the same undo at stop.
@@ -107,12 +109,16 @@ def start_freezer_patching(freezer: Any, targets: list[tuple[str, Any, tuple[str
 
 # The targets freezegun's skips keep, for the last targets and ignore list seen (the
 # clock's module scan hands over the same list while no module is imported).
-_last_kept: tuple[Any, tuple[str, ...], list[tuple[Any, tuple[str, ...]]]] = (None, (), [])
+_last_kept: tuple[object, tuple[str, ...], list[tuple[ModuleType, tuple[str, ...]]]] = (
+    None,
+    (),
+    [],
+)
 
 
 def _kept(
-    targets: list[tuple[str, Any, tuple[str, ...]]], ignore: tuple[str, ...], own: str
-) -> list[tuple[Any, tuple[str, ...]]]:
+    targets: list[tuple[str, ModuleType, tuple[str, ...]]], ignore: tuple[str, ...], own: str
+) -> list[tuple[ModuleType, tuple[str, ...]]]:
     global _last_kept
     seen, seen_ignore, kept = _last_kept
     if seen is targets and seen_ignore == ignore:
@@ -207,7 +213,7 @@ def set_registry_routes(registry: Any, routes: list[Any]) -> None:
 # -- pytest (checked with 7.0 to 9.x) ------------------------------------------------------
 
 
-def ini_keys(config: Any) -> list[str]:
+def ini_keys(config: object) -> list[str]:
     """The keys the project's ini file sets (``config.inicfg``, deprecated in pytest 9
     with no public way to list them): to catch a misspelled ``bizauth_*`` option."""
     import warnings
@@ -250,7 +256,7 @@ def time_machine_depth() -> int:
 # -- the standard library ------------------------------------------------------------------
 
 
-def c_socket_module() -> Any:
+def c_socket_module() -> ModuleType:
     """The C module behind ``socket`` (``_socket``), whose resolvers code may call
     directly, going around the ``socket`` module's: the guard stands there too. Stable
     since Python 3.0."""

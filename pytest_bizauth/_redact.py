@@ -68,10 +68,10 @@ class Secret(str):
     def __repr__(self) -> str:
         return repr(mask(str.__str__(self)) if self._token else hide(self))
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[object, ...]:
         return (Secret, (str.__str__(self),), {"_token": self._token})
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
+    def __setstate__(self, state: dict[str, object]) -> None:
         self._token = state["_token"]
 
 

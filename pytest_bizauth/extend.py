@@ -113,7 +113,7 @@ class VendorSpec:
     name: str
     title: str
     fake: str
-    settings: type[Any]
+    settings: type[VendorSettings]
     client: Callable[..., object] | str | None = None
     async_client: Callable[..., object] | str | None = None
     hosts: tuple[str, ...] = ()
@@ -123,7 +123,7 @@ class VendorSpec:
     #: :class:`~pytest_bizauth.check.probes.Contract`, imported on first use.
     contract: str | None = None
     #: The settings of the fixtures' clients, when they have any.
-    client_settings: type[Any] | None = None
+    client_settings: type[VendorSettings] | None = None
 
     @cached_property
     def options(self) -> tuple[Option, ...]:

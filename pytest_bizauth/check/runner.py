@@ -13,6 +13,7 @@ from .probes import Observed
 
 if TYPE_CHECKING:
     from .._types import JSONObject
+    from ..core.fake import FakeProvider
     from .probes import Context, Contract, Probe
 
 __all__ = ["Report", "Result", "run"]
@@ -114,7 +115,7 @@ class _Server:
 class _Fake:
     """The fake, asked in-process."""
 
-    def __init__(self, fake: Any) -> None:
+    def __init__(self, fake: FakeProvider) -> None:
         self._fake = fake
 
     def send(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Observed:

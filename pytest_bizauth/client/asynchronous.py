@@ -34,7 +34,7 @@ def shared_tls() -> Any:
     return httpx.create_ssl_context()
 
 
-def running_loop() -> tuple[str, Any]:
+def running_loop() -> tuple[str, object]:
     """The async library running here and its loop: asyncio's event loop, or trio's run
     token (what the locks and the owned client belong to)."""
     try:
@@ -76,7 +76,7 @@ class AsyncDriver:
         self.trust_env = True
         self._given = http_client
         self._own: httpx.AsyncClient | None = None
-        self._own_loop: tuple[str, Any] | None = None
+        self._own_loop: tuple[str, object] | None = None
         self._locks: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
     def _lock(self) -> Any:

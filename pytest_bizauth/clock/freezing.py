@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = ["BACKENDS", "Freeze", "freeze"]
 
+#: A module holding time functions: its name, the module, and the names that hold them.
+Target = tuple[str, ModuleType, tuple[str, ...]]
+
 #: Packages that keep real time under the frozen clock: pytest's own timing (test
 #: durations, ``--durations``) and its plugin machinery. freezegun would hand them its
 #: fakes, which look up the call stack on every call to tell pytest apart.
@@ -69,11 +72,11 @@ class _ModuleScan:
         self.names: list[str] = []
         # The namespaces of the modules that were new at the last walk, with their sizes
         # then, and how many starts have found them unchanged since.
-        self._young: list[tuple[dict[str, Any], int]] = []
+        self._young: list[tuple[dict[str, object], int]] = []
         self._steady = 0
-        self._found: list[tuple[str, Any, tuple[str, ...]]] = []
+        self._found: list[Target] = []
 
-    def candidates(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
+    def candidates(self, real_ids: set[int]) -> list[Target]:
         """``(module name, module, names holding a time function)`` for each module
         that holds one."""
         if modules_shape() == self.shape and self._young_unchanged():
@@ -91,7 +94,7 @@ class _ModuleScan:
             self._young = []
         return True
 
-    def _walk(self, real_ids: set[int]) -> list[tuple[str, Any, tuple[str, ...]]]:
+    def _walk(self, real_ids: set[int]) -> list[Target]:
         seen = self._seen
         found = []
         young = []

@@ -60,7 +60,7 @@ def option(default: T, parse: Callable[[object, str], T], help: str) -> T:
     return found
 
 
-def option_fields(kind: type[Any]) -> tuple[OptionField, ...]:
+def option_fields(kind: type[VendorSettings]) -> tuple[OptionField, ...]:
     """The fields of a settings class that are options, in their order."""
     return tuple(
         OptionField(f.name, f.metadata[_KEY]["parse"], f.default, f.metadata[_KEY]["help"])

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..concurrency import Race
     from ..core.fake import FakeProvider
     from ..extend import VendorSpec
+    from ..serve.control import ServerClock
     from ..transport.server import LoopbackServer, ServerPool
 
 __all__ = ["install_vendor", "vendor_fixtures"]
@@ -114,7 +115,7 @@ def bizauth_responses() -> Iterator[responses.RequestsMock]:
 
 
 @pytest.fixture(scope="session")
-def _bizauth_server_pool() -> Iterator[tuple[ServerPool, Any]]:
+def _bizauth_server_pool() -> Iterator[tuple[ServerPool, ServerClock]]:
     from ..serve.control import in_test_control
     from ..transport.server import ServerPool
 
@@ -125,7 +126,9 @@ def _bizauth_server_pool() -> Iterator[tuple[ServerPool, Any]]:
 
 
 @pytest.fixture
-def bizauth_server(_bizauth_server_pool: tuple[ServerPool, Any]) -> Iterator[LoopbackServer]:
+def bizauth_server(
+    _bizauth_server_pool: tuple[ServerPool, ServerClock],
+) -> Iterator[LoopbackServer]:
     """A real HTTP server on 127.0.0.1 for clients no in-process transport reaches:
     ``bizauth_server.url_for(<vendor>_mock)`` serves that fake at the vendor's paths,
     with ``bizauth serve``'s control API under ``/_bizauth/``."""
@@ -245,7 +248,7 @@ def _client_fixtures(spec: VendorSpec, mock_name: str) -> dict[str, Any]:
     return made
 
 
-def install_vendor(spec: VendorSpec, namespace: MutableMapping[str, Any]) -> None:
+def install_vendor(spec: VendorSpec, namespace: MutableMapping[str, object]) -> None:
     """Register a vendor and define its fixtures and ini options in ``namespace`` (a
     ``conftest.py``'s or plugin module's globals)."""
     register(spec)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     import pytest
 
+    from ..core.settings import VendorSettings
     from ..extend import VendorSpec
 
 #: The documentation of every option.
@@ -139,7 +140,7 @@ class Settings:
     def __init__(self, values: dict[str, Any], given: set[str]) -> None:
         self._values = values
         self._given = given
-        self._vendors: dict[str, tuple[Any, dict[str, Any]]] = {}
+        self._vendors: dict[str, tuple[Any, dict[str, object]]] = {}
 
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
@@ -149,11 +150,11 @@ class Settings:
         where given (``access_ttl`` for ``<vendor>_access_ttl``), else the default."""
         return self._of(spec)[0]
 
-    def for_client(self, spec: VendorSpec) -> dict[str, Any]:
+    def for_client(self, spec: VendorSpec) -> dict[str, object]:
         """The keyword arguments of the vendor's fixture clients (its client settings)."""
         return self._of(spec)[1]
 
-    def _of(self, spec: VendorSpec) -> tuple[Any, dict[str, Any]]:
+    def _of(self, spec: VendorSpec) -> tuple[Any, dict[str, object]]:
         found = self._vendors.get(spec.name)
         if found is None:
             fake = spec.settings(**self._fields(spec, spec.settings))
@@ -161,10 +162,10 @@ class Settings:
             found = self._vendors[spec.name] = (fake, client)
         return found
 
-    def _fields(self, spec: VendorSpec, kind: type[Any]) -> dict[str, Any]:
+    def _fields(self, spec: VendorSpec, kind: type[VendorSettings]) -> dict[str, object]:
         from ..core.settings import option_fields
 
-        fields: dict[str, Any] = {}
+        fields: dict[str, object] = {}
         for option in option_fields(kind):
             name = f"{spec.name}_{option.name}"
             if name not in self._given and option.name in SHARED_PER_VENDOR:

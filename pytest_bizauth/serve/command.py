@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from ..core.fake import FakeProvider
     from ..core.wire import FakeRequest
-    from ..extend import VendorSpec
+    from ..extend import Option, VendorSpec
     from ..transport.base import Outcome
     from ..transport.server import ServerPool
 
@@ -30,7 +30,7 @@ _PYTEST_ONLY = frozenset({"leeway", "check_unmatched", "check_faults", "check_re
 _SERVER_SET = frozenset({"base_url"})
 
 
-def _serve_options(specs: Iterable[VendorSpec]) -> list[Any]:
+def _serve_options(specs: Iterable[VendorSpec]) -> list[Option]:
     from ..plugin.options import options
 
     set_by_server = {f"{spec.name}_{keyword}" for spec in specs for keyword in _SERVER_SET}

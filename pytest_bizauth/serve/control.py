@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..clock import Clock, now, running_clock
 from ..core.wire import Reply
@@ -120,7 +120,7 @@ class ControlAPI:
     def __init__(
         self,
         clock: ServerClock,
-        rebuild: Callable[[FakeProvider], Any],
+        rebuild: Callable[[FakeProvider], object],
         access: ControlAccess | None = None,
     ) -> None:
         self.clock = clock

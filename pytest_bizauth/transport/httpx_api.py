@@ -34,7 +34,7 @@ class TransportApiPatch:
 
     def __init__(self) -> None:
         self.fakes: list[FakeProvider] = []
-        self._saved: tuple[Any, Any] | None = None
+        self._saved: tuple[object, object] | None = None
 
     def mount(self, fake: FakeProvider) -> None:
         self.fakes.append(fake)

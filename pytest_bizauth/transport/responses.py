@@ -11,7 +11,7 @@ from __future__ import annotations
 import http.client
 import re
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Callable
 
 import requests
 import responses
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SharedRequestsMock"]
 
+# What responses passes through: a URL prefix or a pattern.
+_Prefix = "str | re.Pattern[str]"
 # The method of requests' adapters that the mock replaces, as responses does.
 _SEND = "send"
 
@@ -116,7 +118,9 @@ class SharedRequestsMock(responses.RequestsMock):
 
     def __init__(self) -> None:
         super().__init__(assert_all_requests_are_fired=False, registry=_UserRoutesFirst)
-        self._default_state: tuple[Any, tuple[Any, ...]] | None = None
+        self._default_state: (
+            tuple[Callable[..., object], tuple[str | re.Pattern[str], ...]] | None
+        ) = None
         self._running = False
         self._installed_send: object = None
         self._outer_send: object = None

@@ -13,7 +13,7 @@ import select
 import socket
 import socketserver
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from .._redact import scrub_path
@@ -24,6 +24,8 @@ from .base import NoAnswer, no_endpoint, outcome_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
     from ..core.fake import FakeProvider
     from .base import Outcome
@@ -104,7 +106,7 @@ class _Slot:
 
     # -- the WSGI application -------------------------------------------------------------
 
-    def _app(self, environ: dict[str, Any], start_response: object) -> Iterable[bytes]:
+    def _app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         fake = self.fake
         if fake is None:
             return _plain(start_response, 503, "pytest-bizauth: no fake is served here now")
@@ -117,7 +119,7 @@ class _Slot:
             return _plain(start_response, 500, f"pytest-bizauth: the fake raised {exc!r}")
 
     def _answer(
-        self, fake: FakeProvider, environ: dict[str, Any], start_response: Any
+        self, fake: FakeProvider, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
         from werkzeug.datastructures import EnvironHeaders
         from werkzeug.exceptions import BadRequest
@@ -150,7 +152,7 @@ class _Slot:
         return [content]
 
     def _no_answer(
-        self, no_answer: NoAnswer, environ: dict[str, Any], start_response: Any
+        self, no_answer: NoAnswer, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
         """An unserved path answers 404 over HTTP; an injected fault drops the
         connection, after holding it for a timeout."""
@@ -184,7 +186,7 @@ def _status_line(status: int) -> str:
     return f"{status} {phrase(status) or 'Unknown'}"
 
 
-def _plain(start_response: Any, status: int, text: str) -> list[bytes]:
+def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]:
     content = text.encode()
     start_response(
         _status_line(status),
@@ -193,7 +195,7 @@ def _plain(start_response: Any, status: int, text: str) -> list[bytes]:
     return [content]
 
 
-def _unreadable(start_response: object, error: Exception) -> list[bytes]:
+def _unreadable(start_response: StartResponse, error: Exception) -> list[bytes]:
     """A 400 for a body that could not be read: nothing reached the fake, nothing is kept."""
     from werkzeug.exceptions import ClientDisconnected
 

@@ -4,7 +4,7 @@ front."""
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...core.attributes import FromState
 from ...core.fake import FakeProvider
@@ -244,7 +244,7 @@ class FakeBill24(FakeProvider):
             f"name a Bill24 account by email, merchant token or object, not {account!r}"
         )
 
-    def _use_key(self, key: Any) -> None:
+    def _use_key(self, key: object) -> None:
         from .keys import SigningKey
 
         self.tokens.use_key(SigningKey.generate() if key is None else key)

@@ -88,7 +88,7 @@ class Bill24State:
         self.transactions: list[Transaction] = []
         # Bumped by every change of an account, so that ``secrets`` knows when to look.
         self._changes = 0
-        self._secrets: tuple[Any, frozenset[str]] = (None, frozenset())
+        self._secrets: tuple[object, frozenset[str]] = (None, frozenset())
         self._by_ref: dict[str, Transaction] = {}
         self._numbers = itertools.count(1)
 

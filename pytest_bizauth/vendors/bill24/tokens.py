@@ -89,7 +89,7 @@ class Bill24Tokens:
             self._key = default_signing_key()
         return self._key
 
-    def use_key(self, key: SigningKey) -> None:
+    def use_key(self, key: object) -> None:
         """Sign with another key from now on (what ``FakeBill24.rotate_keys`` does)."""
         from .keys import SigningKey
 

@@ -3,7 +3,7 @@ front."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...core.accounts import account_data, account_fields
 from ...core.fake import FakeProvider
@@ -184,7 +184,7 @@ class FakeBizMail(FakeProvider):
             return account
         raise UsageTypeError(f"name a BizMail user by its username or BizMailUser, not {account!r}")
 
-    def _use_key(self, key: Any) -> None:
+    def _use_key(self, key: object) -> None:
         import secrets
 
         self.tokens.use_secret(secrets.token_urlsafe(48) if key is None else key)

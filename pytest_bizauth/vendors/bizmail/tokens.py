@@ -69,7 +69,7 @@ class BizMailTokens:
         self.access_ttl = positive_seconds(access_ttl, what="access_ttl")
         self.refresh_ttl = positive_seconds(refresh_ttl, what="refresh_ttl")
 
-    def use_secret(self, secret: str) -> None:
+    def use_secret(self, secret: object) -> None:
         """Sign with another secret from now on (what ``FakeBizMail.rotate_keys`` does)."""
         self._secret = hold(check_hmac_secret(secret))
 
