@@ -31,10 +31,10 @@ if TYPE_CHECKING:
     from .client.sync import SyncClient as SyncClient
     from .clock import now as now, timestamp as timestamp
     from .core.accounts import account_data as account_data, account_fields as account_fields
+    from .core.attributes import Setting as Setting
     from .core.fake import FakeProvider as FakeProvider
     from .core.routes import Route as Route
     from .core.settings import (
-        Setting as Setting,
         VendorSettings as VendorSettings,
         option as option,
         settings_of as settings_of,

@@ -18,12 +18,12 @@ from .._messages import unfired_faults, unmatched_requests, unretried_expiry
 from .._redact import bounded, for_log, scrub
 from ..clock import now, running_clock
 from ..errors import UsageTypeError, UsageValueError
+from .attributes import Setting
 from .calllog import CallLog, LogVerbs, record_call
 from .faults import FaultBook, FaultTarget
 from .hooks import VendorHooks
 from .inflight import hold_in_flight
 from .routes import Route, RouteTable, declared_route
-from .settings import Setting
 from .tokens import TokenStore
 from .values import http_url
 from .webhooks import WebhookSender, WebhookVerbs

@@ -10,7 +10,7 @@ default when it is made. A fake reads its settings there, and nowhere else.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, Callable, Generic, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Callable, Protocol, TypeVar
 
 from ..errors import UsageTypeError
 
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 __all__ = [
     "FakeSettings",
     "OptionField",
-    "Setting",
     "VendorSettings",
     "option",
     "option_fields",
@@ -98,25 +97,3 @@ def settings_of(kind: type[S], settings: S | None, options: Mapping[str, Any]) -
             f"it takes: {', '.join(sorted(known))}"
         )
     return dataclasses.replace(base, **options)
-
-
-class Setting(Generic[T]):
-    """An attribute of a fake that is one of its settings: reading it reads
-    ``fake.settings``; setting it replaces ``fake.settings`` with the new value checked
-    by the option's parser (``<vendor>_mock.single_use_refresh = True`` mid-test)."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, fake: None, owner: type) -> Setting[T]: ...
-    @overload
-    def __get__(self, fake: Any, owner: type) -> T: ...
-    def __get__(self, fake: Any, owner: type) -> T | Setting[T]:
-        if fake is None:
-            return self
-        value: T = getattr(fake.settings, self.name)
-        return value
-
-    def __set__(self, fake: Any, value: T) -> None:
-        fake.settings = dataclasses.replace(fake.settings, **{self.name: value})

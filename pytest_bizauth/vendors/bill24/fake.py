@@ -6,11 +6,11 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
-from ...core.attributes import FromState
+from ...core.attributes import FromState, Setting
 from ...core.fake import FakeProvider
 from ...core.hooks import error_message
 from ...core.routes import Route
-from ...core.settings import Setting, settings_of
+from ...core.settings import settings_of
 from ...core.tokens import Issued
 from ...errors import UsageTypeError, UsageValueError
 from . import payments, rules

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...core.accounts import account_data, account_fields
+from ...core.attributes import Setting
 from ...core.fake import FakeProvider
 from ...core.hooks import error_message
 from ...core.routes import Route
-from ...core.settings import Setting, settings_of
+from ...core.settings import settings_of
 from ...core.tokens import Issued
 from ...errors import UnknownNameError, UsageTypeError
 from . import rules
