@@ -44,7 +44,8 @@ def test_bill24_over_requests_and_httpx(bill24_client, bill24_mock):
     headers = {"Authorization": f"Bearer {token}"}
     url = bill24_mock.base_url + "/transaction/v2/init"
     assert requests.post(url, json=body, headers=headers, timeout=5).json()["code"] == "SUCCESS"
-    assert httpx.post(url, json=body, headers=headers).json()["code"] == "SUCCESS"
+    again = {**body, "identity_code": "I-2"}  # Bill24 refuses a second I-1
+    assert httpx.post(url, json=again, headers=headers).json()["code"] == "SUCCESS"
 
 
 def test_the_command_line():
