@@ -60,6 +60,7 @@ __getattr__, __dir__ = lazy_exports(
         "parse_leeway",
         "parse_seconds",
         "parse_text",
+        "parse_timeout",
         "parse_url",
         "register",
         "registered",
@@ -72,7 +73,13 @@ MARKER = "bizauth"
 
 #: Options every vendor has under its own prefix, which fall back to the unprefixed
 #: option (``bizauth_access_ttl``) and then to the vendor's default.
-SHARED_PER_VENDOR = ("access_ttl", "refresh_ttl", "single_use_refresh", "rotate_refresh_tokens")
+SHARED_PER_VENDOR = (
+    "access_ttl",
+    "refresh_ttl",
+    "single_use_refresh",
+    "rotate_refresh_tokens",
+    "webhook_timeout",
+)
 
 
 class Option:
@@ -226,6 +233,14 @@ def parse_instant(value: object, name: str) -> _dt.datetime:
     from .clock import check_start, parse_instant
 
     return check_start(parse_instant(value, what=name), name)
+
+
+def parse_timeout(value: object, name: str) -> float:
+    """Real seconds to wait, more than 0 and at most an hour."""
+    seconds = parse_leeway(value, name)
+    if not 0 < seconds <= 3600:
+        raise UsageValueError(f"{name} must be more than 0 and at most 3600 seconds, not {value!r}")
+    return seconds
 
 
 def parse_count(value: object, name: str) -> int:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from ..clock import now
 from ..errors import UsageTypeError, UsageValueError
-from .receivers import Target, decoded, send_once
+from .receivers import TIMEOUT, Target, Undelivered, decoded, send_once, where
 from .values import check_times
 
 if TYPE_CHECKING:
@@ -58,11 +58,17 @@ class Delivery:
     forged: bool = False
 
     def describe(self) -> str:
-        outcome = self.error or f"HTTP {self.status}, answered {self.answer!r}"
+        outcome = self.error or f"HTTP {self.status}, answered {_short(self.answer)}"
         verdict = "accepted" if self.ok else "not accepted"
         where = self.target if self.path == "/" else f"{self.target} at {self.path}"
         kind = "forged " if self.forged else ""
         return f"{kind}{self.event} to {where} (attempt {self.attempt}): {outcome}; {verdict}"
+
+
+def _short(value: object, most: int = 200) -> str:
+    """A value's repr, cut to ``most`` characters (an answer or a body can be long)."""
+    text = repr(value)
+    return text if len(text) <= most else f"{text[:most]}... ({len(text)} characters)"
 
 
 @dataclass
@@ -108,10 +114,6 @@ def _check_path(target: Target, path: str | None) -> str:
     return path
 
 
-def _name(target: Target) -> str:
-    return target if isinstance(target, str) else getattr(target, "__name__", repr(target))
-
-
 class WebhookSender:
     """Where one fake's webhooks go, by event, and every attempt it made. ``retries``:
     how many times a webhook the receiver did not accept is sent again; ``retry_delay``:
@@ -125,6 +127,7 @@ class WebhookSender:
         retries: int = 0,
         retry_delay: float = 0.0,
         allow_failures: bool = False,
+        timeout: float = TIMEOUT,
     ) -> None:
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise UsageValueError(
@@ -134,6 +137,8 @@ class WebhookSender:
         self.retries = retries
         self.retry_delay = float(retry_delay)
         self.allow_failures = allow_failures
+        #: Real seconds a whole delivery may take.
+        self.timeout = timeout
         self._lock = threading.RLock()
         self._targets: dict[str, tuple[Target, str]] = {}
         self._waiting: list[_Webhook] = []
@@ -215,16 +220,16 @@ class WebhookSender:
             self._handling = (webhook.about, checks)
         try:
             status, answer = send_once(webhook.target, webhook.content, webhook.headers,
-                                       webhook.path)  # fmt: skip
+                                       webhook.path, timeout=self.timeout)  # fmt: skip
             error = None
-        except OSError as exc:  # no answer: refused, unreachable, timed out
-            status, answer, error = None, b"", f"no answer: {type(exc).__name__}: {exc}"
+        except Undelivered as failed:  # no usable answer, in time: a refused delivery
+            status, answer, error = None, b"", str(failed)
         finally:
             with self._lock:
                 self._handling = None
         body = decoded(answer) if status is not None else None
         delivery = Delivery(
-            webhook.event, _name(webhook.target), webhook.body, webhook.headers, status,
+            webhook.event, where(webhook.target), webhook.body, webhook.headers, status,
             body, status is not None and webhook.accepted(status, body), webhook.attempts,
             error, now(), webhook.number, webhook.path,
             bool(checks) if webhook.about else None, webhook.forged,
@@ -269,7 +274,7 @@ def _listed(delivery: Delivery, due: _dt.datetime | None) -> str:
     retry = (
         f"\n    next retry due at {due:%Y-%m-%dT%H:%M:%SZ} (move the clock past it)" if due else ""
     )
-    return f"  - {delivery.describe()}\n    sent: {delivery.body!r}{retry}"
+    return f"  - {delivery.describe()}\n    sent: {_short(delivery.body, 500)}{retry}"
 
 
 class WebhookVerbs:
@@ -288,6 +293,7 @@ class WebhookVerbs:
         sender = self._webhooks
         sender.retries, sender.retry_delay = settings.webhook_retries, float(retry_delay)
         sender.allow_failures = settings.allow_failed_webhooks
+        sender.timeout = settings.webhook_timeout
         if settings.webhook_url is not None:
             self.deliver_webhooks_to(settings.webhook_url)
 

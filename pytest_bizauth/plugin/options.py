@@ -19,6 +19,7 @@ from ..extend import (
     parse_instant,
     parse_leeway,
     parse_seconds,
+    parse_timeout,
     registered,
 )
 
@@ -115,6 +116,12 @@ _SHARED = (
         parse_seconds,
         None,
         "refresh-token lifetime for every fake, in whole seconds (each vendor's when unset)",
+    ),
+    Option(
+        "webhook_timeout",
+        parse_timeout,
+        None,
+        "real seconds a whole webhook delivery may take, for every fake (default 10)",
     ),
     Option(
         "single_use_refresh",

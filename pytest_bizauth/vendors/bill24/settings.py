@@ -17,6 +17,7 @@ from ...extend import (
     parse_leeway,
     parse_seconds,
     parse_text,
+    parse_timeout,
     parse_url,
 )
 from .accounts import DEFAULT_MERCHANT, DEFAULT_USER, Bill24Merchant, Bill24User
@@ -144,6 +145,12 @@ class Bill24Settings(VendorSettings):
         parse_leeway,
         "seconds on the test's clock before the first retry of a refused webhook; each "
         "next retry waits twice as long (inferred: Bill24 documents no schedule)",
+    )
+    webhook_timeout: float = option(
+        10.0,
+        parse_timeout,
+        "real seconds a whole webhook delivery may take: connecting, sending, the answer "
+        "(read up to 1 MiB); past it, the delivery is refused and retried (default 10)",
     )
     access_ttl: int = option(
         ACCESS_TTL,

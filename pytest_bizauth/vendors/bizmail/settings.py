@@ -10,7 +10,7 @@ from typing import Callable
 
 from ...core.settings import VendorSettings, option
 from ...errors import UsageValueError
-from ...extend import parse_bool, parse_count, parse_seconds, parse_url
+from ...extend import parse_bool, parse_count, parse_seconds, parse_timeout, parse_url
 from .accounts import DEFAULT_USER, BizMailUser
 from .api import ACCESS_TTL, BASE_URL, REFRESH_TTL, SECRET
 
@@ -70,6 +70,12 @@ class BizMailSettings(VendorSettings):
         0,
         parse_count,
         "times a refused webhook is sent again (invented: BizMail documents no retries)",
+    )
+    webhook_timeout: float = option(
+        10.0,
+        parse_timeout,
+        "real seconds a whole event delivery may take: connecting, sending, the answer "
+        "(read up to 1 MiB); past it, the delivery is refused (default 10)",
     )
     bounce_event: str = option(
         "bounced",
