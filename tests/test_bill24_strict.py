@@ -386,3 +386,12 @@ def test_the_khqr_webhook_has_its_customers(bizauth_clock):
         "MAO SAMON",
         45,
     )
+
+
+def test_a_merchants_refresh_record_is_owned_by_its_id_never_its_token(bizauth_clock):
+    fake = FakeBill24()
+    fake.issue_refresh_token(fake.merchant)
+    (record,) = fake.refresh_tokens.values()
+    assert record.owner == f"merchant:{fake.merchant.merchant_id}"
+    assert fake.merchant.token not in repr(fake.refresh_tokens)
+    assert fake.revoke_refresh_tokens(fake.merchant) == 1

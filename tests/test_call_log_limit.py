@@ -68,3 +68,11 @@ def test_the_option_sets_every_fake_and_zero_keeps_all(pytester):
     """)
     result = pytester.runpytest("-W", "error", *QUIET_PLUGINS)
     result.assert_outcomes(passed=3)
+
+
+def test_the_log_keeps_exactly_its_bound_once_full(bizmail_mock):
+    bizmail_mock.max_calls = 10
+    for _ in range(3):  # 11 calls, then 18, then 25: never fewer kept than the bound
+        _logins(bizmail_mock, 11 if not bizmail_mock.calls else 7)
+        assert len(bizmail_mock.calls) == 10
+        assert len(bizmail_mock.auth_events) == 10

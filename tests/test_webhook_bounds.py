@@ -40,7 +40,7 @@ class HostileServer:
             with connection:
                 connection.settimeout(2)
                 try:
-                    connection.recv(65_536)
+                    _read_request(connection)
                     self.answer(connection, self.stopping)
                 except OSError:
                     pass
@@ -49,6 +49,21 @@ class HostileServer:
         self.stopping.set()
         self.thread.join(2)
         self.listener.close()
+
+
+def _read_request(connection):
+    """The whole request, so that closing the connection resets nothing unread."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(65_536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":")[1]) for line in head.split(b"\r\n")
+         if line.lower().startswith(b"content-length:")),
+        0,
+    )  # fmt: skip
+    while len(body) < length:
+        body += connection.recv(65_536)
 
 
 def _forever(connection, stopping):

@@ -62,10 +62,10 @@ DEFAULT_LIMIT = 10_000
 
 
 def _trim(entries: list[Any], limit: int | None) -> int:
-    """Drop the oldest tenth of ``entries`` once it outgrows ``limit``; how many went."""
+    """Drop the oldest of ``entries`` beyond ``limit``; how many went."""
     if limit is None or len(entries) <= limit:
         return 0
-    dropped = len(entries) - limit + limit // 10
+    dropped = len(entries) - limit
     del entries[:dropped]
     return dropped
 

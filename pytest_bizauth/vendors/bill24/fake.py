@@ -234,7 +234,7 @@ class FakeBill24(FakeProvider):
         if account is None:
             account = self.user
         if isinstance(account, Bill24Merchant):
-            return f"merchant:{account.token}"
+            return f"merchant:{account.merchant_id}"  # never its token: owners are shown
         if isinstance(account, Bill24User):
             return f"user:{account.email.lower()}"
         if isinstance(account, str):
