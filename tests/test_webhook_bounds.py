@@ -221,3 +221,17 @@ def test_a_target_url_is_named_without_its_secrets():
     assert named == "https://merchant.example.com:8443/hook?key=***&x=***"
     assert "hunter2" not in named
     assert "s3cret" not in named
+
+
+def test_the_webhook_list_is_bounded_like_the_call_log_and_counts_every_attempt(bizauth_clock):
+    fake = FakeBill24()
+    fake.max_calls = 3
+
+    def shop(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"status": "Success", "message": "SUCCESS"}']
+
+    fake.deliver_webhooks_to(shop)
+    sent = [fake.forge_webhook(identity_code=f"I-{n}") for n in range(5)]
+    assert fake.webhooks == sent[-3:]
+    fake.assert_webhook_delivered(times=5)

@@ -65,7 +65,7 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         self._routes = RouteTable(routes, self.vendor)
         self._faults = FaultBook()
         self._log = CallLog(self.vendor, self.bearer_headers, self.refresh_token_field)
-        self._webhooks = WebhookSender(self.vendor)
+        self._webhooks = WebhookSender(self.vendor, bound=self._log)
         self._skews: deque[float] = deque()
         self.store = TokenStore()
         clock = running_clock()

@@ -16,7 +16,7 @@ import datetime as _dt
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol
 
 from ..clock import now
 from ..errors import UsageTypeError, UsageValueError
@@ -114,6 +114,17 @@ def _check_path(target: Target, path: str | None) -> str:
     return path
 
 
+class _Bounded(Protocol):
+    """What bounds the deliveries kept: the fake's call log and its ``limit``."""
+
+    @property
+    def limit(self) -> int | None: ...
+
+
+class _Unbounded:
+    limit = None
+
+
 class WebhookSender:
     """Where one fake's webhooks go, by event, and every attempt it made. ``retries``:
     how many times a webhook the receiver did not accept is sent again; ``retry_delay``:
@@ -128,6 +139,7 @@ class WebhookSender:
         retry_delay: float = 0.0,
         allow_failures: bool = False,
         timeout: float = TIMEOUT,
+        bound: _Bounded | None = None,
     ) -> None:
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise UsageValueError(
@@ -144,7 +156,13 @@ class WebhookSender:
         self._waiting: list[_Webhook] = []
         self._numbers = 0
         self._handling: tuple[frozenset[str], list[bool]] | None = None
+        #: Every attempt, the latest ``bound.limit`` of them (``None``: all).
         self.deliveries: list[Delivery] = []
+        self.bound: _Bounded = bound or _Unbounded()
+        #: How many attempts were made, and accepted, kept or not.
+        self.attempts = self.accepted = 0
+        # The last attempt of each webhook not yet accepted (bounded alike).
+        self._open: dict[int, Delivery] = {}
 
     def deliver_to(self, target: object, events: Iterable[str], path: str | None = None) -> None:
         checked = _check_target(target)
@@ -235,7 +253,7 @@ class WebhookSender:
             bool(checks) if webhook.about else None, webhook.forged,
         )  # fmt: skip
         with self._lock:
-            self.deliveries.append(delivery)
+            self._keep(delivery)
         return delivery
 
     def checked(self, keys: Iterable[str]) -> None:
@@ -246,12 +264,25 @@ class WebhookSender:
             if handling is not None and handling[0] & set(keys):
                 handling[1].append(True)
 
+    def _keep(self, delivery: Delivery) -> None:
+        self.attempts += 1
+        self.accepted += delivery.ok
+        self.deliveries.append(delivery)
+        if delivery.ok:
+            self._open.pop(delivery.webhook, None)
+        else:
+            self._open[delivery.webhook] = delivery
+        limit = self.bound.limit
+        if limit is not None:
+            del self.deliveries[: max(0, len(self.deliveries) - limit)]
+            while len(self._open) > limit:
+                del self._open[next(iter(self._open))]
+
     def refused(self) -> list[Delivery]:
         """The last attempt of each webhook the receiver did not accept (forged ones
         aside: refusing those is the receiver's job)."""
         with self._lock:
-            last = {d.webhook: d for d in self.deliveries}
-        return [d for d in last.values() if not d.ok and not d.forged]
+            return [d for d in self._open.values() if not d.forged]
 
     def problems(self, answer: str = "", allow: str = "") -> list[str]:
         """What the teardown check reports, unless failures are allowed; ``answer``:
@@ -331,7 +362,7 @@ class WebhookVerbs:
         """Webhooks the receiver accepted: ``times`` exactly, or at least one."""
         __tracebackhide__ = True
         check_times(times)
-        count = sum(1 for d in self.webhooks if d.ok)
+        count = self._webhooks.accepted
         if (times is None and count >= 1) or count == times:
             return
         expected = "at least once" if times is None else f"{times} time(s)"
