@@ -226,3 +226,56 @@ def test_the_docs_command_runs_as_written(served):
         )
         assert done.returncode == 0, done.stdout + done.stderr
         assert json.loads((Path(here) / "bizmail-report.json").read_text())["conformant"]
+
+
+def _echoing(request):
+    """A server that copies what it was sent into every place a report may show."""
+    sent = request.get_data(as_text=True)
+    body = {"success": False, "message": sent, "message_kh": sent, "token_type": sent}
+    return Response(
+        json.dumps(body), status=500, content_type="application/json",
+        headers={"WWW-Authenticate": f'Bearer error="{sent[:200]}"'},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("vendor", "env", "extra"),
+    [
+        ("bizmail", BIZMAIL_ENV, []),
+        ("bill24", MERCHANT_ENV, ["--allow-writes"]),
+        ("bill24", PORTAL_ENV, []),
+    ],
+    ids=["bizmail", "bill24-merchant", "bill24-portal"],
+)
+def test_no_configured_secret_is_printed_or_written_whatever_the_server_echoes(
+    httpserver, monkeypatch, capsys, tmp_path, vendor, env, extra
+):
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(_echoing)
+    report = tmp_path / "report.json"
+    url = httpserver.url_for("").rstrip("/")
+    check(monkeypatch, env, "--vendor", vendor, "--base-url", url, "--json", str(report), *extra)
+    out, err = capsys.readouterr()
+    written = report.read_text()
+    assert len(httpserver.log) > 1
+    for name, secret in env.items():
+        if "CLIENT_ID" in name or "EMAIL" in name or "USERNAME" in name:
+            continue  # identifiers, not secrets
+        for place, text in (("stdout", out), ("stderr", err), ("report", written)):
+            assert secret not in text, (name, place)
+
+
+def test_the_environments_proxy_is_never_used(monkeypatch, capsys, served):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    code = check(monkeypatch, BIZMAIL_ENV, "--vendor", "bizmail", "--base-url",
+                 served.urls["bizmail"])  # fmt: skip
+    assert code == 0, capsys.readouterr()
+
+
+def test_a_merchant_token_the_fake_cannot_take_exits_2(monkeypatch, capsys, served):
+    env = {**MERCHANT_ENV, "BIZAUTH_BILL24_MERCHANT_TOKEN": "not-a-uuid-token"}
+    code = check(monkeypatch, env, "--vendor", "bill24", "--base-url", served.urls["bill24"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert "not-a-uuid-token" not in err

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping
 
-__all__ = ["add_parser", "check"]
+__all__ = ["add_parser", "check", "hidden"]
 
 NOTICE = (
     "bizauth check talks to {url} itself: the guard that keeps pytest-bizauth's tests "
@@ -44,6 +44,12 @@ def add_parser(commands: Any, vendors: list[str]) -> None:
         help="also create a transaction (Bill24 init and verify write on the vendor's side)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON")
+    parser.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="send the requests through this proxy (the environment's proxy settings are "
+        "never read: they would carry the credentials to a proxy you did not name)",
+    )
     parser.add_argument(
         "--min-interval",
         type=float,
@@ -94,12 +100,29 @@ def check(args: argparse.Namespace, specs: Mapping[str, Any]) -> int:
             product=args.product,
             allow_writes=args.allow_writes,
             min_interval=args.min_interval,
+            proxy=args.proxy,
         )
     except requests.RequestException as exc:
         print(f"bizauth check: {url} could not be reached: {type(exc).__name__}", file=sys.stderr)
         return 2
-    print(report.text(), flush=True)
+    except (TypeError, ValueError) as exc:  # the credentials cannot make the fake's account
+        said = hidden(str(exc).splitlines()[0], credentials)
+        print(f"bizauth check: {said}", file=sys.stderr, flush=True)
+        return 2
+    print(hidden(report.text(), credentials), flush=True)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(report.as_json(), out, indent=2)
+            out.write(hidden(json.dumps(report.as_json(), indent=2), credentials))
     return 0 if report.conformant else 1
+
+
+def hidden(text: str, credentials: Mapping[str, str]) -> str:
+    """``text`` with every configured secret masked, however the server echoed it: as
+    it is, and as JSON writes it."""
+    from .._redact import mask
+
+    for value in sorted(set(credentials.values()), key=len, reverse=True):
+        if len(value) >= 4:
+            for form in {value, json.dumps(value)[1:-1]}:
+                text = text.replace(form, mask(value))
+    return text

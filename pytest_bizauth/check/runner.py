@@ -88,10 +88,13 @@ class _Server:
     """The server checked: real HTTP, no redirects followed, at most one call each
     ``min_interval`` seconds (real time)."""
 
-    def __init__(self, base_url: str, min_interval: float) -> None:
+    def __init__(self, base_url: str, min_interval: float, proxy: str | None = None) -> None:
         import requests
 
         self._session = requests.Session()
+        self._session.trust_env = False  # no proxy, netrc or CA bundle from the environment
+        if proxy is not None:
+            self._session.proxies = {"http": proxy, "https": proxy}
         self._base_url = base_url
         self._min_interval = min_interval
         self._last = float("-inf")
@@ -146,10 +149,11 @@ def run(
     product: str | None = None,
     allow_writes: bool = False,
     min_interval: float = 1.0,
+    proxy: str | None = None,
 ) -> Report:
     """Send every probe to the server and to a fake holding the same accounts, each
     side with its own context, and compare the answers."""
-    server = _Server(base_url, 0.0 if is_loopback_url(base_url) else min_interval)
+    server = _Server(base_url, 0.0 if is_loopback_url(base_url) else min_interval, proxy)
     fake = _Fake(contract.fake(credentials, product))
     contexts: tuple[Context, Context] = ({}, {})
     report = Report(vendor, base_url)
