@@ -260,3 +260,62 @@ def test_comparing_two_client_tokens_never_prints_them(pytester):
     assert first not in report
     assert second not in report
     assert "shown masked, never diffed" in report
+
+
+REFUSED_ANSWER = """
+    import json
+
+    import pytest
+
+    from pytest_bizauth import ProviderError
+
+    ACCESS = "eyJhbGciOiJIUzI1NiJ9." + "A" * 40 + "." + "S" * 43
+    REFRESH = "eyJhbGciOiJIUzI1NiJ9." + "B" * 40 + "." + "R" * 43
+
+    ANSWERS = {  # module-level: the test's own locals hold no token
+        "bizmail": ("/api/1.0/auth/token",
+                    {"access_token": ACCESS, "refresh_token": REFRESH, "expires_in": -1}),
+        "bill24": ("/security/authorize",
+                   {"token": ACCESS, "refreshToken": REFRESH, "tokenExpireTime": "soon"}),
+    }
+
+    @pytest.mark.parametrize("vendor", ["bizmail", "bill24"])
+    def test_a_refused_answer(request, vendor, bizauth_responses):
+        client = request.getfixturevalue(f"{vendor}_client")
+        mock = request.getfixturevalue(f"{vendor}_mock")
+        bizauth_responses.post(mock.base_url + ANSWERS[vendor][0],
+                               body=json.dumps(ANSWERS[vendor][1]),
+                               content_type="application/json")
+        client.access_token()
+"""
+
+
+@pytest.mark.parametrize("verbosity", [(), ("-vv",), ("-l", "-vv", "--tb=long")])
+def test_tokens_of_a_refused_answer_stay_out_of_tracebacks(pytester, verbosity):
+    pytester.makepyfile(REFUSED_ANSWER)
+    result = pytester.runpytest(*QUIET_PLUGINS, *verbosity)
+    result.assert_outcomes(failed=2)
+    output = result.stdout.str()
+    assert "ProviderError" in output
+    for part in ("A" * 40, "B" * 40, "S" * 43, "R" * 43):
+        assert part not in output
+
+
+def test_minted_tokens_and_stored_credentials_print_masked(
+    bizmail_tokens, bizmail_mock, bill24_tokens, bill24_mock
+):
+    held = [
+        bizmail_tokens.access(),
+        bizmail_tokens.expired_refresh(),
+        bill24_tokens.access(),
+        bill24_tokens.merchant_access(),
+        bizmail_mock.user.password,
+        bill24_mock.user.password,
+        bill24_mock.user.secret,
+        bill24_mock.merchant.token,
+        bill24_mock.merchant.secret,
+    ]
+    for value in held:
+        assert str.__str__(value) not in repr(value)
+        assert str.__str__(value) not in repr([value])
+    assert bizmail_tokens.access() == str.__str__(bizmail_tokens.access())  # still a str

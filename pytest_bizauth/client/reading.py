@@ -55,8 +55,12 @@ def _check_not_redirect(vendor: str, answer: Answer, path: str) -> None:
         )
 
 
-def read_json(vendor: str, answer: Answer, path: str) -> JSONView:
-    """The body as a JSON object, or :class:`ProviderError` saying what came instead."""
+def read_json(
+    vendor: str, answer: Answer, path: str, *, tokens: frozenset[str] = frozenset()
+) -> JSONView:
+    """The body as a JSON object, or :class:`ProviderError` saying what came instead.
+    The string values of fields named in ``tokens`` (at any depth) are held masked from
+    the moment they are read, so no traceback's locals or arguments show them."""
     _check_not_redirect(vendor, answer, path)
     try:
         body = json.loads(answer.content.decode("utf-8"))
@@ -73,7 +77,22 @@ def read_json(vendor: str, answer: Answer, path: str) -> JSONView:
             status=answer.status,
             endpoint=path,
         )
-    return body
+    if not tokens:
+        return body
+    return {key: _held(value, tokens, key) for key, value in body.items()}
+
+
+def _held(value: object, tokens: frozenset[str], key: str = "", depth: int = 0) -> object:
+    """A copy of a JSON value with the strings of the ``tokens`` fields held masked."""
+    if key in tokens:
+        return secret(value, token=True)
+    if depth > 32:  # deeper than any answer that carries tokens
+        return value
+    if isinstance(value, dict):
+        return {k: _held(v, tokens, k, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_held(v, tokens, "", depth + 1) for v in value]
+    return value
 
 
 def message(vendor: str, answer: Answer, path: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from ..._redact import secret as hold
 from ...errors import UsageValueError
 
 __all__ = ["DEFAULT_MERCHANT", "DEFAULT_USER", "Bill24Merchant", "Bill24User"]
@@ -54,7 +55,8 @@ class Bill24User:
         _check_credentials(f"the Bill24 user {email!r}", client_id, secret)
         user_id = _uuid_for("user", email) if user_id is None else str(uuid.UUID(str(user_id)))
         username = email.split("@")[0] if username is None else username
-        return cls(email, password, client_id, secret, user_id, fullname, username, role)
+        return cls(email, hold(password), client_id, hold(secret), user_id, fullname, username,
+                   role)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ class Bill24Merchant:
                 raise UsageValueError("a Bill24 merchant token must be a UUID") from None
         if merchant_id is None:
             merchant_id = _uuid_for("merchant", token)
-        return cls(token, client_id, secret, merchant_id)
+        return cls(hold(token, token=True), client_id, hold(secret), merchant_id)
 
 
 #: The portal user and merchant every :class:`~pytest_bizauth.FakeBill24` starts with.

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from ...client.flow import Answer, CallFlow, Flow, IssuedTokens
     from ...client.sync import Timeout
 
+#: The fields of an answer that hold tokens: held masked from the moment they are read.
+TOKEN_FIELDS = frozenset({"token", "refreshToken"})
+
 __all__ = ["Bill24Auth", "Bill24Client", "Bill24Constructors", "fixture_client"]
 
 VENDOR = "Bill24"
@@ -110,7 +113,7 @@ class Bill24Auth(AuthFlow):
         return {"email": str(self.email), "password": self._password, **body}
 
     def _tokens(self, answer: Answer, by: str) -> IssuedTokens:
-        body = read_json(VENDOR, answer, self.path)
+        body = read_json(VENDOR, answer, self.path, tokens=TOKEN_FIELDS)
         if self.is_merchant:
             data = body.get("data")
             if body.get("code") not in (200, "200") or not isinstance(data, dict):

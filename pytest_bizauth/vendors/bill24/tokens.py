@@ -10,6 +10,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..._jwt import expiry, tampered, verified
+from ..._redact import Secret
 from ...clock import parse_instant, timestamp
 from ...core.values import IssuedAt, epoch, positive_seconds
 from ...errors import UsageTypeError
@@ -158,7 +159,8 @@ class Bill24Tokens:
 
     def encode(self, claims: JSONView, *, key: SigningKey | None = None) -> str:
         """Sign claims as Bill24 does."""
-        return _sign_rs256(json.dumps(dict(claims), separators=(",", ":")), key or self.key)
+        signed = _sign_rs256(json.dumps(dict(claims), separators=(",", ":")), key or self.key)
+        return Secret(signed, token=True)  # masked wherever it is printed
 
     def access(self, **options: Any) -> str:
         """A portal user's access token; takes the options of :meth:`claims` and ``key``."""

@@ -7,6 +7,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
+from ..._redact import secret as hold
 from ...errors import UsageValueError
 
 __all__ = ["DEFAULT_USER", "BizMailUser"]
@@ -65,7 +66,8 @@ class BizMailUser:
                 domain_uuid = str(uuid.UUID(str(domain_uuid)))
             except ValueError:
                 raise UsageValueError(f"domain_uuid {domain_uuid!r} is not a UUID") from None
-        return cls(username=username, password=password, user_id=user_id, domain_uuid=domain_uuid)
+        return cls(username=username, password=hold(password), user_id=user_id,
+                   domain_uuid=domain_uuid)  # fmt: skip
 
 
 #: The account every :class:`~pytest_bizauth.FakeBizMail` starts with.

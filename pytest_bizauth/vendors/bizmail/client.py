@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from ...client.flow import Answer, CallFlow, Flow, IssuedTokens
     from ...client.sync import Timeout
 
+#: The fields of an answer that hold tokens: held masked from the moment they are read.
+TOKEN_FIELDS = frozenset({"access_token", "refresh_token"})
+
 __all__ = ["Attachment", "BizMailAuth", "BizMailClient", "fixture_client"]
 
 #: ``(filename, content)`` or ``(filename, content, content_type)``.
@@ -61,7 +64,7 @@ class BizMailAuth(AuthFlow):
         return f"username={self.username!r}"
 
     def _tokens(self, answer: Answer, path: str, by: str) -> IssuedTokens:
-        body = read_json(VENDOR, answer, path)
+        body = read_json(VENDOR, answer, path, tokens=TOKEN_FIELDS)
         if body.get("success") is False:
             raise ProviderError(
                 f"BizMail answered HTTP {answer.status} with success: false",

@@ -6,7 +6,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from ..._jwt import tampered, unverified_claims, verified
-from ..._redact import secret as hold
+from ..._redact import Secret, secret as hold
 from ...clock import timestamp
 from ...core.values import IssuedAt, epoch, positive_seconds
 from ...errors import UsageTypeError, UsageValueError
@@ -117,9 +117,10 @@ class BizMailTokens:
         key = self._secret if secret is None else hold(check_hmac_secret(secret))
         items = tuple((name, type(value), value) for name, value in claims.items())
         try:
-            return _sign_hs256(items, key)
+            signed = _sign_hs256(items, key)
         except TypeError:  # a claim that cannot be a key (a list): signed afresh
-            return _sign_hs256_uncached(dict(claims), key)
+            signed = _sign_hs256_uncached(dict(claims), key)
+        return Secret(signed, token=True)  # masked wherever it is printed
 
     def access(self, **options: Any) -> str:
         """An access token; takes the keyword options of :meth:`claims` and ``secret``."""
