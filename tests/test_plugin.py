@@ -304,11 +304,17 @@ def test_with_pytest_responses(pytester):
             responses.add(responses.GET, "https://api.example.com/x", json={"n": 2})
             assert requests.get("https://api.example.com/x", timeout=1).json() == {"n": 2}
             assert bizmail_client.access_token()
+
+        def test_the_loopback_server_beside_it(bizmail_mock, bizauth_server):
+            url = bizauth_server.url_for(bizmail_mock) + "/api/1.0/auth/token"
+            login = {"username": bizmail_mock.user.username,
+                     "password": bizmail_mock.user.password}
+            assert requests.post(url, json=login, timeout=5).status_code == 200
     """)
     result = pytester.runpytest(
         "-W", "error", "-p", "no:randomly", "-p", "no:hypothesispytest", "-p", "no:asyncio"
     )
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=2)
     # pytest-responses stops its mock before our fixture stops ours: requests is unpatched.
     from requests.adapters import HTTPAdapter
 

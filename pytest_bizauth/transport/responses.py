@@ -113,6 +113,17 @@ class _UserRoutesFirst(FirstMatchRegistry):
         return None, reasons
 
 
+def _passing_on(outer: Callable[..., object], real: Callable[..., object]) -> Callable[..., object]:
+    """Where a request that no fake serves goes: loopback to the network, anything else
+    to the mock that was active first."""
+
+    def send(adapter: object, request: PreparedRequest, **kwargs: object) -> object:
+        chosen = real if LOOPBACK_URL.match(str(request.url)) else outer
+        return chosen(adapter, request, **kwargs)
+
+    return send
+
+
 class SharedRequestsMock(responses.RequestsMock):
     """The ``responses.RequestsMock`` that every fake registers on."""
 
@@ -140,9 +151,12 @@ class SharedRequestsMock(responses.RequestsMock):
             return
         self._running = True
         outer = HTTPAdapter.send
+        real = responses_real_send()
         set_responses_real_send(self, outer)
-        if outer is not responses_real_send():
-            # Another mock was active first: what matches nothing here is its business.
+        if outer is not real:
+            # Another mock was active first: what matches nothing here is its business,
+            # but loopback goes to the network (that mock may hand loopback back to us).
+            set_responses_real_send(self, _passing_on(outer, real))
             self.add_passthru(re.compile(".*"))
         # Loopback is never a vendor: what matches no route there (bizauth_server, a
         # test's own local server) goes over the socket.
