@@ -479,11 +479,25 @@ def test_the_guard_names_bizauth_server_for_aiohttp_without_h11(pytester, monkey
         guard._installed.cache_clear()
 
 
-def test_aiohttp_imported_after_the_fixtures_is_still_stopped(pytester):
+def test_aiohttp_imported_after_the_fixtures_reaches_the_fake_not_the_vendor(pytester):
     pytest.importorskip("aiohttp")
     pytest.importorskip("h11")
     # In a process of its own: aiohttp is first imported inside the test.
-    pytester.makepyfile(_aiohttp_to_the_vendor(imported_at_the_top=False))
+    pytester.makepyfile("""
+        import asyncio
+
+        def test_aiohttp(bill24_mock):
+            import aiohttp
+
+            async def call():
+                async with aiohttp.ClientSession() as session:
+                    url = "https://merchantapi-demo.bill24.io/security/authorize"
+                    async with session.post(url, json={}) as answer:
+                        return answer.status
+
+            assert asyncio.run(call()) == 400  # the fake's answer: no client id
+            assert len(bill24_mock.authorize_calls) == 1
+    """)
     pytester.runpytest_subprocess(*QUIET_PLUGINS).assert_outcomes(passed=1)
 
 
@@ -763,3 +777,32 @@ def test_each_in_process_transport_is_one_row_naming_its_class(name):
         pytest.skip(f"{', '.join(row.needs)} not installed")
     transport = load(name)
     assert all(callable(getattr(transport, verb)) for verb in ("start", "stop", "mount", "verify"))
+
+
+def test_a_library_first_imported_during_the_test_reaches_the_fakes(pytester):
+    pytest.importorskip("aiohttp")
+    pytest.importorskip("h11")
+    pytester.makepyfile(
+        """
+        import asyncio
+        import sys
+
+        def test_imported_late(bizmail_mock):
+            assert "aiohttp" not in sys.modules
+            import aiohttp  # as a library does inside a function, after set-up
+
+            async def login():
+                async with aiohttp.ClientSession() as session:
+                    url = bizmail_mock.base_url + "/api/1.0/auth/token"
+                    login = {"username": bizmail_mock.user.username,
+                             "password": bizmail_mock.user.password}
+                    async with session.post(url, json=login) as answer:
+                        return answer.status
+
+            assert asyncio.run(login()) == 200
+            bizmail_mock.assert_logged_in(times=1)
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider",
+                                           "-p", "no:asyncio")  # fmt: skip
+    result.assert_outcomes(passed=1)

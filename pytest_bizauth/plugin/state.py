@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..core.fake import FakeProvider
     from ..transport.base import Transport
     from ..transport.guard import Guard
+    from ..transport.late import LateImports
     from ..transport.responses import SharedRequestsMock
     from .options import Settings
 
@@ -130,9 +131,31 @@ class Transports:
         self.transports = [*transports, *own]
         self.guard = guard
         self.stop_responses = stop_responses
-        self._own = own
+        self._own = list(own)
+        self._fakes: list[FakeProvider] = []
+        self._late: LateImports | None = None
+
+    def watch(self, late: dict[str, str]) -> None:
+        """Put the transport of each library in ``late`` (module -> transport) in place
+        if the test imports it while it runs."""
+        from ..transport.late import LateImports
+
+        self._late = LateImports(late, self._arrived)
+        self._late.install()
+
+    def _arrived(self, name: str) -> None:
+        from ..transport.base import load
+
+        transport = load(name)()
+        transport.start()
+        for fake in self._fakes:
+            transport.mount(fake)
+        self._own.append(transport)
+        self.transports.append(transport)
 
     def close(self) -> None:
+        if self._late is not None:
+            self._late.remove()
         for transport in reversed(self._own):  # the last patch made is undone first
             transport.stop()
         if self.guard is not None:
@@ -141,6 +164,7 @@ class Transports:
             self.stop_responses()
 
     def mount(self, fake: FakeProvider, hosts: tuple[str, ...] = ()) -> None:
+        self._fakes.append(fake)
         for transport in self.transports:
             transport.mount(fake)
         if self.guard is not None:
@@ -156,11 +180,12 @@ def fixture_of(vendor: str) -> str:
     return "the fake's fixture"
 
 
-def per_test_transports(config: pytest.Config) -> tuple[Transport, ...]:
+def per_test_transports(config: pytest.Config) -> tuple[tuple[Transport, ...], dict[str, str]]:
     """The transports started for one test and stopped after it (cheap to start): those
     of the libraries installed (found once per session) that the test's code has
     imported by now (and httpx always). Importing one costs more than most tests: a
-    session whose code never imports it never pays for it."""
+    session whose code never imports it never pays for it. Also the libraries not
+    imported yet (module -> transport), to watch for while the test runs."""
     names = config.stash.get(PER_TEST, None)
     if names is None:
         from ..transport.base import IN_PROCESS, available
@@ -169,13 +194,15 @@ def per_test_transports(config: pytest.Config) -> tuple[Transport, ...]:
             row.name for row in IN_PROCESS.values() if row.per_test and available(row.name)
         )
     if not names:
-        return ()
+        return (), {}
     from ..transport.base import IN_PROCESS, load, loaded
 
-    made = tuple(load(name)() for name in names if IN_PROCESS[name].always or loaded(name))
+    now = [name for name in names if IN_PROCESS[name].always or loaded(name)]
+    made = tuple(load(name)() for name in now)
     for transport in made:
         transport.start()
-    return made
+    later = {IN_PROCESS[name].needs[0]: name for name in names if name not in now}
+    return made, later
 
 
 def transports(node: pytest.Item, settings: Settings) -> Transports:
@@ -193,11 +220,9 @@ def transports(node: pytest.Item, settings: Settings) -> Transports:
 
         guard = Guard(fixture_of)
         guard.start()
-    shared = state.transports = Transports(
-        mock,
-        guard=guard,
-        stop_responses=stop,
-        own=per_test_transports(node.config),
-    )
+    own, later = per_test_transports(node.config)
+    shared = state.transports = Transports(mock, guard=guard, stop_responses=stop, own=own)
+    if later:
+        shared.watch(later)
     node.addfinalizer(shared.close)
     return shared

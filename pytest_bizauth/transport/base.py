@@ -77,10 +77,6 @@ def _around(library: str, api: str, *more: str) -> str:
         f"around it ({why})"  # fmt: skip
 
 
-_IMPORT_EARLY = (
-    "or {} first imported after the test's fixtures were set up: import it at the top of a module"
-)
-
 #: Every in-process transport, one row each; the fixtures, the guard and the import
 #: checks all read this table. (A row, not an import of the transport's module, so that
 #: learning what is installed imports no HTTP library.)
@@ -111,7 +107,7 @@ IN_PROCESS: dict[str, InProcess] = {
             "pytest_bizauth.transport.httpx2:Httpx2Transport",
             ("httpx2",),
             "httpx2",
-            _around("httpx2", "HTTPTransport", _IMPORT_EARLY.format("httpx2")),
+            _around("httpx2", "HTTPTransport"),
             stack=("httpx2", "httpcore2"),
         ),
         InProcess(
@@ -120,7 +116,7 @@ IN_PROCESS: dict[str, InProcess] = {
             ("aiohttp", "h11"),
             "aiohttp",
             "aiohttp reaches the fakes in-process through its TCPConnector; this request "
-            "went around it (a connector of its own, " + _IMPORT_EARLY.format("aiohttp") + ")",
+            "went around it (a connector of its own)",
         ),
     )
 }
