@@ -806,3 +806,9 @@ def test_a_library_first_imported_during_the_test_reaches_the_fakes(pytester):
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider",
                                            "-p", "no:asyncio")  # fmt: skip
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("hold", [float("nan"), float("inf"), -1, 0, 3601, True, "5"])
+def test_the_servers_hold_takes_only_a_sensible_number_of_seconds(bizauth_server, hold):
+    with pytest.raises(ValueError, match="hold must be a number of seconds above 0"):
+        bizauth_server.hold = hold

@@ -42,6 +42,8 @@ CONTROL_PREFIX = "/_bizauth/"
 
 # Errors of the fakes kept for a test's teardown, at most.
 _MAX_ERRORS = 20
+#: The longest a test may make a ``timeout`` fault hold its answer: an hour.
+MAX_HOLD = 3600.0
 #: How long a ``timeout`` fault holds its answer, at most, before closing the connection.
 DEFAULT_HOLD = 5.0
 _TICK = 0.05
@@ -304,8 +306,14 @@ class LoopbackServer:
 
     @hold.setter
     def hold(self, seconds: float) -> None:
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
-            raise UsageValueError(f"hold must be a number of seconds above 0, not {seconds!r}")
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float))
+            or not 0 < seconds <= MAX_HOLD  # NaN and infinities too
+        ):
+            raise UsageValueError(
+                f"hold must be a number of seconds above 0 and at most {MAX_HOLD}, not {seconds!r}"
+            )
         self._pool.hold = float(seconds)
 
     def mount(self, fake: FakeProvider) -> None:
