@@ -222,7 +222,10 @@ def test_a_malformed_control_request_is_a_400_saying_the_right_form(
 
 def test_not_json_and_unknown_control_paths(served_once):
     request = urllib.request.Request(
-        served_once.urls["bizmail"] + "/_bizauth/clock", b"[1,", method="POST"
+        served_once.urls["bizmail"] + "/_bizauth/clock",
+        b"[1,",
+        headers={"Content-Type": "application/json"},
+        method="POST",
     )
     with pytest.raises(urllib.error.HTTPError) as bad:
         urllib.request.urlopen(request, timeout=10)
@@ -430,3 +433,31 @@ def test_a_short_control_token_is_refused():
     )
     assert done.returncode == 2
     assert "at least 16 characters" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "says"),
+    [
+        ({"Origin": "https://evil.example", "Content-Type": "application/json"}, 403,
+         "no page of another origin"),
+        ({"Content-Type": "text/plain"}, 415, "takes a JSON body"),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, 415, "takes a JSON body"),
+    ],
+)  # fmt: skip
+def test_a_page_of_another_origin_cannot_drive_the_control_api(served_once, headers, status,
+                                                               says):  # fmt: skip
+    before = served_once.call("bizmail", "GET", "/_bizauth/accounts")[1]
+    request = urllib.request.Request(
+        served_once.urls["bizmail"] + "/_bizauth/accounts",
+        json.dumps({"username": "page@evil.example", "password": "x"}).encode(),
+        headers=headers,
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    with refused.value:
+        assert refused.value.code == status
+        assert says in json.loads(refused.value.read())["error"]
+    assert served_once.call("bizmail", "GET", "/_bizauth/accounts")[1] == before
+    own = {"Origin": served_once.urls["bizmail"], "Content-Type": "application/json"}
+    assert served_once.call("bizmail", "GET", "/_bizauth/clock", headers=own)[0] == 200

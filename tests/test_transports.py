@@ -665,7 +665,10 @@ def _control(url, method, verb, body=None):
     import urllib.request
 
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}/_bizauth/{verb}", data=data, method=method)
+    headers = {"Content-Type": "application/json"}
+    request = urllib.request.Request(
+        f"{url}/_bizauth/{verb}", data=data, headers=headers, method=method
+    )
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.loads(answer.read())
 
@@ -682,7 +685,8 @@ def test_a_subprocess_can_drive_the_fake_through_bizauth_server(
         "import json, sys, urllib.request\n"
         "url = sys.argv[1]\n"
         "request = urllib.request.Request(url + '/_bizauth/clock', method='POST',\n"
-        "    data=json.dumps({'shift': 86401}).encode())\n"
+        "    data=json.dumps({'shift': 86401}).encode(),\n"
+        "    headers={'Content-Type': 'application/json'})\n"
         "print(urllib.request.urlopen(request, timeout=10).read().decode())\n"
     )
     done = subprocess.run(

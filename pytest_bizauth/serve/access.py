@@ -38,7 +38,13 @@ class ControlAccess:
         return self._token is not None
 
     def refusal(self, request: FakeRequest) -> Reply | None:
-        """The answer to a request that may not drive the control API, or ``None``."""
+        """The answer to a request that may not drive the control API, or ``None``: no
+        token (where one is needed), a Host that is not loopback (where none is), a
+        page of another origin (a browser's cross-site request), or a body that is not
+        JSON (what a page may send without asking first)."""
+        return self._who(request) or _from_a_page(request)
+
+    def _who(self, request: FakeRequest) -> Reply | None:
         if self._token is not None:
             presented = request.bearer() or ""
             if not hmac.compare_digest(presented.encode(), self._token.encode()):
@@ -58,3 +64,19 @@ class ControlAccess:
                 },
             )
         return None
+
+
+def _from_a_page(request: FakeRequest) -> Reply | None:
+    origin = (request.header("origin") or "").strip()
+    host = (request.header("host") or "").strip().lower()
+    if origin and urlsplit(origin).netloc.lower() != host:
+        return Reply(
+            403, {"error": f"the control API answers no page of another origin ({origin})"}
+        )
+    kind = (request.header("content-type") or "").split(";")[0].strip().lower()
+    if request.body and kind != "application/json":
+        return Reply(
+            415,
+            {"error": "the control API takes a JSON body: Content-Type: application/json"},
+        )
+    return None
