@@ -156,6 +156,10 @@ class ControlAPI:
             ("POST", "reset"): (self._reset, "calls, faults, tokens, accounts, clock: as at start"),
         }
 
+    def refusal(self, request: FakeRequest) -> Reply | None:
+        """The answer to a request that may not drive the control API, or ``None``."""
+        return self._access.refusal(request)
+
     def __call__(self, fake: FakeProvider, request: FakeRequest) -> Reply:
         refused = self._access.refusal(request)
         if refused is not None:

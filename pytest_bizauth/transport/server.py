@@ -21,17 +21,34 @@ from ..core.faults import phrase
 from ..core.wire import FakeRequest, NetworkError
 from ..errors import UsageTypeError, UsageValueError
 from .base import NoAnswer, no_endpoint, outcome_of
+from .bounds import (
+    CONNECTION_TIMEOUT,
+    MAX_BODY,
+    MAX_CONNECTIONS,
+    TooLong,
+    bound_connections,
+    bounded_body,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Protocol
 
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
     from ..core.fake import FakeProvider
+    from ..core.wire import Reply
     from .base import Outcome
 
-    #: Answers a control request for the fake a server serves.
-    Control = Callable[[FakeProvider, FakeRequest], Outcome]
+    class Control(Protocol):
+        """Answers a control request for the fake a server serves."""
+
+        def __call__(self, fake: FakeProvider, request: FakeRequest) -> Outcome: ...
+
+        def refusal(self, request: FakeRequest) -> Reply | None:
+            """The answer to a request that may not drive the control API (known from
+            its headers, before its body is read), or ``None``."""
+
     #: Sees each request a server answered, and what it made of it.
     Observer = Callable[[FakeProvider, FakeRequest, Outcome], None]
 
@@ -56,6 +73,8 @@ class _Slot:
         from werkzeug.serving import WSGIRequestHandler, make_server
 
         class QuietHandler(WSGIRequestHandler):
+            timeout = CONNECTION_TIMEOUT  # a half-sent request holds no thread for long
+
             def log_request(self, *args: object, **kwargs: object) -> None:
                 pass
 
@@ -83,6 +102,7 @@ class _Slot:
         # threaded=True made a ThreadingMixIn server: let its threads die with the process.
         assert isinstance(self.server, socketserver.ThreadingMixIn)
         self.server.daemon_threads = True
+        bound_connections(self.server, MAX_CONNECTIONS)
         self.port = self.server.socket.getsockname()[1]
         self.url = f"http://{f'[{host}]' if family == socket.AF_INET6 else host}:{self.port}"
         self.thread = threading.Thread(
@@ -129,14 +149,21 @@ class _Slot:
 
         target = urlsplit(str(environ.get("REQUEST_URI") or environ.get("PATH_INFO") or "/"))
         method = str(environ["REQUEST_METHOD"])
+        headers = dict(EnvironHeaders(environ))
+        control = self.pool.control
+        if control is not None and target.path.startswith(CONTROL_PREFIX):
+            # Who may drive the control API is known before its body is read.
+            asked = FakeRequest.build(method, target.path, headers, b"", target.query)
+            refused = control.refusal(asked)
+            if refused is not None:
+                return self._reply(refused, start_response)
         try:
-            body = get_input_stream(environ).read()
+            body = bounded_body(get_input_stream(environ), environ.get("CONTENT_LENGTH"))
+        except TooLong:
+            return _plain(start_response, 413, f"pytest-bizauth: a body over {MAX_BODY} bytes")
         except (OSError, BadRequest) as unreadable:  # ClientDisconnected is a BadRequest
             return _unreadable(start_response, unreadable)
-        request = FakeRequest.build(
-            method, target.path, dict(EnvironHeaders(environ)), body, target.query
-        )
-        control = self.pool.control
+        request = FakeRequest.build(method, target.path, headers, body, target.query)
         if control is not None and target.path.startswith(CONTROL_PREFIX):
             outcome: Outcome = control(fake, request)
         else:
@@ -145,7 +172,10 @@ class _Slot:
             self.pool.on_request(fake, request, outcome)
         if isinstance(outcome, NoAnswer):
             return self._no_answer(outcome, environ, start_response)
-        reply = outcome
+        return self._reply(outcome, start_response)
+
+    @staticmethod
+    def _reply(reply: Reply, start_response: StartResponse) -> list[bytes]:
         content = reply.content()
         headers = [(k, v) for k, v in reply.all_headers().items() if k.lower() != "content-length"]
         start_response(
