@@ -39,6 +39,17 @@ PORTAL_ENV = {
 }
 
 
+EACH_ACCOUNT = pytest.mark.parametrize(
+    ("vendor", "env", "extra"),
+    [
+        ("bizmail", BIZMAIL_ENV, []),
+        ("bill24", MERCHANT_ENV, ["--allow-writes"]),
+        ("bill24", PORTAL_ENV, []),
+    ],
+    ids=["bizmail", "bill24-merchant", "bill24-portal"],
+)
+
+
 @pytest.fixture(scope="module")
 def served():
     server = Served("--port", "0")
@@ -54,15 +65,7 @@ def check(monkeypatch, env, *args):
     return main(["check", *args])
 
 
-@pytest.mark.parametrize(
-    ("vendor", "env", "extra"),
-    [
-        ("bizmail", BIZMAIL_ENV, []),
-        ("bill24", MERCHANT_ENV, ["--allow-writes"]),
-        ("bill24", PORTAL_ENV, []),
-    ],
-    ids=["bizmail", "bill24-merchant", "bill24-portal"],
-)
+@EACH_ACCOUNT
 def test_bizauth_serve_conforms(served, monkeypatch, capsys, vendor, env, extra):
     code = check(monkeypatch, env, "--vendor", vendor, "--base-url", served.urls[vendor], *extra)
     out, err = capsys.readouterr()
@@ -238,15 +241,7 @@ def _echoing(request):
     )  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("vendor", "env", "extra"),
-    [
-        ("bizmail", BIZMAIL_ENV, []),
-        ("bill24", MERCHANT_ENV, ["--allow-writes"]),
-        ("bill24", PORTAL_ENV, []),
-    ],
-    ids=["bizmail", "bill24-merchant", "bill24-portal"],
-)
+@EACH_ACCOUNT
 def test_no_configured_secret_is_printed_or_written_whatever_the_server_echoes(
     httpserver, monkeypatch, capsys, tmp_path, vendor, env, extra
 ):

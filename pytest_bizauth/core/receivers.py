@@ -180,6 +180,11 @@ def _to_wsgi(
         _in_thread(run, stopped.set, timeout)
     finally:
         builder.close()
+    return _answered(answer, outcome)
+
+
+def _answered(answer: _Answer, outcome: list[BaseException]) -> tuple[int, bytes]:
+    """An application's answer, or why there is none (its exception, or no status)."""
     _raise_failure(outcome)
     if answer.status is None:
         raise Undelivered("the application gave no status")
@@ -274,10 +279,7 @@ def _to_asgi(
             loop.call_soon_threadsafe(task.cancel)
 
     _in_thread(run, stop, timeout)
-    _raise_failure(outcome)
-    if answer.status is None:
-        raise Undelivered("the application gave no status")
-    return answer.status, bytes(answer.body)
+    return _answered(answer, outcome)
 
 
 def send_once(
