@@ -395,3 +395,22 @@ def test_a_merchants_refresh_record_is_owned_by_its_id_never_its_token(bizauth_c
     assert record.owner == f"merchant:{fake.merchant.merchant_id}"
     assert fake.merchant.token not in repr(fake.refresh_tokens)
     assert fake.revoke_refresh_tokens(fake.merchant) == 1
+
+
+def test_a_long_running_fake_remembers_the_latest_tokens_and_transactions(
+    bizauth_clock, monkeypatch
+):
+    from pytest_bizauth.core import tokens
+    from pytest_bizauth.vendors.bill24 import state
+
+    monkeypatch.setattr(tokens, "MAX_TOKENS", 3)
+    monkeypatch.setattr(state, "MAX_TRANSACTIONS", 3)
+    fake = FakeBill24()
+    issued = [fake.issue_refresh_token(fake.merchant) for _ in range(5)]
+    assert list(fake.refresh_tokens) == issued[-3:]
+    for n in range(5):
+        call(fake, INIT, {**CHECKOUT, "identity_code": f"INV-{n}"})
+    assert [t.identity_code for t in fake.transactions] == ["INV-2", "INV-3", "INV-4"]
+    found = call(fake, VERIFY, {**FOUND, "identity_code": "INV-0"}).body["code"]
+    assert found == "ERR_NOT_FOUND"  # forgotten
+    assert call(fake, INIT, {**CHECKOUT, "identity_code": "INV-0"}).body["code"] == "SUCCESS"

@@ -12,7 +12,7 @@ from .._redact import mask
 if TYPE_CHECKING:
     import datetime as _dt
 
-__all__ = ["Issued", "RefreshRecord", "RefreshRefusal", "TokenStore"]
+__all__ = ["MAX_TOKENS", "Issued", "RefreshRecord", "RefreshRefusal", "TokenStore"]
 
 #: Why a refresh token is not taken: never issued (when the vendor keeps records of
 #: opaque tokens), revoked by a test, spent (single-use), or expired.
@@ -60,6 +60,18 @@ class _MaskedKeys(dict[str, RefreshRecord]):
         return repr({mask(k): v for k, v in self.items()})
 
 
+#: The most tokens of each kind a store remembers, the latest: what a long-running fake
+#: (``bizauth serve`` under steady traffic) holds levels off. An older refresh token is
+#: refused as one the fake never issued; no test comes near it.
+MAX_TOKENS = 50_000
+
+
+def _keep_latest(entries: dict[str, Any]) -> None:
+    """Drop the oldest of ``entries`` beyond :data:`MAX_TOKENS`."""
+    while len(entries) > MAX_TOKENS:
+        del entries[next(iter(entries))]
+
+
 class TokenStore:
     """Issued access and refresh tokens, their owners, and their state.
 
@@ -70,7 +82,7 @@ class TokenStore:
         self._lock = threading.Lock()
         # Access tokens issued since the last expire_access(), by owner: what it expires.
         self._alive: dict[str, str] = {}
-        self._expired: set[str] = set()
+        self._expired: dict[str, None] = {}
         self._refresh: _MaskedKeys = _MaskedKeys()
 
     # -- issuing -------------------------------------------------------------------------
@@ -78,7 +90,8 @@ class TokenStore:
     def issued_access(self, token: str, owner: str) -> None:
         with self._lock:
             self._alive[token] = owner
-            self._expired.discard(token)
+            self._expired.pop(token, None)
+            _keep_latest(self._alive)
 
     def issued_refresh(
         self,
@@ -96,6 +109,7 @@ class TokenStore:
             record = self._refresh.get(token)
             if record is None:
                 record = self._refresh[token] = RefreshRecord(owner)
+                _keep_latest(self._refresh)
             record.owner = owner
             record.revoked = False
             if expires_at is not None:
@@ -192,8 +206,9 @@ class TokenStore:
         """Every access token issued so far now counts as expired; how many were alive."""
         with self._lock:
             alive = len(self._alive)
-            self._expired.update(self._alive)
+            self._expired.update(dict.fromkeys(self._alive))
             self._alive.clear()
+            _keep_latest(self._expired)
             return alive
 
     def revoke(self, refresh: str) -> None:

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 __all__ = ["Bill24State", "Subject", "Transaction"]
 
 Subject = Union[Bill24User, Bill24Merchant]
+#: The most transactions a fake remembers, the latest: a long-running fake's memory
+#: levels off; no test comes near it.
+MAX_TRANSACTIONS = 50_000
 # The fields the control API takes for each kind of account.
 _USER_FIELDS = ("email", "password", "client_id", "secret", "user_id", "fullname", "username",
                 "role")  # fmt: skip
@@ -199,7 +202,14 @@ class Bill24State:
             self.transactions.append(transaction)
             self._by_ref[tran_id] = transaction
             self._by_ref[f"identity_code:{transaction.identity_code}"] = transaction
+            if len(self.transactions) > MAX_TRANSACTIONS:
+                self._forget(self.transactions.pop(0))
         return transaction
+
+    def _forget(self, transaction: Transaction) -> None:
+        for ref in (transaction.tran_id, f"identity_code:{transaction.identity_code}"):
+            if self._by_ref.get(ref) is transaction:
+                del self._by_ref[ref]
 
     def has_identity(self, identity_code: str) -> bool:
         """Whether a transaction has this ``identity_code``."""
