@@ -104,3 +104,14 @@ def test_connections_beyond_the_bound_are_closed_at_once(pool):
         b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
     )
     assert _send(address, login).startswith(b"HTTP/1.1 400")  # served again
+
+
+def test_a_request_whose_headers_never_end_is_no_call(pool):
+    fake = FakeBizMail()
+    target = urlsplit(pool.url_for(fake))
+    with socket.create_connection((target.hostname, target.port), timeout=5) as sock:
+        sock.sendall(b"POST /api/1.0/auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: a\r\n")
+        sock.shutdown(socket.SHUT_WR)  # the client goes away before the blank line
+        assert sock.recv(65_536) == b""
+    time.sleep(0.2)
+    assert fake.calls == []

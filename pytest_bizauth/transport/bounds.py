@@ -4,6 +4,7 @@ however it is sent, holds the server's memory or threads."""
 
 from __future__ import annotations
 
+import io
 import threading
 from typing import IO, TYPE_CHECKING, Callable
 
@@ -15,6 +16,7 @@ __all__ = [
     "CONNECTION_TIMEOUT",
     "MAX_BODY",
     "MAX_CONNECTIONS",
+    "LastLine",
     "TooLong",
     "bound_connections",
     "bounded_body",
@@ -76,3 +78,21 @@ def bound_connections(server: socketserver.BaseServer, most: int) -> None:
 
 # The ThreadingMixIn methods that start and run a connection's thread.
 _PROCESS, _THREAD = "process_request", "process_request_thread"
+
+
+class LastLine(io.BufferedIOBase):
+    """A request's reader while its headers are parsed, remembering the last line read:
+    whether the headers ended with their blank line, or with the connection."""
+
+    def __init__(self, raw: io.BufferedIOBase) -> None:
+        super().__init__()
+        self.raw = raw
+        self.last = b""
+
+    @property
+    def ended(self) -> bool:
+        return self.last in (b"\r\n", b"\n")
+
+    def readline(self, limit: int | None = -1) -> bytes:
+        self.last = self.raw.readline(limit)
+        return self.last

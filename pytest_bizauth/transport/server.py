@@ -25,6 +25,7 @@ from .bounds import (
     CONNECTION_TIMEOUT,
     MAX_BODY,
     MAX_CONNECTIONS,
+    LastLine,
     TooLong,
     bound_connections,
     bounded_body,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from typing import Protocol
 
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from werkzeug.serving import WSGIRequestHandler
 
     from ..core.fake import FakeProvider
     from ..core.wire import Reply
@@ -66,20 +68,41 @@ DEFAULT_HOLD = 5.0
 _TICK = 0.05
 
 
+def _quiet_handler() -> type[WSGIRequestHandler]:
+    """The request handler of a server: quiet, and bounded in how long a request may
+    stall and in what a request whose headers never end may do."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        timeout = CONNECTION_TIMEOUT  # a half-sent request holds no thread for long
+
+        def parse_request(self) -> bool:
+            """A request whose headers never end (the client went away, or stalled
+            past the timeout) is no request: nothing reaches a fake."""
+            watched = self.rfile = LastLine(self.rfile)
+            try:
+                parsed = super().parse_request()
+            finally:
+                self.rfile = watched.raw
+            if parsed and self.request_version != "HTTP/0.9" and not watched.ended:
+                self.close_connection = True
+                return False
+            return parsed
+
+        def log_request(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def log(self, type: str, message: str, *args: object) -> None:
+            pass  # the fake's errors reach the test through the pool, not a log
+
+    return QuietHandler
+
+
 class _Slot:
     """One server on one port, serving at most one fake at a time."""
 
     def __init__(self, pool: ServerPool, host: str, port: int) -> None:
-        from werkzeug.serving import WSGIRequestHandler, make_server
-
-        class QuietHandler(WSGIRequestHandler):
-            timeout = CONNECTION_TIMEOUT  # a half-sent request holds no thread for long
-
-            def log_request(self, *args: object, **kwargs: object) -> None:
-                pass
-
-            def log(self, type: str, message: str, *args: object) -> None:
-                pass  # the fake's errors reach the test through the pool, not a log
+        from werkzeug.serving import make_server
 
         self.pool = pool
         self.fake: FakeProvider | None = None
@@ -94,7 +117,7 @@ class _Slot:
                 port,
                 self._app,
                 threaded=True,
-                request_handler=QuietHandler,
+                request_handler=_quiet_handler(),
                 fd=listener.fileno(),
             )
         finally:
