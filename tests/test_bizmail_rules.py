@@ -571,3 +571,13 @@ def test_unfired_faults_fail_verification_and_can_be_cleared(fake):
         fake.verify()
     fake.clear_faults("refresh")
     fake.verify()
+
+
+def test_a_long_running_fake_keeps_the_latest_mails(fake, monkeypatch):
+    from pytest_bizauth.vendors.bizmail import state
+
+    monkeypatch.setattr(state, "MAX_MAILS", 2)
+    token = login(fake).body["access_token"]
+    for n in range(4):
+        assert store(fake, token, {**MAIL, "subject": f"s{n}"}).status == 200
+    assert [mail["subject"] for mail in fake.mails] == ["s2", "s3"]

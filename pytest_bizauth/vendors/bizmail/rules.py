@@ -172,5 +172,5 @@ def store_mail(fake: BizMailSide, request: FakeRequest) -> Reply:
         if texts:
             fields.setdefault(name[:-2] if name.endswith("[]") else name, []).extend(texts)
     username = str(claims["username"])
-    fake.state.mails.append(StoredMail(mail_id, username, fields, list(form.uploads)))
+    fake.state.store(StoredMail(mail_id, username, fields, list(form.uploads)))
     return Reply(200, {"success": True, "message": api.MAIL_STORED, "data": {"id": mail_id}})

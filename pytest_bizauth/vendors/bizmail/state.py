@@ -18,6 +18,12 @@ if TYPE_CHECKING:
 __all__ = ["BizMailState", "StoredMail"]
 
 
+#: The most mails a fake keeps, the latest, and the most attachment bytes among them:
+#: a long-running fake's memory levels off; no test comes near either.
+MAX_MAILS = 10_000
+MAX_MAIL_BYTES = 256 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class StoredMail:
     """A mail the fake accepted at ``/api/1.0/mail/store``."""
@@ -29,6 +35,11 @@ class StoredMail:
 
     def __getitem__(self, name: str) -> str:
         return self.fields[name][0]
+
+    @property
+    def size(self) -> int:
+        """The attachments' bytes."""
+        return sum(upload.size for upload in self.attachments)
 
     @property
     def recipients(self) -> list[str]:
@@ -46,6 +57,7 @@ class BizMailState:
         self.users: dict[str, BizMailUser] = {user.username: user}
         self.passwords: frozenset[str] = frozenset({user.password})
         self.mails: list[StoredMail] = []
+        self._mail_bytes = 0
         self._mail_numbers = itertools.count(1)
 
     def add_user(self, user: BizMailUser) -> BizMailUser:
@@ -76,6 +88,16 @@ class BizMailState:
     def accounts(self) -> list[JSONObject]:
         with self._lock:
             return [account_data("user", user) for user in self.users.values()]
+
+    def store(self, mail: StoredMail) -> None:
+        """Keep a mail ``mail/store`` took: the latest :data:`MAX_MAILS`, and no more
+        than :data:`MAX_MAIL_BYTES` of attachments in all (the oldest go first)."""
+        self.mails.append(mail)
+        self._mail_bytes += mail.size
+        while len(self.mails) > MAX_MAILS or (
+            self._mail_bytes > MAX_MAIL_BYTES and len(self.mails) > 1
+        ):
+            self._mail_bytes -= self.mails.pop(0).size
 
     def next_mail_number(self) -> int:
         return next(self._mail_numbers)
