@@ -56,6 +56,16 @@ _JOURNEY = (
     "    bizmail_mock.assert_refreshed(times=1)\n"
 )
 
+BILL24_URL = "https://merchantapi-demo.bill24.io"
+# The merchant's webhook handler both payment journeys deliver to (a WSGI app).
+_SHOP = (
+    "import pytest\n\n"
+    "def shop(environ, start_response):\n"
+    "    environ['wsgi.input'].read()\n"
+    "    start_response('200 OK', [('Content-Type', 'application/json')])\n"
+    '    return [b\'{"status": "Success", "message": "SUCCESS"}\']\n\n'
+)
+
 #: Empty fixtures, as many as a subject test asks pytest for: what pytest itself costs
 #: per fixture, whoever writes it.
 CONFTEST = """import pytest
@@ -170,6 +180,48 @@ SUITES = {
         "                assert answer.status == 200\n"
         "    asyncio.run(login())\n"
     ),
+    "payment_journey": (
+        _SHOP + "@pytest.mark.bizauth(bill24_login='merchant')\n"
+        "def test_it(i, bill24_client, bill24_mock):\n"
+        "    bill24_mock.deliver_webhooks_to(shop)\n"
+        "    bill24_client.init_checkout(identity_code='INV-1', purpose_of_transaction='P',\n"
+        "        currency='KHR', amount=10000, customers=[{'amount': 10000}],\n"
+        "        redirect_url='https://shop.example.com/done')\n"
+        "    bill24_mock.pay('INV-1')\n"
+        "    found = bill24_client.verify_transaction(identity_code='INV-1',\n"
+        "                                             purpose_of_transaction='P')\n"
+        "    assert found['data']['status'] == 'success'\n"
+    ),
+    "payment_by_hand": (
+        _SHOP + "import requests, responses\nfrom werkzeug.test import Client\n\n"
+        f"BASE = '{BILL24_URL}'\n"
+        f"AUTHORIZED = {{'code': 200, 'message': '', 'data': {{'token': 't' * 600,\n"
+        "    'refreshToken': 'R' * 64, 'tokenExpireTime': '2025-01-01T13:00:00.0000000+07:00'}}\n"
+        "INIT = {'identity_code': 'INV-1', 'purpose_of_transaction': 'P', 'currency': 'KHR',\n"
+        "        'amount': 10000, 'customers': [{'amount': 10000}], 'cancel_url': '',\n"
+        "        'redirect_url': 'https://shop.example.com/done', 'channel_code': ''}\n"
+        "FOUND = {'identity_code': 'INV-1', 'purpose_of_transaction': 'P', 'tran_id': '',\n"
+        "         'bank_ref': ''}\n\n"
+        "def test_it(i):\n"
+        "    session = requests.Session()\n"
+        "    session.trust_env = False\n"
+        "    with responses.RequestsMock() as mock:\n"
+        "        mock.post(BASE + '/merchantsecurity/authorize', json=AUTHORIZED)\n"
+        "        mock.post(BASE + '/transaction/v2/init', json={'code': 'SUCCESS',\n"
+        "            'data': {'tran_id': 'X', 'identity_code': 'INV-1'}})\n"
+        "        mock.post(BASE + '/transaction/v2/verify', json={'code': 'SUCCESS',\n"
+        "            'data': {'status': 'success'}})\n"
+        "        login = {'token': 'm', 'clientId': 'c', 'secret': 's'}\n"
+        "        token = session.post(BASE + '/merchantsecurity/authorize', json=login,\n"
+        "                             timeout=5).json()['data']['token']\n"
+        "        bearer = {'Authorization': f'Bearer {token}'}\n"
+        "        session.post(BASE + '/transaction/v2/init', json=INIT, headers=bearer,\n"
+        "                     timeout=5)\n"
+        "        Client(shop).post('/', json={'tran_id': 'X', 'status': 'success'})\n"
+        "        found = session.post(BASE + '/transaction/v2/verify', json=FOUND,\n"
+        "                             headers=bearer, timeout=5).json()\n"
+        "        assert found['data']['status'] == 'success'\n"
+    ),
     "fake_only": "def test_it(i, bizmail_mock):\n    pass\n",
     "fake_and_server": (
         "def test_it(i, bizauth_server, bizmail_mock):\n    bizauth_server.url_for(bizmail_mock)\n"
@@ -234,6 +286,9 @@ FIGURES = [
     ("httpx login through the fake / pytest-httpx with one static answer", "httpx_login",
      "httpx_mock_static", 1.2, None),
     ("Bill24 login / BizMail login", "bill24_login", "bizmail_login", 1.5, None),
+    ("payment journey (merchant authorize, init, pay, the webhook to a WSGI app, verify) / "
+     "the same by hand, responses and werkzeug's test client", "payment_journey",
+     "payment_by_hand", 2.0, "two_empty_fixtures"),
     ("requests login through bizauth_server / pytest-httpserver static JSON",
      "server_login", "httpserver_static", 1.3, None),
     ("bizauth_clock / time-machine's time_machine fixture", "bizauth_clock", "time_machine",
