@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import sys
 from types import ModuleType, SimpleNamespace
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    import socket
 
 __all__ = [
     "aiohttp_connector_method",
@@ -28,6 +31,8 @@ __all__ = [
     "start_freezer_patching",
     "stop_freezer",
     "time_machine_depth",
+    "waitress_connection",
+    "waitress_real_time",
 ]
 
 
@@ -289,3 +294,32 @@ def aiohttp_response_handler(loop: Any) -> Any:
     from aiohttp.client_proto import ResponseHandler
 
     return ResponseHandler(loop=loop)
+
+
+# -- waitress (checked with 3.0.1 to 3.0.2) ------------------------------------------------
+
+
+def waitress_connection(write: Callable[[bytes], object]) -> socket.socket | None:
+    """The socket of the connection a waitress request is answered on, reached from the
+    ``write`` callable its ``start_response`` returns (a method of the task, whose
+    ``channel`` holds the socket). An injected network fault closes that connection
+    with no answer; waitress exposes no public way to, as a WSGI application never
+    needs one. ``None`` once the connection is closed (the client left)."""
+    connection: socket.socket | None = write.__self__.channel.socket  # type: ignore[attr-defined]
+    return connection
+
+
+def waitress_real_time(seconds: Callable[[], float]) -> None:
+    """Let waitress's idle timeouts count real seconds under a frozen clock.
+
+    ``waitress.channel`` and ``waitress.server`` read ``time.time()`` for a connection's
+    last activity and for their cleanup pass, and use only the differences. Under a
+    frozen clock a half-sent request would then never time out, and a clock moved on by
+    an hour would close every idle connection at once. No setting names the clock they
+    read: give those two modules a ``time`` whose ``time()`` is ``seconds`` (a real
+    monotonic clock)."""
+    from waitress import channel, server
+
+    reader = SimpleNamespace(time=seconds)
+    channel.time = reader  # type: ignore[attr-defined]
+    server.time = reader  # type: ignore[attr-defined]

@@ -735,8 +735,7 @@ def test_an_unreadable_body_is_a_400_and_never_the_tests_failure(pytester):
             url = bizauth_server.url_for(bizmail_mock)
             chunked = HEAD + b"Transfer-Encoding: chunked\\r\\n\\r\\nZZZ\\r\\nabc\\r\\n"
             answer = send_raw(url, chunked, read=True)
-            assert answer.startswith(b"HTTP/1.1 400")
-            assert b"could not be read" in answer and b"no fake saw it" in answer
+            assert answer.startswith(b"HTTP/1.1 400")  # the server's, before any fake
             for _ in range(20):  # clients that go away mid-body
                 send_raw(url, HEAD + b"Content-Length: 1000\\r\\n\\r\\nusername=", read=False)
             assert bizmail_mock.calls == []

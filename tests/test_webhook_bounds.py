@@ -126,6 +126,23 @@ def test_a_hostile_url_ends_within_the_deadline_as_a_reason(case):
         server.close()
 
 
+@pytest.mark.parametrize("backend", ["freezegun", "time-machine"])
+def test_the_deadline_counts_real_seconds_under_a_frozen_clock(backend):
+    from pytest_bizauth.clock import Clock
+
+    if backend == "time-machine":
+        pytest.importorskip("time_machine")
+    server = HostileServer(_drip)
+    real = time.perf_counter  # neither backend freezes it while no clock runs
+    try:
+        started = real()
+        with Clock(backend=backend), pytest.raises(Undelivered, match="deadline"):
+            send_once(server.url, BODY, HEADERS, timeout=DEADLINE)
+        assert real() - started < DEADLINE + 1
+    finally:
+        server.close()
+
+
 def _wsgi_forever(environ, start_response):
     start_response("200 OK", [])
     while True:

@@ -19,10 +19,10 @@ import http.client
 import inspect
 import json
 import threading
-import time
 from typing import TYPE_CHECKING, Any, Callable, Union
 from urllib.parse import urlsplit
 
+from .._compat import real_monotonic
 from .._redact import scrub_path
 
 if TYPE_CHECKING:
@@ -86,7 +86,8 @@ class _Answer:
 def _to_url(
     url: str, content: bytes, headers: Mapping[str, str], timeout: float, cap: int
 ) -> tuple[int, bytes]:
-    deadline = time.monotonic() + timeout
+    clock = real_monotonic()  # real seconds, whatever the test's clock reads
+    deadline = clock() + timeout
     parts = urlsplit(url)
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = kind(parts.hostname or "", parts.port, timeout=timeout)
@@ -96,12 +97,12 @@ def _to_url(
         connection.request("POST", target, body=content, headers=dict(headers))
         response = connection.getresponse()
         answer.status = response.status
-        while chunk := _read_by(connection, response, deadline):
+        while chunk := _read_by(connection, response, deadline, clock):
             answer.add(chunk)
         if response.length:  # the connection closed before the body's length
             raise http.client.IncompleteRead(bytes(answer.body), response.length)
     except (OSError, http.client.HTTPException) as exc:
-        raise Undelivered(_failure(exc, deadline)) from None
+        raise Undelivered(_failure(exc, clock() >= deadline)) from None
     finally:
         connection.close()
     assert answer.status is not None
@@ -109,9 +110,12 @@ def _to_url(
 
 
 def _read_by(
-    connection: http.client.HTTPConnection, response: http.client.HTTPResponse, deadline: float
+    connection: http.client.HTTPConnection,
+    response: http.client.HTTPResponse,
+    deadline: float,
+    clock: Callable[[], float],
 ) -> bytes:
-    left = deadline - time.monotonic()
+    left = deadline - clock()
     if left <= 0:
         raise TimeoutError
     if connection.sock is not None:
@@ -119,8 +123,8 @@ def _read_by(
     return response.read1(65_536)
 
 
-def _failure(exc: BaseException, deadline: float) -> str:
-    if isinstance(exc, TimeoutError) or time.monotonic() >= deadline:
+def _failure(exc: BaseException, late: bool) -> str:
+    if isinstance(exc, TimeoutError) or late:
         return "no answer within the deadline"
     if isinstance(exc, OSError):  # refused, unreachable, reset
         return f"no answer: {_one_line(exc)}"

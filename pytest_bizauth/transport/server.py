@@ -1,42 +1,34 @@
 """A real HTTP server on loopback, for clients no in-process transport reaches
 (aiohttp, urllib, another language, curl, a browser).
 
-One threaded werkzeug server per fake being served, started on first use and kept for
-the session; each test points a server at its own fake and lets go of it at teardown.
-werkzeug does the HTTP: request parsing, chunked bodies, keep-alive.
+One waitress server per fake being served, started on first use and kept for the
+session; each test points a server at its own fake and lets go of it at teardown.
+waitress does the HTTP: request parsing, chunked bodies, keep-alive, and the bounds a
+hostile client meets (a body cap, an idle timeout, a connection cap; a request reaches
+a thread only once it is whole). Why waitress: docs/architecture.md, "The server".
 """
 
 from __future__ import annotations
 
 import contextlib
-import select
 import socket
-import socketserver
 import threading
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
+from .._compat import real_monotonic, waitress_connection, waitress_real_time
 from .._redact import scrub_path
 from ..core.faults import phrase
 from ..core.wire import FakeRequest, NetworkError
 from ..errors import UsageTypeError, UsageValueError
 from .base import NoAnswer, no_endpoint, outcome_of
-from .bounds import (
-    CONNECTION_TIMEOUT,
-    MAX_BODY,
-    MAX_CONNECTIONS,
-    LastLine,
-    TooLong,
-    bound_connections,
-    bounded_body,
-)
+from .bounds import CONNECTION_TIMEOUT, MAX_BODY, MAX_CONNECTIONS, MEMORY_BODY, WORKERS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Protocol
 
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-    from werkzeug.serving import WSGIRequestHandler
 
     from ..core.fake import FakeProvider
     from ..core.wire import Reply
@@ -68,71 +60,44 @@ DEFAULT_HOLD = 5.0
 _TICK = 0.05
 
 
-def _quiet_handler() -> type[WSGIRequestHandler]:
-    """The request handler of a server: quiet, and bounded in how long a request may
-    stall and in what a request whose headers never end may do."""
-    from werkzeug.serving import WSGIRequestHandler
-
-    class QuietHandler(WSGIRequestHandler):
-        timeout = CONNECTION_TIMEOUT  # a half-sent request holds no thread for long
-
-        def parse_request(self) -> bool:
-            """A request whose headers never end (the client went away, or stalled
-            past the timeout) is no request: nothing reaches a fake."""
-            watched = self.rfile = LastLine(self.rfile)
-            try:
-                parsed = super().parse_request()
-            finally:
-                self.rfile = watched.raw
-            if parsed and self.request_version != "HTTP/0.9" and not watched.ended:
-                self.close_connection = True
-                return False
-            return parsed
-
-        def log_request(self, *args: object, **kwargs: object) -> None:
-            pass
-
-        def log(self, type: str, message: str, *args: object) -> None:
-            pass  # the fake's errors reach the test through the pool, not a log
-
-    return QuietHandler
-
-
 class _Slot:
     """One server on one port, serving at most one fake at a time."""
 
     def __init__(self, pool: ServerPool, host: str, port: int) -> None:
-        from werkzeug.serving import make_server
+        from waitress.server import create_server
 
+        waitress_real_time(real_monotonic())  # idle timeouts in real seconds, clock or not
         self.pool = pool
         self.fake: FakeProvider | None = None
         self.released = threading.Event()
-        # Bound here rather than by werkzeug, which exits the process when a port is taken:
-        # a taken port is an OSError its caller can explain.
+        # Bound here, so that a taken port is an OSError its caller can explain.
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         listener = socket.create_server((host, port), family=family, backlog=128)
+        self.connections: dict[int, socket.socket] = {}  # waitress's map of its sockets
         try:
-            self.server = make_server(
-                host,
-                port,
+            self.server = create_server(
                 self._app,
-                threaded=True,
-                request_handler=_quiet_handler(),
-                fd=listener.fileno(),
+                map=self.connections,
+                sockets=[listener],
+                threads=WORKERS,
+                ident="pytest-bizauth",
+                max_request_body_size=MAX_BODY + 1,  # waitress refuses the size itself
+                inbuf_overflow=MEMORY_BODY,
+                channel_timeout=CONNECTION_TIMEOUT,
+                cleanup_interval=1,
+                connection_limit=MAX_CONNECTIONS + 2,  # and its listener and its waker
+                asyncore_use_poll=True,  # no select(): past 1024 sockets too
+                channel_request_lookahead=1,  # so that a held answer sees the client leave
+                log_socket_errors=False,
+                expose_tracebacks=False,
             )
-        finally:
-            listener.close()  # werkzeug serves a duplicate of it
-        # threaded=True made a ThreadingMixIn server: let its threads die with the process.
-        assert isinstance(self.server, socketserver.ThreadingMixIn)
-        self.server.daemon_threads = True
-        bound_connections(self.server, MAX_CONNECTIONS)
-        self.port = self.server.socket.getsockname()[1]
+        except BaseException:
+            listener.close()
+            raise
+        self.port = listener.getsockname()[1]
         self.url = f"http://{f'[{host}]' if family == socket.AF_INET6 else host}:{self.port}"
         self.thread = threading.Thread(
-            target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name=f"bizauth-server-{self.port}",
-            daemon=True,
+            target=self.server.run, name=f"bizauth-server-{self.port}", daemon=True
         )
         self.thread.start()
 
@@ -145,9 +110,11 @@ class _Slot:
         self.released.set()
 
     def close(self) -> None:
+        from waitress import wasyncore
+
         self.release()
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.task_dispatcher.shutdown()
+        wasyncore.close_all(self.connections)  # the listener and every connection
 
     # -- the WSGI application -------------------------------------------------------------
 
@@ -157,8 +124,6 @@ class _Slot:
             return _plain(start_response, 503, "pytest-bizauth: no fake is served here now")
         try:
             return self._answer(fake, environ, start_response)
-        except ConnectionAbortedError:
-            raise
         except Exception as exc:  # surfaced in the test at teardown
             self.pool.record(exc)
             return _plain(start_response, 500, f"pytest-bizauth: the fake raised {exc!r}")
@@ -167,8 +132,6 @@ class _Slot:
         self, fake: FakeProvider, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
         from werkzeug.datastructures import EnvironHeaders
-        from werkzeug.exceptions import BadRequest
-        from werkzeug.wsgi import get_input_stream
 
         target = urlsplit(str(environ.get("REQUEST_URI") or environ.get("PATH_INFO") or "/"))
         method = str(environ["REQUEST_METHOD"])
@@ -180,12 +143,7 @@ class _Slot:
             refused = control.refusal(asked)
             if refused is not None:
                 return self._reply(refused, start_response)
-        try:
-            body = bounded_body(get_input_stream(environ), environ.get("CONTENT_LENGTH"))
-        except TooLong:
-            return _plain(start_response, 413, f"pytest-bizauth: a body over {MAX_BODY} bytes")
-        except (OSError, BadRequest) as unreadable:  # ClientDisconnected is a BadRequest
-            return _unreadable(start_response, unreadable)
+        body = environ["wsgi.input"].read(MAX_BODY)  # whole: waitress took it, to the cap
         request = FakeRequest.build(method, target.path, headers, body, target.query)
         if control is not None and target.path.startswith(CONTROL_PREFIX):
             outcome: Outcome = control(fake, request)
@@ -217,24 +175,22 @@ class _Slot:
             text = f"pytest-bizauth: {no_endpoint(self.fake, environ['REQUEST_METHOD'], path)}"
             return _plain(start_response, 404, text)
         if no_answer.kind is NetworkError.TIMEOUT:
-            self._hold(environ["werkzeug.socket"])
-        _abort(environ["werkzeug.socket"])
-        return []  # not reached: the abort ends the request
+            self._hold(environ["waitress.client_disconnected"])
+        # Nothing is sent: the connection closes before the answer's first byte, and
+        # waitress finds it closed when it writes.
+        write = start_response("500 Internal Server Error", [("Content-Length", "0")])
+        connection = waitress_connection(write)
+        if connection is not None:  # else the client has gone already
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        return []
 
-    def _hold(self, connection: socket.socket) -> None:
+    def _hold(self, client_left: Callable[[], bool]) -> None:
         """Answer nothing until the client gives up (closes), the test ends, or the
         pool's hold time passes. Counted in real time: the frozen clock does not move."""
         for _ in range(max(1, int(self.pool.hold / _TICK))):
-            if self.released.is_set():
+            if client_left() or self.released.wait(_TICK):
                 return
-            readable, _, _ = select.select([connection], [], [], _TICK)
-            if readable:
-                try:
-                    if connection.recv(1, socket.MSG_PEEK) == b"":
-                        return  # the client closed the connection
-                except OSError:
-                    return
-                self.released.wait(_TICK)
 
 
 def _status_line(status: int) -> str:
@@ -248,27 +204,6 @@ def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]
         [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(content)))],
     )
     return [content]
-
-
-def _unreadable(start_response: StartResponse, error: Exception) -> list[bytes]:
-    """A 400 for a body that could not be read: nothing reached the fake, nothing is kept."""
-    from werkzeug.exceptions import ClientDisconnected
-
-    why = (
-        "the client went away before sending all of it"
-        if isinstance(error, ClientDisconnected)
-        else f"{str(error)[:200] or type(error).__name__} (malformed chunked encoding?)"
-    )
-    text = f"pytest-bizauth: the request's body could not be read: {why}; no fake saw it"
-    return _plain(start_response, 400, text)
-
-
-def _abort(connection: socket.socket) -> None:
-    """Close the connection with no answer; werkzeug takes the error as a dropped
-    connection."""
-    with contextlib.suppress(OSError):
-        connection.shutdown(socket.SHUT_RDWR)
-    raise ConnectionAbortedError("closed by pytest-bizauth (injected fault)")
 
 
 class ServerPool:
