@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import signal
 import sys
 import threading
@@ -245,6 +246,9 @@ class _Served:
 
     def run(self) -> int:
         stop = threading.Event()
+        # Under load requests wait for a thread, and waitress warns of each one queued:
+        # a line per request on stderr. --verbose says what each request did instead.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         try:
             self._start()
         except BaseException:
