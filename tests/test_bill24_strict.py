@@ -420,11 +420,12 @@ def test_a_long_running_fake_remembers_the_latest_tokens_and_transactions(
     monkeypatch.setattr(tokens, "MAX_TOKENS", 3)
     monkeypatch.setattr(state, "MAX_TRANSACTIONS", 3)
     fake = FakeBill24()
-    issued = [fake.issue_refresh_token(fake.merchant) for _ in range(5)]
-    assert list(fake.refresh_tokens) == issued[-3:]
-    for n in range(5):
+    # At least the latest 3, at most twice as many: the oldest go a generation at a time.
+    issued = [fake.issue_refresh_token(fake.merchant) for _ in range(7)]
+    assert list(fake.refresh_tokens) == issued[3:]
+    for n in range(7):
         call(fake, INIT, {**CHECKOUT, "identity_code": f"INV-{n}"})
-    assert [t.identity_code for t in fake.transactions] == ["INV-2", "INV-3", "INV-4"]
+    assert [t.identity_code for t in fake.transactions] == ["INV-4", "INV-5", "INV-6"]
     found = call(fake, VERIFY, {**FOUND, "identity_code": "INV-0"}).body["code"]
     assert found == "ERR_NOT_FOUND"  # forgotten
     assert call(fake, INIT, {**CHECKOUT, "identity_code": "INV-0"}).body["code"] == "SUCCESS"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from .._redact import mask
+from .latest import Latest
 
 if TYPE_CHECKING:
     import datetime as _dt
@@ -60,16 +61,11 @@ class _MaskedKeys(dict[str, RefreshRecord]):
         return repr({mask(k): v for k, v in self.items()})
 
 
-#: The most tokens of each kind a store remembers, the latest: what a long-running fake
-#: (``bizauth serve`` under steady traffic) holds levels off. An older refresh token is
-#: refused as one the fake never issued; no test comes near it.
+#: How many tokens of each kind a store remembers, the latest, at least (at most twice
+#: as many): what a long-running fake (``bizauth serve`` under steady traffic) holds
+#: levels off. An older refresh token is refused as one the fake never issued; no test
+#: comes near it.
 MAX_TOKENS = 50_000
-
-
-def _keep_latest(entries: dict[str, Any]) -> None:
-    """Drop the oldest of ``entries`` beyond :data:`MAX_TOKENS`."""
-    while len(entries) > MAX_TOKENS:
-        del entries[next(iter(entries))]
 
 
 class TokenStore:
@@ -81,17 +77,16 @@ class TokenStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         # Access tokens issued since the last expire_access(), by owner: what it expires.
-        self._alive: dict[str, str] = {}
-        self._expired: dict[str, None] = {}
-        self._refresh: _MaskedKeys = _MaskedKeys()
+        self._alive: Latest[str] = Latest(MAX_TOKENS)
+        self._expired: Latest[None] = Latest(MAX_TOKENS)
+        self._refresh: Latest[RefreshRecord] = Latest(MAX_TOKENS)
 
     # -- issuing -------------------------------------------------------------------------
 
     def issued_access(self, token: str, owner: str) -> None:
         with self._lock:
             self._alive[token] = owner
-            self._expired.pop(token, None)
-            _keep_latest(self._alive)
+            self._expired.pop(token)
 
     def issued_refresh(
         self,
@@ -109,7 +104,6 @@ class TokenStore:
             record = self._refresh.get(token)
             if record is None:
                 record = self._refresh[token] = RefreshRecord(owner)
-                _keep_latest(self._refresh)
             record.owner = owner
             record.revoked = False
             if expires_at is not None:
@@ -130,7 +124,7 @@ class TokenStore:
     @property
     def refresh_records(self) -> dict[str, RefreshRecord]:
         """Every refresh token the store knows, with its record (repr masks the tokens)."""
-        return self._refresh
+        return _MaskedKeys(self._refresh.items())
 
     def is_expired(self, access: str) -> bool:
         """Whether a test expired this access token early."""
@@ -206,9 +200,9 @@ class TokenStore:
         """Every access token issued so far now counts as expired; how many were alive."""
         with self._lock:
             alive = len(self._alive)
-            self._expired.update(dict.fromkeys(self._alive))
+            for token in self._alive:
+                self._expired[token] = None
             self._alive.clear()
-            _keep_latest(self._expired)
             return alive
 
     def revoke(self, refresh: str) -> None:

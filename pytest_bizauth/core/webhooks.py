@@ -171,6 +171,12 @@ class WebhookSender:
             for event in events:
                 self._targets[event] = (checked, where)
 
+    def stop(self) -> None:
+        """Send no more webhooks (retries due later are dropped with them)."""
+        with self._lock:
+            self._targets.clear()
+            self._waiting.clear()
+
     def target_of(self, event: str) -> Target | None:
         found = self._targets.get(event)
         return None if found is None else found[0]
@@ -343,6 +349,10 @@ class WebhookVerbs:
                 f"not {', '.join(unknown) or 'none'}"
             )
         self._webhooks.deliver_to(target, chosen, path)
+
+    def stop_webhooks(self) -> None:
+        """Send no more webhooks, until ``deliver_webhooks_to`` names a receiver again."""
+        self._webhooks.stop()
 
     @property
     def webhooks(self) -> list[Delivery]:

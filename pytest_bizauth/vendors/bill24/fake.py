@@ -13,7 +13,7 @@ from ...core.routes import Route
 from ...core.settings import settings_of
 from ...core.tokens import Issued
 from ...errors import UsageTypeError, UsageValueError
-from . import payments, rules
+from . import control, payments, rules
 from .accounts import Bill24Merchant, Bill24User
 from .api import (
     DISCOVERY_PATH,
@@ -53,6 +53,8 @@ class FakeBill24(FakeProvider):
     bearer_headers = ("authorization", "token")
     refresh_token_field = "refreshToken"
     webhook_events = ("payment",)
+    #: Its endpoints of the control API, and why its other verbs have none.
+    control_verbs, python_only = control.VERBS, control.PYTHON_ONLY
     webhook_answer = 'HTTP 200 with {"status": "Success", "message": "SUCCESS"}'
     # Settings a test may read, or switch mid-test (see Bill24Settings).
     refresh_ttl = Setting[int]()

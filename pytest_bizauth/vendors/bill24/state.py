@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from ..._redact import hide
 from ...core.accounts import account_data, account_fields
+from ...core.latest import Latest
 from ...errors import UnknownNameError, UsageValueError
 from .accounts import Bill24Merchant, Bill24User
 
@@ -92,7 +93,9 @@ class Bill24State:
         # Bumped by every change of an account, so that ``secrets`` knows when to look.
         self._changes = 0
         self._secrets: tuple[object, frozenset[str]] = (None, frozenset())
-        self._by_ref: dict[str, Transaction] = {}
+        # By tran_id and by identity_code: at least the listed transactions' (two
+        # references each), dropped a generation at a time (see Latest).
+        self._by_ref: Latest[Transaction] = Latest(2 * MAX_TRANSACTIONS)
         self._numbers = itertools.count(1)
 
     # -- accounts ------------------------------------------------------------------------
@@ -203,13 +206,8 @@ class Bill24State:
             self._by_ref[tran_id] = transaction
             self._by_ref[f"identity_code:{transaction.identity_code}"] = transaction
             if len(self.transactions) > MAX_TRANSACTIONS:
-                self._forget(self.transactions.pop(0))
+                del self.transactions[0]
         return transaction
-
-    def _forget(self, transaction: Transaction) -> None:
-        for ref in (transaction.tran_id, f"identity_code:{transaction.identity_code}"):
-            if self._by_ref.get(ref) is transaction:
-                del self._by_ref[ref]
 
     def has_identity(self, identity_code: str) -> bool:
         """Whether a transaction has this ``identity_code``."""

@@ -13,7 +13,7 @@ from ...core.routes import Route
 from ...core.settings import settings_of
 from ...core.tokens import Issued
 from ...errors import UnknownNameError, UsageTypeError
-from . import rules
+from . import control, rules
 from .accounts import BizMailUser
 from .api import (
     INTERNAL_ERROR,
@@ -49,6 +49,8 @@ class FakeBizMail(FakeProvider):
     vendor = "BizMail"
     envelope_keys = frozenset({"success", "message"})
     webhook_events = EVENTS
+    #: Its endpoints of the control API, and why its other verbs have none.
+    control_verbs, python_only = control.VERBS, control.PYTHON_ONLY
     #: ``mail/store`` takes a JSON body as well as multipart and urlencoded ones.
     accept_json_mail = Setting[bool]()
 
