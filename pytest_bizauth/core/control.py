@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 
     from .._types import JSONObject
     from .webhooks import Delivery
+    from .wire import Call
 
 __all__ = [
     "BadControlRequest",
     "ControlVerb",
+    "call_data",
     "delivery_data",
     "iso",
     "flag",
@@ -119,24 +121,33 @@ def iso(instant: _dt.datetime) -> str:
     return instant.astimezone(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def record_data(record: object, names: tuple[str, ...], **given: object) -> JSONObject:
+    """A record as JSON data: the fields ``names`` as they are, and ``given``."""
+    return {**{name: getattr(record, name) for name in names}, **given}
+
+
 def delivery_data(delivery: Delivery) -> JSONObject:
     """One webhook delivery as JSON data, its secrets masked."""
-    return {
-        "webhook": delivery.webhook,
-        "attempt": delivery.attempt,
-        "event": delivery.event,
-        "target": delivery.target,
-        "path": delivery.path,
-        "forged": delivery.forged,
-        "body": redact(delivery.body),
-        "headers": redact(dict(delivery.headers), hidden=HIDDEN_FIELDS | _SIGNED_HEADERS),
-        "status": delivery.status,
-        "answer": redact(delivery.answer),
-        "ok": delivery.ok,
-        "error": delivery.error,
-        "verified": delivery.verified,
-        "at": None if delivery.at is None else iso(delivery.at),
-    }
+    return record_data(
+        delivery,
+        ("webhook", "attempt", "event", "target", "path", "forged", "status", "ok", "error"),
+        verified=delivery.verified,
+        body=redact(delivery.body),
+        headers=redact(dict(delivery.headers), hidden=HIDDEN_FIELDS | _SIGNED_HEADERS),
+        answer=redact(delivery.answer),
+        at=None if delivery.at is None else iso(delivery.at),
+    )
+
+
+def call_data(call: Call) -> JSONObject:
+    """One call of the log as JSON data: the fields of :class:`~.wire.Call`."""
+    return record_data(
+        call,
+        ("endpoint", "method", "kind", "event", "request", "status", "response", "fault"),
+        injected=call.injected,
+        note=call.note,
+        at=iso(call.at),
+    )
 
 
 # Headers of a webhook that carry a credential of the receiver's.

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from ..core.control import (
     BadControlRequest,
     ControlVerb,
+    call_data,
     delivery_data,
     flag,
-    iso,
     keywords,
     number,
     text,
@@ -22,26 +22,8 @@ from ..core.wire import Reply
 if TYPE_CHECKING:
     from .._types import JSONObject
     from ..core.fake import FakeProvider
-    from ..core.wire import Call
 
-__all__ = ["PYTHON_ONLY", "SHARED_VERBS", "call_data"]
-
-
-def call_data(call: Call) -> JSONObject:
-    """One call of the log as JSON data: the fields of :class:`~.wire.Call`."""
-    return {
-        "endpoint": call.endpoint,
-        "method": call.method,
-        "kind": call.kind,
-        "event": call.event,
-        "request": call.request,
-        "status": call.status,
-        "response": call.response,
-        "at": iso(call.at),
-        "fault": call.fault,
-        "injected": call.injected,
-        "note": call.note,
-    }
+__all__ = ["PYTHON_ONLY", "SHARED_VERBS"]
 
 
 def _accounts(fake: FakeProvider, body: JSONObject) -> object:
