@@ -61,10 +61,10 @@ class _MaskedKeys(dict[str, RefreshRecord]):
         return repr({mask(k): v for k, v in self.items()})
 
 
-#: How many tokens of each kind a store remembers, the latest, at least (at most twice
-#: as many): what a long-running fake (``bizauth serve`` under steady traffic) holds
-#: levels off. An older refresh token is refused as one the fake never issued; no test
-#: comes near it.
+#: How many tokens of each kind a store remembers, the latest, at least (at most two
+#: generations more, see :class:`~.latest.Latest`): what a long-running fake (``bizauth
+#: serve`` under steady traffic) holds levels off. An older refresh token is refused as
+#: one the fake never issued; no test comes near it.
 MAX_TOKENS = 50_000
 
 
@@ -85,8 +85,10 @@ class TokenStore:
 
     def issued_access(self, token: str, owner: str) -> None:
         with self._lock:
-            self._alive[token] = owner
-            self._expired.pop(token)
+            if self._alive.get(token) != owner:
+                self._alive[token] = owner
+            if token in self._expired:
+                self._expired.pop(token)
 
     def issued_refresh(
         self,
@@ -103,7 +105,8 @@ class TokenStore:
         with self._lock:
             record = self._refresh.get(token)
             if record is None:
-                record = self._refresh[token] = RefreshRecord(owner)
+                record = RefreshRecord(owner)
+                self._refresh.add(token, record)
             record.owner = owner
             record.revoked = False
             if expires_at is not None:
@@ -191,7 +194,8 @@ class TokenStore:
         with self._lock:
             record = self._refresh.get(refresh)
             if record is None:
-                record = self._refresh[refresh] = RefreshRecord("")
+                record = RefreshRecord("")
+                self._refresh.add(refresh, record)
             record.spent += 1
 
     # -- what tests do -------------------------------------------------------------------
@@ -209,7 +213,8 @@ class TokenStore:
         with self._lock:
             record = self._refresh.get(refresh)
             if record is None:
-                record = self._refresh[refresh] = RefreshRecord("")
+                record = RefreshRecord("")
+                self._refresh.add(refresh, record)
             record.revoked = True
 
     def revoke_owned_by(self, owner: str) -> int:
