@@ -62,6 +62,9 @@ def test_help_lists_the_serve_command():
     for flag in ("--host", "--port", "--vendor", "--account", "--start", "--verbose"):
         assert flag in out.stdout
     assert "--bill24-product" in out.stdout
+    # Options that mean something only inside pytest are left out.
+    for flag in ("--bill24-login", "--bill24-allow-failed-webhooks", "--leeway", "--guard"):
+        assert flag not in out.stdout
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -72,6 +75,8 @@ def test_it_announces_each_fake_first_and_stops_on_a_signal(served, sig):
     accounts = server.lines[2]
     assert "bizauth-user@example.com" in accounts
     assert PASSWORD not in accounts
+    for url in server.urls.values():  # each fake's credentials are on its own server
+        assert f"GET {url}/_bizauth/accounts" in accounts
     code, took = server.stop(sig)
     assert code == 0
     assert took < 1.5

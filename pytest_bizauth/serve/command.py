@@ -27,18 +27,25 @@ __all__ = ["add_parser", "serve"]
 
 #: Options that only mean something inside pytest (fixtures, teardown checks).
 _PYTEST_ONLY = frozenset({"leeway", "check_unmatched", "check_faults", "check_retries", "guard"})
-#: A served fake's base URL is its server's.
-_SERVER_SET = frozenset({"base_url"})
+#: A served fake's base URL is its server's; a refused webhook fails no test there (it
+#: is in GET /_bizauth/webhooks).
+_SERVER_SET = frozenset({"base_url", "allow_failed_webhooks"})
 
 
 def _serve_options(specs: Iterable[VendorSpec]) -> list[Option]:
+    """The options a served fake takes: not those of pytest's checks, of the fixtures'
+    clients, or those the server sets itself."""
+    from ..core.settings import option_fields
     from ..plugin.options import options
 
-    set_by_server = {f"{spec.name}_{keyword}" for spec in specs for keyword in _SERVER_SET}
+    left_out = {f"{spec.name}_{keyword}" for spec in specs for keyword in _SERVER_SET}
+    for spec in specs:
+        if spec.client_settings is not None:
+            left_out |= {f"{spec.name}_{f.name}" for f in option_fields(spec.client_settings)}
     return [
         option
         for name, option in options().items()
-        if name not in _PYTEST_ONLY and name not in set_by_server
+        if name not in _PYTEST_ONLY and name not in left_out
     ]
 
 
@@ -226,11 +233,8 @@ class _Served:
             for account in fake.accounts():
                 shown = next((f"{k}={v}" for k, v in account.items() if k not in hidden), "")
                 described.append(f"{name} {account['kind']} {shown}")
-        first = next(iter(self.urls.values()))
-        lines.append(
-            f"accounts: {'; '.join(described)} "
-            f"(credentials: GET {first}/_bizauth/accounts, on each fake's server)"
-        )
+        where = ", ".join(f"GET {url}/_bizauth/accounts" for url in self.urls.values())
+        lines.append(f"accounts: {'; '.join(described)} (credentials: {where})")
         if self._made_token:
             lines.insert(len(self.urls), f"control token: {self.control_token}")
         print("\n".join(lines), file=self.out, flush=True)
