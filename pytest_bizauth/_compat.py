@@ -142,6 +142,10 @@ def _kept(
     return kept
 
 
+# The ignore list under every freeze (see stop_freezer): every module name starts so.
+_ALWAYS_REAL = ("",)
+
+
 def stop_freezer(
     freezer: Any, shape_then: tuple[int, str | None], names_then: list[str],
     shape_now: tuple[int, str | None],
@@ -154,9 +158,18 @@ def stop_freezer(
     ``shape_now`` are how many modules were loaded and the last one's name, at the start
     and now; ``names_then`` the modules loaded at the start. When the shapes are the
     same, no module was imported meanwhile, and freezegun is shown none rather than made
-    to compare two sets of every loaded module's name."""
+    to compare two sets of every loaded module's name. Reads ``freezegun.api``'s
+    ``freeze_factories`` and ``ignore_lists`` too (see the stop race below)."""
     from freezegun import api
 
+    lists: list[Any] = api.ignore_lists
+    if not lists or lists[0] is not _ALWAYS_REAL:
+        # A thread reading the time while freezegun stops may find its ignore lists
+        # emptied between its check and its read (an IndexError from the clock). Under
+        # every freeze lies one more list, which ignores every caller: such a read takes
+        # the real time, as it would a moment later. A freeze started after pushes its
+        # own list above it.
+        lists.insert(0, _ALWAYS_REAL)
     if len(api.freeze_factories) > 1 or shape_then != shape_now:
         freezer.modules_at_start = set(names_then)
         freezer.stop()

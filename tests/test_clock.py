@@ -302,3 +302,35 @@ def test_a_users_time_machine_travel_is_a_conflict_inside_and_around():
         clock.shift(60)  # its own again
     with time_machine.travel(elsewhere, tick=False), pytest.raises(ClockConflictError):
         Clock().start()  # around
+
+
+def test_a_thread_reading_the_time_while_clocks_stop_never_gets_an_error():
+    import sys
+    import threading
+    import time
+
+    from pytest_bizauth.clock import Clock
+
+    errors, done = [], threading.Event()
+
+    def reader():
+        while not done.is_set():
+            try:
+                time.time()
+                time.monotonic()
+            except Exception as exc:  # any error from the clock fails the test
+                errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for _ in range(2000):
+            with Clock():
+                pass
+    finally:
+        done.set()
+        thread.join()
+        sys.setswitchinterval(interval)
+    assert errors == []
