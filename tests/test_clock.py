@@ -334,3 +334,40 @@ def test_a_thread_reading_the_time_while_clocks_stop_never_gets_an_error():
         thread.join()
         sys.setswitchinterval(interval)
     assert errors == []
+
+
+FASTAPI_FIRST = """
+    def test_app(bizauth_clock):
+        import fastapi
+        from fastapi.testclient import TestClient
+
+        app = fastapi.FastAPI()
+
+        @app.get("/paid")
+        def paid() -> dict:
+            return {"at": bizauth_clock.now().isoformat()}
+
+        assert TestClient(app).get("/paid").json() == {"at": bizauth_clock.now().isoformat()}
+
+    def test_date_subclasses_made_under_the_clock_still_work(bizauth_clock):
+        import datetime
+        import pydantic.v1 as v1
+
+        assert issubclass(v1.types.ConstrainedDate, datetime.date)
+        assert datetime.date.today() == bizauth_clock.now().date()
+
+    def test_after():
+        import datetime
+        assert datetime.date.today().year >= 2026  # real time once the clock stopped
+"""
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_module_first_imported_under_a_frozen_clock_imports_as_unfrozen(pytester, seed):
+    pytest.importorskip("fastapi")
+    pytester.makepyfile(FASTAPI_FIRST)
+    order = ["-p", "no:randomly"]
+    if importlib.util.find_spec("pytest_randomly") is not None:
+        order = [f"--randomly-seed={seed}"]
+    result = pytester.runpytest_subprocess(*order)
+    result.assert_outcomes(passed=3)

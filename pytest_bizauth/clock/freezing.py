@@ -22,6 +22,8 @@ from ..errors import UsageValueError
 if TYPE_CHECKING:
     import datetime as _dt
 
+    from .imports import RealDatesOnImport
+
 __all__ = ["BACKENDS", "Freeze", "freeze"]
 
 #: A module holding time functions: its name, the module, and the names that hold them.
@@ -223,15 +225,24 @@ def freeze(instant: _dt.datetime, backend: str) -> Freeze:
     return Freeze(backend, factory, _FreezegunStop(freezer), _RealLoopTime.patch())
 
 
+def _imports_hook() -> RealDatesOnImport:
+    from .imports import RealDatesOnImport
+
+    return RealDatesOnImport()
+
+
 class _FreezegunStop:
     """Stops a freezegun freeze, cheaply when no module was imported while it ran."""
 
     def __init__(self, freezer: object) -> None:
         self._freezer = freezer
+        self._imports = _imports_hook()  # modules imported meanwhile see real dates
+        self._imports.install()
         # The modules loaded at the start: those of the scan's last walk, made at this
         # start if any module came or went since the one before.
         self._shape = _scan.shape
         self._names = _scan.names
 
     def stop(self) -> None:
+        self._imports.remove()
         stop_freezer(self._freezer, self._shape, self._names, modules_shape())
