@@ -5,6 +5,7 @@ instant, says whether it is the innermost freeze, and stops."""
 
 from __future__ import annotations
 
+import functools
 import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -225,7 +226,9 @@ def freeze(instant: _dt.datetime, backend: str) -> Freeze:
     return Freeze(backend, factory, _FreezegunStop(freezer), _RealLoopTime.patch())
 
 
+@functools.lru_cache(maxsize=1)
 def _imports_hook() -> RealDatesOnImport:
+    """The import hook every freeze installs while it runs: one for the process."""
     from .imports import RealDatesOnImport
 
     return RealDatesOnImport()

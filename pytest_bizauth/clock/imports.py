@@ -91,17 +91,21 @@ class _Loader(importlib.abc.Loader):
 
 
 class RealDatesOnImport(importlib.abc.MetaPathFinder):
-    """The import hook of one freeze: ``install()`` at its start, ``remove()`` at its
-    stop."""
+    """The import hook of the freezes: ``install()`` at each start, ``remove()`` at each
+    stop; on ``sys.meta_path`` while any freeze runs."""
 
     def __init__(self) -> None:
         self._dates = _RealDates()
+        self._installs = 0  # freezes nest: installed while any runs
 
     def install(self) -> None:
-        sys.meta_path.insert(0, self)
+        self._installs += 1
+        if self._installs == 1:
+            sys.meta_path.insert(0, self)
 
     def remove(self) -> None:
-        if self in sys.meta_path:
+        self._installs = max(0, self._installs - 1)
+        if self._installs == 0 and self in sys.meta_path:
             sys.meta_path.remove(self)
 
     def find_spec(
@@ -111,6 +115,8 @@ class RealDatesOnImport(importlib.abc.MetaPathFinder):
         after = finders[finders.index(self) + 1 :] if self in finders else []
         spec: ModuleSpec | None = None
         for finder in after:
+            if finder is self:
+                continue
             find = getattr(finder, "find_spec", None)
             found: ModuleSpec | None = None if find is None else find(fullname, path, target)
             spec = found
