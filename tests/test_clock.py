@@ -371,3 +371,19 @@ def test_a_module_first_imported_under_a_frozen_clock_imports_as_unfrozen(pytest
         order = [f"--randomly-seed={seed}"]
     result = pytester.runpytest_subprocess(*order)
     result.assert_outcomes(passed=3)
+
+
+def test_an_import_ending_after_the_clock_stopped_leaves_the_real_classes():
+    import datetime
+
+    from freezegun import api
+
+    from pytest_bizauth.clock.freezing import _imports_hook
+
+    hook = _imports_hook()
+    with Clock():
+        hook._dates.enter()  # another thread's import, still running at the stop
+    hook._dates.exit()
+    assert datetime.datetime is api.real_datetime
+    assert datetime.date is api.real_date
+    assert hook not in sys.meta_path

@@ -17,6 +17,8 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
+from .._compat import freezegun_factories
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from importlib.machinery import ModuleSpec
@@ -37,8 +39,16 @@ class _RealDates:
 
         self._real = {"datetime": api.real_datetime, "date": api.real_date}
         self._fake = {"datetime": api.FakeDatetime, "date": api.FakeDate}
+        self._freezes = freezegun_factories()
         self._lock = threading.Lock()
         self._depth = 0
+        #: Whether one of our freezes runs (set under the lock, before a freeze stops, so
+        #: that an import ending in another thread puts the real classes back).
+        self.active = False
+
+    def activate(self, on: bool) -> None:
+        with self._lock:
+            self.active = on
 
     def enter(self) -> None:
         with self._lock:
@@ -47,12 +57,18 @@ class _RealDates:
                 for name in _SWAPPED:
                     setattr(datetime, name, self._real[name])
 
+    @property
+    def frozen(self) -> bool:
+        """Whether one of our freezes runs now."""
+        return self.active and bool(self._freezes)
+
     def exit(self) -> None:
         with self._lock:
             self._depth -= 1
-            if self._depth == 0:
+            if self._depth == 0:  # freezegun's classes, unless the freeze is stopping
+                chosen = self._fake if self.frozen else self._real
                 for name in _SWAPPED:
-                    setattr(datetime, name, self._fake[name])
+                    setattr(datetime, name, chosen[name])
 
     def refreeze(self, module: ModuleType) -> None:
         """Point ``module``'s names for the real classes at freezegun's."""
@@ -84,7 +100,8 @@ class _Loader(importlib.abc.Loader):
             self._loader.exec_module(module)
         finally:
             self._dates.exit()
-        self._dates.refreeze(module)
+        if self._dates.frozen:
+            self._dates.refreeze(module)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._loader, name)
@@ -101,16 +118,21 @@ class RealDatesOnImport(importlib.abc.MetaPathFinder):
     def install(self) -> None:
         self._installs += 1
         if self._installs == 1:
+            self._dates.activate(True)
             sys.meta_path.insert(0, self)
 
     def remove(self) -> None:
         self._installs = max(0, self._installs - 1)
-        if self._installs == 0 and self in sys.meta_path:
-            sys.meta_path.remove(self)
+        if self._installs == 0:
+            self._dates.activate(False)
+            if self in sys.meta_path:
+                sys.meta_path.remove(self)
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
+        if not self._dates.frozen:
+            return None  # no freeze runs: nothing to do, whatever the hook was told
         finders = sys.meta_path
         after = finders[finders.index(self) + 1 :] if self in finders else []
         spec: ModuleSpec | None = None
