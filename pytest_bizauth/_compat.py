@@ -22,6 +22,7 @@ __all__ = [
     "freezegun_factories",
     "freezegun_real_time_ids",
     "real_monotonic",
+    "real_seconds",
     "respx_routers",
     "mock_real_send",
     "registry_routes",
@@ -183,6 +184,17 @@ def stop_freezer(
         walked.sys = sys
 
 
+def real_seconds() -> Callable[[], float]:
+    """A clock of real seconds for deadlines, under either backend: freezegun's saved
+    ``time.perf_counter`` (``freezegun.api.real_perf_counter``). time-machine 2.x
+    freezes ``time.monotonic`` itself, even as saved before it started; no version
+    freezes ``perf_counter``."""
+    from freezegun import api
+
+    found: Callable[[], float] = api.real_perf_counter
+    return found
+
+
 def real_monotonic() -> Callable[[], float]:
     """The real ``time.monotonic`` (``freezegun.api.real_monotonic``), which asyncio's
     loops must keep reading while time is frozen."""
@@ -329,8 +341,8 @@ def waitress_real_time(seconds: Callable[[], float]) -> None:
     last activity and for their cleanup pass, and use only the differences. Under a
     frozen clock a half-sent request would then never time out, and a clock moved on by
     an hour would close every idle connection at once. No setting names the clock they
-    read: give those two modules a ``time`` whose ``time()`` is ``seconds`` (a real
-    monotonic clock)."""
+    read: give those two modules a ``time`` whose ``time()`` is ``seconds`` (a clock of
+    real seconds)."""
     from waitress import channel, server
 
     reader = SimpleNamespace(time=seconds)

@@ -139,7 +139,7 @@ def test_connections_beyond_the_bound_wait_for_a_free_one(pool):
         with socket.create_connection(address, timeout=5) as extra:
             extra.sendall(login)
             extra.settimeout(0.5)
-            with pytest.raises(TimeoutError):
+            with pytest.raises((socket.timeout, TimeoutError)):
                 extra.recv(1)  # not served while four connections are held
             idle.pop().close()
             extra.settimeout(5)
@@ -179,6 +179,7 @@ def test_idle_timeouts_count_real_seconds_under_a_moving_clock(pool, backend):
         answer.read()
         return answer.status
 
+    real = time.perf_counter  # frozen by neither backend while no clock runs
     with Clock(backend=backend) as clock, contextlib.closing(kept):
         assert log_in() == 400
         connection = kept.sock
@@ -186,7 +187,7 @@ def test_idle_timeouts_count_real_seconds_under_a_moving_clock(pool, backend):
         time.sleep(0.5)  # half the timeout: a cleanup pass may run, none may close it
         assert log_in() == 400
         assert kept.sock is connection  # the same connection: it lived
-        started = time.monotonic()
+        started = real()
         half = _send(address, b"POST /api/1.0/auth/token HTTP/1.1\r\nHost: 1")
         assert b"HTTP" not in half
-        assert time.monotonic() - started < 4  # and a half-sent one still timed out
+        assert real() - started < 4  # and a half-sent one still timed out

@@ -11,7 +11,7 @@ import requests
 from requests.auth import AuthBase
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
-from .._compat import real_monotonic
+from .._compat import real_seconds
 from .base import ClientBase
 from .flow import Answer, NeedToken, Send, step
 from .reading import total_seconds, unanswered
@@ -70,7 +70,7 @@ class SyncDriver:
         """One request, its whole answer read within the timeout: a server that
         trickles its answer does not hold the client past it."""
         url = self._flow.base_url + send.path
-        clock = real_monotonic()
+        clock = real_seconds()
         deadline = clock() + total_seconds(self.timeout)
         try:
             response = self.session.request(

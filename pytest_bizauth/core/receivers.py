@@ -22,7 +22,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Union
 from urllib.parse import urlsplit
 
-from .._compat import real_monotonic
+from .._compat import real_seconds
 from .._redact import scrub_path
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class _Answer:
 def _to_url(
     url: str, content: bytes, headers: Mapping[str, str], timeout: float, cap: int
 ) -> tuple[int, bytes]:
-    clock = real_monotonic()  # real seconds, whatever the test's clock reads
+    clock = real_seconds()  # real seconds, whatever the test's clock reads
     deadline = clock() + timeout
     parts = urlsplit(url)
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection

@@ -16,7 +16,7 @@ import threading
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
-from .._compat import real_monotonic, waitress_connection, waitress_real_time
+from .._compat import real_seconds, waitress_connection, waitress_real_time
 from .._redact import scrub_path
 from ..core.faults import phrase
 from ..core.wire import FakeRequest, NetworkError
@@ -66,7 +66,7 @@ class _Slot:
     def __init__(self, pool: ServerPool, host: str, port: int) -> None:
         from waitress.server import create_server
 
-        waitress_real_time(real_monotonic())  # idle timeouts in real seconds, clock or not
+        waitress_real_time(real_seconds())  # idle timeouts in real seconds, clock or not
         self.pool = pool
         self.fake: FakeProvider | None = None
         self.released = threading.Event()
