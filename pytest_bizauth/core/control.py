@@ -35,7 +35,9 @@ __all__ = [
     "keywords",
     "match",
     "number",
+    "record_data",
     "text",
+    "with_parameters",
 ]
 
 
