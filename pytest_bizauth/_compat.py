@@ -19,6 +19,9 @@ __all__ = [
     "set_aiohttp_connector_method",
     "c_socket_module",
     "ini_keys",
+    "loop_ready",
+    "loop_selector",
+    "loop_self_pipe",
     "freezegun_factories",
     "freezegun_real_time_ids",
     "real_monotonic",
@@ -348,3 +351,24 @@ def waitress_real_time(seconds: Callable[[], float]) -> None:
     reader = SimpleNamespace(time=seconds)
     channel.time = reader  # type: ignore[attr-defined]
     server.time = reader  # type: ignore[attr-defined]
+
+
+# -- asyncio's selector event loops (checked with CPython 3.9 to 3.13) ----------------------
+
+
+def loop_selector(loop: Any) -> Any:
+    """The selector a selector event loop waits on (``BaseSelectorEventLoop._selector``),
+    or None for a loop without one (the proactor loop on Windows, uvloop)."""
+    return getattr(loop, "_selector", None)
+
+
+def loop_self_pipe(loop: Any) -> int | None:
+    """The descriptor of the loop's own wake-up socket (``_ssock``), which its selector
+    always watches."""
+    sock = getattr(loop, "_ssock", None)
+    return None if sock is None else int(sock.fileno())
+
+
+def loop_ready(loop: Any) -> int:
+    """How many callbacks the loop will run at its next turn (``len(loop._ready)``)."""
+    return len(getattr(loop, "_ready", ()))

@@ -17,6 +17,7 @@ from .._jwt import expiry
 from .._redact import mask
 from ..errors import UsageTypeError, UsageValueError
 from .freezing import BACKENDS, Freeze, freeze
+from .loops import check_loop_time, settle
 
 __all__ = ["DEFAULT_START", "Clock", "ClockConflictError", "now"]
 
@@ -151,6 +152,7 @@ class Clock:
         *,
         expiry_sources: list[Any] | None = None,
         backend: str = "freezegun",
+        loop_time: str = "real",
     ) -> None:
         self._instant = check_start(parse_instant(start, what="the clock's start"), "start")
         #: What :meth:`expiry_of` asks about opaque tokens (objects with
@@ -164,6 +166,10 @@ class Clock:
             )
         #: What freezes time: ``freezegun`` (the default) or ``time-machine``.
         self.backend = backend
+        #: What asyncio's event loops read as their time while the clock runs: ``real``
+        #: (the default), ``follow`` (timers due after a move fire) or ``jump`` (an idle
+        #: loop jumps to its next timer, moving the clock).
+        self.loop_time = check_loop_time(loop_time, "the clock's loop_time")
         self._factory: Freeze | None = None
         # Fakes made by hand while the clock runs (held weakly: a test drops them).
         self._joined: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -192,7 +198,7 @@ class Clock:
             raise RuntimeError("this Clock is already running; call stop() before start()")
         if freezegun_factories() or time_machine_depth():
             raise self._conflict()
-        self._factory = freeze(self._instant, self.backend)
+        self._factory = freeze(self._instant, self.backend, self.loop_time, self._jump)
         _running.append(self)
         return self
 
@@ -312,6 +318,42 @@ class Clock:
                 f"than the leeway ({window:g})"
             )
         return self.move_to(self.expiry_of(token) - _dt.timedelta(seconds=window - step))
+
+    # -- event loops ---------------------------------------------------------------------
+
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Let the tasks a move woke run before the test looks: returns once the loop
+        has nothing left to run at its next turn and no thread works for it (on trio,
+        once every task is blocked); at most ``timeout`` real seconds (asyncio)."""
+        loop_time = self._factory.loop_time if self._factory is not None else None
+        await settle(loop_time, timeout)
+
+    def trio_clock(self, *, jump: bool | None = None, grace: float = 0.0) -> Any:
+        """A ``trio.abc.Clock`` on this clock, for ``trio.run(..., clock=...)``,
+        pytest-trio's ``clock`` fixture or anyio's trio backend: it follows the clock
+        (timers due after a move fire), and with ``jump`` (by default, when
+        ``loop_time`` is ``jump``) it moves the clock to the next deadline once every
+        task has been blocked for ``grace`` real seconds."""
+        if self._factory is None:
+            raise RuntimeError("start the clock (use bizauth_clock) before asking for a trio clock")
+        try:
+            from .trio_clock import BizauthTrioClock
+        except ImportError:
+            raise UsageValueError("trio_clock() needs trio: pip install trio") from None
+        return BizauthTrioClock(
+            self._jump,
+            self._ahead,
+            jumps=self.loop_time == "jump" if jump is None else jump,
+            grace=_seconds(grace, what="trio_clock()'s grace"),
+        )
+
+    def _jump(self, seconds: float) -> None:
+        """An idle event loop jumps ahead, moving the clock with it."""
+        if self._factory is not None:
+            self._factory.jump(seconds, self.shift)
+
+    def _ahead(self) -> float:
+        return self._factory.ahead if self._factory is not None else 0.0
 
     def __repr__(self) -> str:
         state = "frozen" if self.running else "stopped"

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from .._compat import (
     freezegun_factories,
     freezegun_real_time_ids,
-    real_monotonic,
     start_freezer_patching,
     stop_freezer,
     time_machine_depth,
@@ -22,8 +21,10 @@ from ..errors import UsageValueError
 
 if TYPE_CHECKING:
     import datetime as _dt
+    from collections.abc import Callable
 
     from .imports import RealDatesOnImport
+    from .loops import ClockLoopTime, RealLoopTime
 
 __all__ = ["BACKENDS", "Freeze", "freeze"]
 
@@ -130,47 +131,6 @@ class _ModuleScan:
 
 _scan = _ModuleScan()
 
-# The event-loop class of each event-loop policy class, learned once by making a loop.
-_loop_classes: dict[type, type] = {}
-
-
-class _RealLoopTime:
-    """Event loops read the real monotonic clock while a :class:`Clock` runs, so
-    ``asyncio.sleep`` and timeouts still end."""
-
-    def __init__(self, loop_class: type | None, saved: Any = None) -> None:
-        self._class = loop_class
-        self._saved = saved
-
-    @classmethod
-    def patch(cls) -> _RealLoopTime:
-        import asyncio
-
-        policy = type(asyncio.get_event_loop_policy())
-        loop_class = _loop_classes.get(policy)
-        if loop_class is None:
-            loop = asyncio.new_event_loop()
-            loop.close()
-            loop_class = _loop_classes[policy] = type(loop)
-        saved = vars(loop_class).get("time", _ABSENT)
-        real = real_monotonic()
-        setattr(loop_class, _TIME, lambda self: real())
-        return cls(loop_class, saved)
-
-    def restore(self) -> None:
-        if self._class is None:
-            return
-        if self._saved is _ABSENT:
-            delattr(self._class, _TIME)
-        else:
-            setattr(self._class, _TIME, self._saved)
-        self._class = None
-
-
-_ABSENT = object()
-# The event loop's clock method, replaced on the loop's class.
-_TIME = "time"
-
 
 def _start_freezer(freezer: Any) -> Any:
     return start_freezer_patching(freezer, _scan.candidates(freezegun_real_time_ids()))
@@ -179,17 +139,50 @@ def _start_freezer(freezer: Any) -> Any:
 class Freeze:
     """A running freeze: freezegun's factory, or time-machine's coordinates."""
 
-    def __init__(self, backend: str, handle: Any, stopper: Any, loop_time: Any) -> None:
+    def __init__(
+        self,
+        backend: str,
+        handle: Any,
+        stopper: Any,
+        loop_time: RealLoopTime | ClockLoopTime | None,
+        instant: _dt.datetime,
+    ) -> None:
         self.backend = backend
+        #: What the event loops read as their time (None: what the backend gives them).
+        self.loop_time = loop_time
+        self._instant = instant
+        #: Seconds the clock has moved forward since this freeze started, as the event
+        #: loops count them (a loop's jump exactly, the clock's instant to the microsecond).
+        self.ahead = 0.0
+        self._jumping = False
         self._handle = handle
         self._stopper = stopper
-        self._loop_time = loop_time
         self._freezes = freezegun_factories() if backend == "freezegun" else []
         # How many time-machine travels run with this one: any other is a user's.
         self._travels = time_machine_depth()
 
     def move_to(self, instant: _dt.datetime) -> None:
         self._handle.move_to(instant)
+        forward = (instant - self._instant).total_seconds()
+        self._instant = instant
+        if forward > 0 and not self._jumping:
+            self._advance(forward)
+
+    def jump(self, seconds: float, shift: Callable[[float], object]) -> None:
+        """An idle event loop jumps ``seconds`` ahead: ``shift`` moves the clock to the
+        nearest microsecond, the loops by exactly ``seconds`` (so the timer they jump
+        to is due, and a whole number of seconds stays one)."""
+        self._jumping = True
+        try:
+            shift(round(seconds, 6))
+        finally:
+            self._jumping = False
+        self._advance(seconds)
+
+    def _advance(self, seconds: float) -> None:
+        self.ahead += seconds
+        if self.loop_time is not None:
+            self.loop_time.advance(seconds)
 
     def governs(self) -> bool:
         """Whether this freeze is the innermost (a freezegun freeze started inside it
@@ -201,21 +194,36 @@ class Freeze:
         return bool(self._freezes) and self._freezes[-1] is self._handle
 
     def stop(self) -> None:
-        self._loop_time.restore()
+        if self.loop_time is not None:
+            self.loop_time.restore()
         self._stopper.stop()
 
 
-def freeze(instant: _dt.datetime, backend: str) -> Freeze:
-    """Freeze time at ``instant`` with ``backend`` (``freezegun`` or ``time-machine``)."""
+def freeze(
+    instant: _dt.datetime,
+    backend: str,
+    loop_time: str = "real",
+    shift: Callable[[float], object] | None = None,
+) -> Freeze:
+    """Freeze time at ``instant`` with ``backend`` (``freezegun`` or ``time-machine``);
+    event loops read ``loop_time`` (``real``, ``follow`` or ``jump``: see
+    :mod:`~pytest_bizauth.clock.loops`; ``shift`` moves the clock when a loop jumps)."""
+    from .loops import ClockLoopTime, RealLoopTime
+
+    follows: ClockLoopTime | None = None
+    if loop_time != "real":
+        follows = ClockLoopTime.patch(loop_time == "jump", shift or (lambda seconds: None))
     if backend == "time-machine":
         try:
             import time_machine
         except ImportError:
+            if follows is not None:
+                follows.restore()
             raise UsageValueError(
                 "the time-machine clock backend needs time-machine: pip install time-machine"
             ) from None
         traveller = time_machine.travel(instant, tick=False)
-        return Freeze(backend, traveller.start(), traveller, _RealLoopTime(None))
+        return Freeze(backend, traveller.start(), traveller, follows, instant)
     from freezegun import freeze_time
 
     # asyncio's loops keep real time, as freeze_time(real_asyncio=True) would have them;
@@ -223,7 +231,8 @@ def freeze(instant: _dt.datetime, backend: str) -> Freeze:
     # which costs more than the rest of the start.
     freezer = freeze_time(instant, tick=False)
     factory = _start_freezer(freezer)
-    return Freeze(backend, factory, _FreezegunStop(freezer), _RealLoopTime.patch())
+    loops = follows if follows is not None else RealLoopTime.patch()
+    return Freeze(backend, factory, _FreezegunStop(freezer), loops, instant)
 
 
 @functools.lru_cache(maxsize=1)

@@ -153,7 +153,8 @@ def bizauth_clock() -> Iterator[Clock]:
     sources = of_test(node).fakes
     backend = settings["clock_backend"]
     start = DEFAULT_START if settings["start"] is None else settings["start"]
-    with Clock(start, expiry_sources=sources, backend=backend) as clock:
+    loop_time = settings["loop_time"]
+    with Clock(start, expiry_sources=sources, backend=backend, loop_time=loop_time) as clock:
         yield clock
 
 

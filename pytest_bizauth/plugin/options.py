@@ -53,6 +53,12 @@ def parse_backend(value: object, name: str) -> str:
     return value.strip()
 
 
+def parse_loop_time(value: object, name: str) -> str:
+    from ..clock.loops import check_loop_time
+
+    return check_loop_time(value, name)
+
+
 _SHARED = (
     Option(
         "start",
@@ -66,6 +72,14 @@ _SHARED = (
         "freezegun",
         "what bizauth_clock freezes time with: freezegun (the default) or time-machine "
         "(installed separately; costs the same whatever the number of loaded modules)",
+    ),
+    Option(
+        "loop_time",
+        parse_loop_time,
+        "real",
+        "what asyncio's event loops read as their time under bizauth_clock: real (the "
+        "default), follow (timers due after a move fire) or jump (an idle loop jumps to "
+        "its next timer and moves the clock)",
     ),
     Option(
         "leeway",
