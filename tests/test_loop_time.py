@@ -288,3 +288,23 @@ def test_settle_gives_up_after_its_timeout_naming_it():
 def test_trio_clock_needs_a_running_clock():
     with pytest.raises(RuntimeError, match="start the clock"):
         Clock().trio_clock()
+
+
+def test_jump_wraps_a_select_another_library_replaced_and_puts_it_back():
+    async def scenario():
+        selector = asyncio.get_running_loop()._selector
+        theirs = selector.select
+        calls = []
+
+        def replaced(timeout=None):
+            calls.append(timeout)
+            return theirs(timeout)
+
+        selector.select = replaced
+        with Clock(loop_time="jump") as clock:
+            await asyncio.sleep(3600)
+            assert clock.now().isoformat() == "2025-01-01T01:00:00+00:00"
+        assert selector.select is replaced
+        return calls
+
+    assert 0 in asyncio.run(scenario())  # the jump looked through the replaced select

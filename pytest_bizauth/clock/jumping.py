@@ -35,6 +35,7 @@ GRACE = 0.2
 SLICE = 0.02
 
 _LISTENING, _SOCKET, _OTHER = "listening", "socket", "other"
+_ABSENT = object()
 
 
 class LoopClock(Protocol):
@@ -74,23 +75,30 @@ class Jumper:
         self._select = selector.select
         self._pipe = loop_self_pipe(loop)
         self._kinds: dict[int, tuple[object, str]] = {}
+        self._replaced: object = _ABSENT
         # When the loop last ran callbacks, and when something last arrived from outside.
         self._ran = self._arrived = -math.inf
 
     @classmethod
     def install(cls, loop: asyncio.AbstractEventLoop, time: LoopClock) -> Jumper | None:
         """Make ``loop`` jump; None for a loop without a selector (it keeps following
-        the clock without jumping)."""
+        the clock without jumping). A ``select`` replaced by another library (looptime
+        replaces it on every loop its plugin makes) is wrapped in turn."""
         selector = loop_selector(loop)
-        if selector is None or "select" in vars(selector):
+        if selector is None or isinstance(getattr(selector.select, "__self__", None), Jumper):
             return None
         jumper = cls(loop, selector, time)
+        jumper._replaced = vars(selector).get("select", _ABSENT)
         selector.select = jumper.select
         return jumper
 
     def remove(self) -> None:
-        if vars(self._selector).get("select") == self.select:
+        if vars(self._selector).get("select") != self.select:
+            return  # replaced since by someone else: theirs to put back
+        if self._replaced is _ABSENT:
             del self._selector.select
+        else:
+            self._selector.select = self._replaced
 
     def select(self, timeout: float | None = None) -> list[tuple[Any, int]]:
         real = self._time.real
