@@ -87,6 +87,7 @@ OPTIONAL = {
     r"\w*async_client": "httpx",
     "asyncio_default_fixture_loop_scope": "pytest_asyncio",
     "flask": "flask",
+    "trio": "trio",
 }
 
 

@@ -255,11 +255,15 @@ def test_verbose_logs_one_line_per_request_with_no_secret(served):
     user = {"username": "bizauth-user@example.com", "password": PASSWORD}
     server.call("bizmail", "POST", "/api/1.0/auth/token", form=user)
     server.call("bizmail", "POST", "/api/1.0/auth/refresh", form={"refresh_token": "x"})
+    server.call("bizmail", "POST", "/api/1.0/auth/token/", form=user)
     server.stop()
     log = server.stderr.splitlines()
     assert log == [
         "bizmail POST /api/1.0/auth/token -> 200",
-        "bizmail POST /api/1.0/auth/refresh -> 401",
+        "bizmail POST /api/1.0/auth/refresh -> 401 (refresh token cannot be decoded: not a "
+        "JWT this fake issued)",
+        "bizmail POST /api/1.0/auth/token/ -> 404 (closest: POST /api/1.0/auth/token "
+        "(differs by a trailing slash))",
     ]
     assert PASSWORD not in "\n".join(log)
 

@@ -336,10 +336,10 @@ class Clock:
         task has been blocked for ``grace`` real seconds."""
         if self._factory is None:
             raise RuntimeError("start the clock (use bizauth_clock) before asking for a trio clock")
-        try:
-            from .trio_clock import BizauthTrioClock
-        except ImportError:
-            raise UsageValueError("trio_clock() needs trio: pip install trio") from None
+        from .trio_clock import INSTALLED, BizauthTrioClock
+
+        if not INSTALLED:
+            raise UsageValueError("trio_clock() needs trio: pip install trio")
         return BizauthTrioClock(
             self._jump,
             self._ahead,

@@ -5,23 +5,39 @@ answers as asyncio's loops do under ``loop_time``: ``follow`` (real seconds plus
 far the clock moved forward) or ``jump`` (only how far it moved forward: a task of the
 clock's own waits until every task has been blocked for ``grace`` real seconds, then
 moves the clock to the next deadline, as trio's ``MockClock`` autojumps). This module
-imports trio: it is imported only when a test asks for a trio clock.
+is imported only when a test asks for a trio clock; without trio installed, the class
+is a plain object that :meth:`~pytest_bizauth.clock.Clock.trio_clock` never makes.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable
-
-import trio
-import trio.testing
+from typing import TYPE_CHECKING, Callable
 
 from .._compat import real_seconds
 
-__all__ = ["BizauthTrioClock"]
+__all__ = ["INSTALLED", "BizauthTrioClock"]
+
+if TYPE_CHECKING:
+    import trio
+    import trio.testing
+
+    _Base = trio.abc.Clock
+else:
+    try:
+        import trio
+        import trio.testing
+    except ImportError:  # pragma: no cover - exercised by the suite without trio
+        trio = None
+        _Base = object
+    else:
+        _Base = trio.abc.Clock
+
+#: Whether trio is installed (a trio clock can be made).
+INSTALLED = trio is not None
 
 
-class BizauthTrioClock(trio.abc.Clock):
+class BizauthTrioClock(_Base):
     """trio's clock, read from ``bizauth_clock``: ``ahead()`` is how far the clock has
     moved forward in seconds, ``jump(seconds)`` moves it when every task waits."""
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .._redact import mask, scrub_path
 from ..clock import now
 from ..errors import UsageValueError
+from .reasons import fallback
 from .values import check_times
 from .wire import Call
 
@@ -57,6 +58,9 @@ def _times(n: int) -> str:
     return "once" if n == 1 else f"{n} times"
 
 
+# The most near-miss hints a log keeps (one per distinct unmatched request).
+_MAX_HINTS = 1_000
+
 #: How many calls a log keeps unless told otherwise.
 DEFAULT_LIMIT = 10_000
 
@@ -83,6 +87,8 @@ class CallLog:
         self._index = CallIndex(bearer_headers)
         self.calls: list[Call] = []
         self.unmatched: list[str] = []
+        #: What each unmatched request was probably meant for (see ``near_miss``).
+        self.near_misses: dict[str, str] = {}
         self.limit: int | None = DEFAULT_LIMIT
         #: Calls dropped from the front of ``calls`` to stay within ``limit``.
         self.dropped = 0
@@ -94,10 +100,13 @@ class CallLog:
             self.dropped += _trim(self.calls, self.limit)
             _trim(self._index.events, self.limit)
 
-    def add_unmatched(self, method: str, path: str) -> None:
+    def add_unmatched(self, method: str, path: str, hint: str | None = None) -> None:
+        entry = f"{method} {scrub_path(path)}"
         with self._lock:
-            self.unmatched.append(f"{method} {scrub_path(path)}")
+            self.unmatched.append(entry)
             _trim(self.unmatched, self.limit)
+            if hint is not None and len(self.near_misses) < _MAX_HINTS:
+                self.near_misses.setdefault(entry, hint)
 
     def _synced(self) -> CallIndex:
         """The index, rebuilt from ``calls`` if a test changed the list behind its back."""
@@ -211,6 +220,7 @@ def record_call(
         fault=reply.fault.value if reply.fault else None,
         injected=reply.injected,
         note=reply.note,
+        reason=fallback(reply),
     )
 
 
@@ -248,6 +258,13 @@ class LogVerbs:
     def unmatched(self) -> list[str]:
         """Requests to the fake's host that matched no endpoint, as ``"METHOD /path"``."""
         return self._log.unmatched
+
+    @property
+    def near_misses(self) -> dict[str, str]:
+        """For each request in :attr:`unmatched` that was close to an endpoint, what it
+        was probably meant for: ``{"POST /api/1.0/auth/token/": "closest: POST
+        /api/1.0/auth/token (differs by a trailing slash)"}``."""
+        return dict(self._log.near_misses)
 
     def calls_to(self, endpoint: str) -> list[Call]:
         """The calls made to one endpoint (by short name or path)."""

@@ -148,6 +148,7 @@ def call_data(call: Call) -> JSONObject:
         ("endpoint", "method", "kind", "event", "request", "status", "response", "fault"),
         injected=call.injected,
         note=call.note,
+        reason=call.reason,
         at=iso(call.at),
     )
 

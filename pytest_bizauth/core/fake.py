@@ -68,6 +68,9 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         self._webhooks = WebhookSender(self.vendor, bound=self._log)
         self._skews: deque[float] = deque()
         self.store = TokenStore()
+        #: How many times :meth:`rotate_keys` replaced the signing key (refusal reasons
+        #: say when a token was signed with a key rotated out).
+        self.key_rotations = 0
         clock = running_clock()
         if clock is not None:
             # The clock asks its fakes about their opaque tokens, and tells them when it
@@ -80,6 +83,19 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
     def routes(self) -> list[str]:
         """The endpoints this fake serves, as ``"METHOD /path"``."""
         return [str(route) for route in self._routes]
+
+    def near_miss(self, method: str, path: str) -> str | None:
+        """What a request that matched no endpoint was probably meant for: the closest
+        endpoint and how the request differs (method, trailing slash, case, a missing or
+        extra prefix), or another fake's endpoint; None when nothing is close."""
+        hint = self._routes.near_miss(method, path)
+        if hint is not None:
+            return hint
+        for kind, routes in list(_ROUTES.items()):
+            if kind is not type(self) and any((r.method, r.path) == (method, path) for r in routes):
+                vendor = getattr(kind, "vendor", kind.__name__)
+                return f"an endpoint of the {vendor} fake: send it to that fake's base URL"
+        return None
 
     def route(self, endpoint: str) -> Route:
         """A route by its short name (``"token"``) or its path (``"/api/1.0/auth/token"``)."""
@@ -117,7 +133,8 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         """Answer a request, or return ``None`` when no route matches it."""
         route = self._routes.find(request.method, request.path)
         if route is None:
-            self._log.add_unmatched(request.method, request.path)
+            hint = self.near_miss(request.method, request.path)
+            self._log.add_unmatched(request.method, request.path, hint)
             return None
         hold_in_flight(route.event(request))
         with self._lock:
@@ -199,6 +216,7 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         refused as wrongly signed, and the token factory mints with the new one."""
         with self._lock:
             self._use_key(key)
+            self.key_rotations += 1
 
     def skew_next_token(self, seconds: float) -> None:
         """Issue the next token pair as if the provider's clock were ``seconds`` ahead
@@ -257,7 +275,9 @@ def problems_of(fake: FakeProvider, *, unmatched: bool, unused_faults: bool) -> 
     faults."""
     problems = []
     if unmatched and fake.unmatched:
-        problems.append(unmatched_requests(fake.vendor, fake.base_url, fake.unmatched, fake.routes))
+        hints = fake.near_misses
+        requests = [f"{r}: {hints[r]}" if r in hints else r for r in fake.unmatched]
+        problems.append(unmatched_requests(fake.vendor, fake.base_url, requests, fake.routes))
     pending = fake.pending_faults
     if unused_faults and pending:
         problems.append(unfired_faults(fake.vendor, pending))

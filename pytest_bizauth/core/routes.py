@@ -62,6 +62,14 @@ class RouteTable:
         with self._lock:
             return self._routes.get((method, path))
 
+    def near_miss(self, method: str, path: str) -> str | None:
+        """The closest endpoint to a request that matched none, and how it differs."""
+        from .near import near_miss
+
+        with self._lock:
+            served = list(self._routes)
+        return near_miss(method, path, served)
+
     def named(self, endpoint: str) -> Route:
         """A route by its short name (``"token"``) or path (``"/api/1.0/auth/token"``)."""
         with self._lock:

@@ -281,15 +281,18 @@ class Refusal(Exception):
         body: object = None,
         headers: Mapping[str, str] | None = None,
         note: Note | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(status)
         self.status = status
         self.body = body
         self.headers = dict(headers or {})
         self.note = note
+        #: Why, in one line and the fake's words (``call.reason``); never a secret.
+        self.reason = reason
 
     def reply(self) -> Reply:
-        return Reply(self.status, self.body, self.headers, note=self.note)
+        return Reply(self.status, self.body, self.headers, note=self.note, reason=self.reason)
 
     def __repr__(self) -> str:
         return f"Refusal(status={self.status!r}, note={self.note!r})"
@@ -306,6 +309,7 @@ class Reply:
     fault: NetworkError | None = None
     injected: bool = False
     note: Note | None = None
+    reason: str | None = None
 
     def __repr__(self) -> str:
         body = self.body if isinstance(self.body, bytes) else redact(self.body)
@@ -340,6 +344,8 @@ class Call:
     fault: str | None = None
     injected: bool = False
     note: Note | None = None
+    #: Why the fake refused the call, in one line (None when it did not).
+    reason: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -360,7 +366,8 @@ class Call:
         message = ""
         if isinstance(self.response, dict) and self.response.get("message"):
             message = f" {self.response['message']!r}"
+        why = f" ({self.reason})" if self.reason else ""
         return (
             f"{self.at.strftime('%Y-%m-%dT%H:%M:%SZ')} {self.method} {self.endpoint} "
-            f"-> {outcome}{message}"
+            f"-> {outcome}{message}{why}"
         )

@@ -11,6 +11,7 @@ import threading
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .._redact import scrub_path
+from ..core.reasons import fallback
 from ..transport.base import NoAnswer
 
 if TYPE_CHECKING:
@@ -241,12 +242,15 @@ class _Served:
 
     def _log(self, fake: FakeProvider, request: FakeRequest, outcome: Outcome) -> None:
         name = next((n for n, f in self.fakes.items() if type(f) is type(fake)), fake.vendor)
+        why: str | None
         if isinstance(outcome, NoAnswer):
             shown = "404" if outcome.unserved else outcome.kind.value
+            why = fake.near_miss(request.method, request.path) if outcome.unserved else None
         else:
-            shown = str(outcome.status)
+            shown, why = str(outcome.status), fallback(outcome)
         path = scrub_path(request.path)
-        print(f"{name} {request.method} {path} -> {shown}", file=sys.stderr, flush=True)
+        line = f"{name} {request.method} {path} -> {shown}" + (f" ({why})" if why else "")
+        print(line, file=sys.stderr, flush=True)
 
     def run(self) -> int:
         stop = threading.Event()

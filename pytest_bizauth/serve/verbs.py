@@ -218,6 +218,8 @@ PYTHON_ONLY = {
     "format_calls": "a message for a Python assertion; GET calls answers the calls",
     "handle": "the fake's front door: every vendor path of the server is it",
     "issue": "tokens over HTTP come from the vendor's own login endpoint",
+    "near_miss": "a question about a request held in Python; serve --verbose prints the "
+    "answer beside each unmatched request",
     "problems": "the teardown check of a test; GET calls and GET webhooks show the same",
     "route": "GET routes lists the endpoints",
     "verify": "the teardown check of a test",

@@ -147,8 +147,11 @@ def served_by(base_url: str, url: str) -> bool:
 
 
 def no_endpoint(fake: FakeProvider, method: str, path: str) -> str:
-    """That a fake serves no such endpoint, and the endpoints it does serve."""
-    return endpoint_missing(fake.vendor, method, path, fake.routes)
+    """That a fake serves no such endpoint (and what was probably meant), and the
+    endpoints it does serve."""
+    hint = fake.near_miss(method, path)
+    missing = endpoint_missing(fake.vendor, method, path, fake.routes)
+    return missing if hint is None else missing.replace(".\n", f" ({hint}).\n", 1)
 
 
 def unserved(fake: FakeProvider, method: str, path: str) -> str:

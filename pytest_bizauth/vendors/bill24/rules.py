@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from ...clock import now, timestamp
+from ...core import reasons
 from ...core.wire import Refusal, Reply
 from .accounts import Bill24Merchant, Bill24User
 from .api import (
@@ -68,6 +69,8 @@ class Bill24Side(Protocol):
 
     def webhook_checked(self, keys: Iterable[str]) -> None: ...
 
+    key_rotations: int
+
     def issue(self, subject: Subject, presented: str | None) -> Issued: ...
 
 
@@ -82,22 +85,32 @@ def granted(fake: Bill24Side, issued: Issued) -> JSONObject:
     }
 
 
-def unauthorized(why: Note) -> Refusal:
+def unauthorized(note: Note, why: str) -> Refusal:
     """A protected endpoint's refusal: an empty 401 with ``WWW-Authenticate``."""
-    return Refusal(401, None, INVALID_TOKEN_HEADERS, note=why)
+    return Refusal(401, None, INVALID_TOKEN_HEADERS, note=note, reason=why)
 
 
-def refused(fake: Bill24Side, message: str, status: int | None = None) -> Refusal:
+def refused(fake: Bill24Side, message: str, status: int | None = None, *, why: str) -> Refusal:
     """An authorize error (invented: Bill24 documents none)."""
     code = fake.settings.error_status if status is None else status
-    return Refusal(code, envelope(code, message, message, None))
+    return Refusal(code, envelope(code, message, message, None), reason=why)
 
 
 def require(problem: str | None) -> None:
     """Refuse a call that lacks a field or has one the vendor cannot take (``problem``:
-    the vendor's message): Bill24's business error, HTTP 200, ``data: null``."""
+    the vendor's message, which names the field): Bill24's business error, HTTP 200,
+    ``data: null``."""
     if problem is not None:
-        raise Refusal(200, envelope("ERR_MISSED_FIELD", problem, problem, None))
+        body = envelope("ERR_MISSED_FIELD", problem, problem, None)
+        raise Refusal(200, body, reason=_field_reason(problem))
+
+
+def _field_reason(problem: str) -> str:
+    """The fake's words for a field problem in the vendor's (``Please provide [x].``,
+    ``[x] <rule>. Please adjust and retry.``): ``[x] is missing``, ``[x] <rule>``."""
+    if problem.startswith("Please provide [") and problem.endswith("]."):
+        return reasons.missing(problem[len("Please provide [") : -2])
+    return problem.removesuffix(". Please adjust and retry.")
 
 
 def tran_date() -> str:
@@ -120,13 +133,16 @@ def _client_body(fake: Bill24Side, request: FakeRequest) -> JSONObject:
     """The JSON object of an authorize call with a known client, else the refusal."""
     body = request.json_object()
     if body is None:
-        raise refused(fake, BAD_BODY, 400)
+        raise refused(fake, BAD_BODY, 400, why="the body is not a JSON object")
     client_id, secret = body.get("clientId"), body.get("secret")
     if not _text(client_id) or not _text(secret):
-        raise refused(fake, CLIENT_REQUIRED, 400)
+        why = reasons.missing("clientId" if not _text(client_id) else "secret")
+        raise refused(fake, CLIENT_REQUIRED, 400, why=why)
     known = fake.state.clients.get(str(client_id))
-    if known is None or not hmac.compare_digest(known.encode(), str(secret).encode()):
-        raise refused(fake, INVALID_CLIENT)
+    if known is None:
+        raise refused(fake, INVALID_CLIENT, why="unknown clientId")
+    if not hmac.compare_digest(known.encode(), str(secret).encode()):
+        raise refused(fake, INVALID_CLIENT, why="wrong secret for this clientId")
     return body
 
 
@@ -136,17 +152,15 @@ def _refreshed_subject(fake: Bill24Side, body: JSONObject, token: str) -> Subjec
         token, single_use=fake.settings.single_use_refresh, now=timestamp(), issued_only=True
     )
     record = fake.store.refresh_record(token)
-    if (
-        why_not in ("unknown", "revoked", "spent")
-        or record is None
-        or record.subject is None
-        or record.client_id != body.get("clientId")
-    ):
-        raise refused(fake, REFRESH_INVALID)
+    if why_not in ("unknown", "revoked", "spent"):
+        raise refused(fake, REFRESH_INVALID, why=reasons.REFRESH_REFUSALS[why_not])
+    if record is None or record.subject is None or record.client_id != body.get("clientId"):
+        why = "refresh token issued to another clientId"
+        raise refused(fake, REFRESH_INVALID, why=why)
     if why_not == "expired":
-        raise refused(fake, REFRESH_EXPIRED)
+        raise refused(fake, REFRESH_EXPIRED, why=reasons.REFRESH_REFUSALS[why_not])
     if not fake.state.known(record.subject):
-        raise refused(fake, REFRESH_INVALID)
+        raise refused(fake, REFRESH_INVALID, why="the token's account no longer exists")
     fake.store.spend(token)
     subject: Subject = record.subject
     return subject
@@ -155,24 +169,24 @@ def _refreshed_subject(fake: Bill24Side, body: JSONObject, token: str) -> Subjec
 def _portal_user(fake: Bill24Side, body: JSONObject) -> Bill24User:
     email, password = body.get("email"), body.get("password")
     if not _text(email) or not _text(password):
-        raise refused(fake, CREDENTIALS_REQUIRED, 400)
+        why = reasons.missing("email" if not _text(email) else "password")
+        raise refused(fake, CREDENTIALS_REQUIRED, 400, why=why)
     user = fake.state.users.get(str(email).lower())
-    if (
-        user is None
-        or user.client_id != body["clientId"]
-        or not hmac.compare_digest(user.password.encode(), str(password).encode())
-    ):
-        raise refused(fake, INVALID_CREDENTIALS)
+    if user is None or user.client_id != body["clientId"]:
+        raise refused(fake, INVALID_CREDENTIALS, why="no portal user with this email here")
+    if not hmac.compare_digest(user.password.encode(), str(password).encode()):
+        raise refused(fake, INVALID_CREDENTIALS, why="wrong password for this portal user")
     return user
 
 
 def _merchant(fake: Bill24Side, body: JSONObject) -> Bill24Merchant:
     token = body.get("token")
     if not _text(token):
-        raise refused(fake, MERCHANT_TOKEN_REQUIRED, 400)
+        why = reasons.missing("token")
+        raise refused(fake, MERCHANT_TOKEN_REQUIRED, 400, why=why)
     merchant = fake.state.merchants.get(str(token).strip().lower())
     if merchant is None or merchant.client_id != body["clientId"]:
-        raise refused(fake, INVALID_MERCHANT)
+        raise refused(fake, INVALID_MERCHANT, why="unknown merchant")
     return merchant
 
 
@@ -226,23 +240,51 @@ def authenticate(fake: Bill24Side, request: FakeRequest) -> JSONObject:
     if token is None:
         static = _static_claims(fake, request)
         if static is None:
-            raise unauthorized("invalid")
+            raise unauthorized("invalid", _no_token(fake, request))
         return static
+    what = "access token"
     try:
         header, claims = fake.tokens.decode_complete(token, verify_exp=False)
-    except jwt.InvalidTokenError:
-        raise unauthorized("invalid") from None
-    if header.get("typ") != "at+jwt" or header.get("kid") != fake.tokens.key.kid:
-        raise unauthorized("invalid")
+    except jwt.InvalidTokenError as error:
+        kid = _kid_of(token)
+        why = reasons.bad_token(what, error, rotations=fake.key_rotations, kid=kid)
+        raise unauthorized("invalid", why) from None
+    if header.get("kid") != fake.tokens.key.kid:
+        why = reasons.bad_token(what, None, rotations=fake.key_rotations, kid=header.get("kid"))
+        raise unauthorized("invalid", why)
+    if header.get("typ") != "at+jwt":
+        raise unauthorized("invalid", f"a token of type {header.get('typ')!r} is no {what}")
     instant = timestamp()
     if instant < claims.get("nbf", 0):
-        raise unauthorized("invalid")
+        raise unauthorized("invalid", reasons.not_yet_valid(what, claims["nbf"], instant))
     exp = claims.get("exp", 0)
     if instant >= exp + fake.settings.bearer_clock_skew or fake.store.is_expired(token):
-        raise Refusal(401, None, expired_headers(_invariant_time(exp)), note="expired")
+        why = (
+            "access token expired by expire_access_tokens()"
+            if instant < exp + fake.settings.bearer_clock_skew
+            else reasons.expired(what, exp, instant)
+        )
+        headers = expired_headers(_invariant_time(exp))
+        raise Refusal(401, None, headers, note="expired", reason=why)
     if claims.get("sub") not in fake.state.subjects:
-        raise unauthorized("invalid")
+        raise unauthorized("invalid", "the token's account no longer exists")
     return claims
+
+
+def _kid_of(token: str) -> object:
+    """The key id a JWT's header names, if it can be read at all."""
+    import jwt
+
+    try:
+        return jwt.get_unverified_header(token).get("kid")
+    except jwt.InvalidTokenError:
+        return None
+
+
+def _no_token(fake: Bill24Side, request: FakeRequest) -> str:
+    if (request.header("token") or "").strip():
+        return "the token header holds no access token and no static token this fake knows"
+    return f"no bearer token (an {fake.bearer_headers[0]}: Bearer header)"
 
 
 def _bare_khqr_token(fake: Bill24Side, request: FakeRequest) -> str | None:
@@ -279,7 +321,8 @@ def protected(fake: Bill24Side, request: FakeRequest) -> JSONObject:
     authenticate(fake, request)
     body = request.json_object()
     if body is None:
-        raise Refusal(200, envelope("ERR_INVALID_REQUEST", BAD_BODY, BAD_BODY, None))
+        body = envelope("ERR_INVALID_REQUEST", BAD_BODY, BAD_BODY, None)
+        raise Refusal(200, body, reason="the body is not a JSON object")
     return body
 
 

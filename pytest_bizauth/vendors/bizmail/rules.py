@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Protocol
 
 from ...clock import timestamp
+from ...core import reasons
 from ...core.wire import Refusal, Reply
 from . import api
 from .events import message_id
@@ -34,6 +35,8 @@ class BizMailSide(Protocol):
     store: TokenStore
     tokens: BizMailTokens
 
+    key_rotations: int
+
     def issue(self, user: BizMailUser, presented: str | None = None) -> Issued: ...
 
 
@@ -41,9 +44,13 @@ class BizMailSide(Protocol):
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-def failure(status: int, message: str, note: Note | None = None, **extra: object) -> Refusal:
-    """BizMail's refusal: ``{"success": false, "message": ...}``."""
-    return Refusal(status, {"success": False, "message": message, **extra}, note=note)
+def failure(
+    status: int, message: str, note: Note | None = None, *, why: str | None = None, **extra: object
+) -> Refusal:
+    """BizMail's refusal: ``{"success": false, "message": ...}``; ``why`` is the
+    call's reason, in the fake's words."""
+    body = {"success": False, "message": message, **extra}
+    return Refusal(status, body, note=note, reason=why)
 
 
 def granted(fake: BizMailSide, issued: Issued) -> Reply:
@@ -91,19 +98,21 @@ def _claims(
     message (a 401 noting which)."""
     import jwt
 
+    what = f"{token_type} token"
     try:
         claims = fake.tokens.decode(token, verify_exp=False)
-    except jwt.InvalidTokenError:
-        claims = {}
+    except jwt.InvalidTokenError as error:
+        why = reasons.bad_token(what, error, rotations=fake.key_rotations)
+        raise failure(401, invalid, "invalid", why=why) from None
     exp = claims.get("exp")
-    if (
-        claims.get("type") != token_type
-        or isinstance(exp, bool)
-        or not isinstance(exp, (int, float))
-    ):
-        raise failure(401, invalid, "invalid")
-    if exp <= timestamp():
-        raise failure(401, expired, "expired")
+    if claims.get("type") != token_type:
+        why = f"{claims.get('type') or 'a token of no type'} token given where a {what} belongs"
+        raise failure(401, invalid, "invalid", why=why)
+    if isinstance(exp, bool) or not isinstance(exp, (int, float)):
+        raise failure(401, invalid, "invalid", why=f"{what} has no expiry (exp)")
+    instant = timestamp()
+    if exp <= instant:
+        raise failure(401, expired, "expired", why=reasons.expired(what, exp, instant))
     return claims
 
 
@@ -113,10 +122,13 @@ def token(fake: BizMailSide, request: FakeRequest) -> Reply:
     username = form.text("username") if form else None
     password = form.text("password") if form else None
     if not username or not password:
-        raise failure(400, api.CREDENTIALS_REQUIRED)
+        why = reasons.missing("username" if not username else "password")
+        raise failure(400, api.CREDENTIALS_REQUIRED, why=why)
     user = fake.state.users.get(username)
-    if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):
-        raise failure(401, api.INVALID_CREDENTIALS)
+    if user is None:
+        raise failure(401, api.INVALID_CREDENTIALS, why="no account with this username")
+    if not hmac.compare_digest(user.password.encode(), password.encode()):
+        raise failure(401, api.INVALID_CREDENTIALS, why="wrong password for this account")
     return granted(fake, fake.issue(user))
 
 
@@ -125,7 +137,7 @@ def refresh(fake: BizMailSide, request: FakeRequest) -> Reply:
     form = request.form()
     presented = form.text("refresh_token") if form else None
     if not presented:
-        raise failure(400, api.REFRESH_REQUIRED)
+        raise failure(400, api.REFRESH_REQUIRED, why=reasons.missing("refresh_token"))
     claims = _claims(
         fake, presented, "refresh", expired=api.REFRESH_EXPIRED, invalid=api.REFRESH_INVALID
     )
@@ -133,10 +145,10 @@ def refresh(fake: BizMailSide, request: FakeRequest) -> Reply:
         presented, single_use=fake.settings.single_use_refresh, now=timestamp()
     )
     if why_not is not None:
-        raise failure(401, api.REFRESH_INVALID)
+        raise failure(401, api.REFRESH_INVALID, why=reasons.REFRESH_REFUSALS[why_not])
     user = fake.state.user_of(claims)
     if user is None:
-        raise failure(401, api.USER_NOT_FOUND)
+        raise failure(401, api.USER_NOT_FOUND, why="the token's account no longer exists")
     fake.store.spend(presented)
     return granted(fake, fake.issue(user, presented=presented))
 
@@ -145,12 +157,15 @@ def authenticate(fake: BizMailSide, request: FakeRequest) -> JSONObject:
     """The claims of the request's good bearer token; else the vendor's 401."""
     bearer = request.bearer()
     if bearer is None:
-        raise failure(401, api.TOKEN_INVALID, "invalid")
+        why = "no bearer token (an Authorization: Bearer header)"
+        raise failure(401, api.TOKEN_INVALID, "invalid", why=why)
     claims = _claims(fake, bearer, "access", expired=api.TOKEN_EXPIRED, invalid=api.TOKEN_INVALID)
     if fake.store.is_expired(bearer):
-        raise failure(401, api.TOKEN_EXPIRED, "expired")
+        why = "access token expired by expire_access_tokens()"
+        raise failure(401, api.TOKEN_EXPIRED, "expired", why=why)
     if fake.state.user_of(claims) is None:
-        raise failure(401, api.TOKEN_INVALID, "invalid")
+        why = "the token's account no longer exists"
+        raise failure(401, api.TOKEN_INVALID, "invalid", why=why)
     return claims
 
 
@@ -159,12 +174,15 @@ def store_mail(fake: BizMailSide, request: FakeRequest) -> Reply:
     claims = authenticate(fake, request)
     form = request.form()
     if form is None or not (fake.settings.accept_json_mail or request.is_multipart()):
-        raise failure(400, api.VALIDATION_ERROR, errors={"body": api.MAIL_BODY})
+        why = "the body is not multipart/form-data (bizmail_accept_json_mail is off)"
+        raise failure(400, api.VALIDATION_ERROR, why=why, errors={"body": api.MAIL_BODY})
     errors = mail_errors(form)
     if errors:
-        raise failure(400, api.VALIDATION_ERROR, errors=errors)
+        why = "; ".join(errors.values())
+        raise failure(400, api.VALIDATION_ERROR, why=why, errors=errors)
     if sum(upload.size for upload in form.uploads) > api.ATTACHMENTS_LIMIT:
-        raise failure(400, api.ATTACHMENT_TOO_LARGE)
+        why = f"attachments over {api.ATTACHMENTS_LIMIT} bytes in all"
+        raise failure(400, api.ATTACHMENT_TOO_LARGE, why=why)
     mail_id = message_id(fake.state.next_mail_number())
     fields: dict[str, list[str]] = {}
     for name in form.values:
