@@ -129,6 +129,10 @@ class VendorSpec:
     #: What ``bizauth check`` runs against a server: a ``"module:attribute"`` naming a
     #: :class:`~pytest_bizauth.check.probes.Contract`, imported on first use.
     contract: str | None = None
+    #: The scenarios a suite may exercise against the fake: a ``"module:attribute"``
+    #: naming a tuple of :class:`~pytest_bizauth.core.scenarios.Scenario`, imported on
+    #: first use (none when not given).
+    scenarios: str | None = None
     #: The settings of the fixtures' clients, when they have any.
     client_settings: type[VendorSettings] | None = None
 
@@ -152,6 +156,10 @@ class VendorSpec:
     def contract_of(self) -> Any:
         """The vendor's contract for ``bizauth check``, or ``None``."""
         return None if self.contract is None else _imported(self.contract)
+
+    def scenario_catalogue(self) -> tuple[Any, ...]:
+        """The vendor's scenarios (see :mod:`pytest_bizauth.core.scenarios`)."""
+        return () if self.scenarios is None else tuple(_imported(self.scenarios))
 
     def client_builder(self, *, asynchronous: bool = False) -> Callable[..., Any] | None:
         """What builds the fixture's client (the async one's), or ``None``."""

@@ -71,6 +71,8 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
         #: How many times :meth:`rotate_keys` replaced the signing key (refusal reasons
         #: say when a token was signed with a key rotated out).
         self.key_rotations = 0
+        #: How many token pairs were issued with the clock off (:meth:`skew_next_token`).
+        self.skewed_issues = 0
         clock = running_clock()
         if clock is not None:
             # The clock asks its fakes about their opaque tokens, and tells them when it
@@ -233,6 +235,8 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
 
     def _issue_instant(self) -> _dt.datetime:
         skew = self._skews.popleft() if self._skews else 0.0
+        if skew:
+            self.skewed_issues += 1
         return now() + _dt.timedelta(seconds=skew)
 
     def problems(

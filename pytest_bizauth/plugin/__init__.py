@@ -12,6 +12,7 @@ import pytest
 from .. import vendors  # noqa: F401  (registers the built-in vendors)
 from .._messages import teardown_check
 from ..extend import register, registered
+from . import summary
 from .options import CONFIGURATION_URL, MARKER, Option, Settings, ini_type, options, unknown_ini
 from .state import (
     CURRENT,
@@ -71,6 +72,7 @@ def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str]
 def pytest_addoption(parser: pytest.Parser) -> None:
     for option in options().values():
         _add_ini(parser, option)
+    summary.add_options(parser)
 
 
 def _add_ini(parser: pytest.Parser, option: Option) -> None:
@@ -82,11 +84,27 @@ def pytest_configure(config: pytest.Config) -> None:
     problems = unknown_ini(config)
     if problems:
         raise pytest.UsageError("pytest-bizauth: " + "; ".join(problems))
+    summary.configure(config)
     config.addinivalue_line(
         "markers",
         f"{MARKER}(**options): configure pytest-bizauth's clock, fakes and clients for this "
         f"test (the closest marker wins for each option); the options: {CONFIGURATION_URL}",
     )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    summary.worker_output(session.config)
+    summary.check_required(session)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    summary.summary(terminalreporter, config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """xdist: a worker finished; merge what its tests did with the fakes."""
+    summary.merge_worker(node.config, node)
 
 
 def _verify(fake: FakeProvider, settings: Settings, spec: VendorSpec) -> None:
@@ -198,6 +216,7 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
         transports(node, settings).mount(fake, spec.hosts)
         of_test(node).fakes.append(fake)
         yield fake
+        summary.record(node, spec, fake)
         _verify(fake, settings, spec)
 
     def tokens(**fixtures: Any) -> Any:

@@ -216,8 +216,9 @@ def unknown_ini(config: pytest.Config) -> list[str]:
     import difflib
 
     from .._compat import ini_keys
+    from .summary import SESSION_INI
 
-    known = {option.ini for option in options().values()}
+    known = {option.ini for option in options().values()} | set(SESSION_INI)
     problems = []
     for key in ini_keys(config):
         if key.startswith(f"{MARKER}_") and key not in known:

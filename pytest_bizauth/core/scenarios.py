@@ -1,0 +1,165 @@
+"""Scenarios a suite may exercise against a fake, each recognised from what the fake
+saw during a test (its calls and webhooks), never from a test's name.
+
+Each vendor declares its catalogue (``VendorSpec.scenarios``): the auth and webhook
+scenarios every fake shares (:data:`SHARED_SCENARIOS`) and its own. The run summary
+and ``--bizauth-report`` list, for each, the tests that exercised it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .webhooks import Delivery
+    from .wire import Call
+
+__all__ = ["Scenario", "Seen", "SHARED_SCENARIOS", "exercised", "tally"]
+
+
+class Seen:
+    """What one fake saw during one test: its calls and webhook deliveries, in order."""
+
+    def __init__(self, fake: Any) -> None:
+        self.fake = fake
+        self.calls: list[Call] = list(fake.calls)
+        self.webhooks: list[Delivery] = list(fake.webhooks)
+
+    def any_call(self, test: Callable[[Call], bool]) -> bool:
+        return any(test(call) for call in self.calls)
+
+    def in_order(self, *tests: Callable[[Call], bool]) -> bool:
+        """Whether calls passing each test came one after the other (others between)."""
+        step = 0
+        for call in self.calls:
+            if tests[step](call):
+                step += 1
+                if step == len(tests):
+                    return True
+        return False
+
+    def delivered(self, test: Callable[[Delivery], bool]) -> bool:
+        return any(test(delivery) for delivery in self.webhooks)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario: its name (unique within its vendor), one line saying what it
+    is, and how a test's :class:`Seen` shows it was exercised."""
+
+    name: str
+    description: str
+    seen: Callable[[Seen], bool]
+
+
+def _ok(kind: str) -> Callable[[Call], bool]:
+    return lambda call: call.kind == kind and call.ok
+
+
+def _renewed(call: Call) -> bool:
+    return call.kind in ("login", "refresh") and call.ok
+
+
+def _refused_bearer(call: Call) -> bool:
+    return call.kind == "resource" and call.status == 401
+
+
+def _auth_failed(call: Call) -> bool:
+    return call.kind in ("login", "refresh") and (
+        call.fault is not None or (call.status is not None and call.status >= 500)
+    )
+
+
+def _duplicated(seen: Seen) -> bool:
+    bodies: dict[str, set[int]] = {}
+    for delivery in seen.webhooks:
+        if not delivery.forged:
+            bodies.setdefault(repr(delivery.body), set()).add(delivery.webhook)
+    return any(len(numbers) > 1 for numbers in bodies.values())
+
+
+#: The auth and webhook scenarios every fake recognises.
+SHARED_SCENARIOS = (
+    Scenario("login", "logged in", lambda s: s.any_call(_ok("login"))),
+    Scenario(
+        "refresh",
+        "renewed an access token with a refresh token",
+        lambda s: s.any_call(_ok("refresh")),
+    ),
+    Scenario(
+        "refresh_refused_then_login",
+        "a refresh was refused, and the code logged in again",
+        lambda s: s.in_order(lambda c: c.kind == "refresh" and not c.ok, _ok("login")),
+    ),
+    Scenario(
+        "renew_after_401",
+        "a resource refused the bearer (401); the code renewed it and tried again",
+        lambda s: s.in_order(_refused_bearer, _renewed, _ok("resource")),
+    ),
+    Scenario(
+        "auth_server_error",
+        "a login or refresh got a 5xx, a timeout or a dropped connection",
+        lambda s: s.any_call(_auth_failed),
+    ),
+    Scenario(
+        "rotated_keys",
+        "a token signed with a key rotate_keys() replaced was refused",
+        lambda s: s.any_call(lambda c: "rotated out by rotate_keys()" in (c.reason or "")),
+    ),
+    Scenario(
+        "clock_skew",
+        "a token was issued with the vendor's clock off (skew_next_token)",
+        lambda s: bool(getattr(s.fake, "skewed_issues", 0)),
+    ),
+    Scenario(
+        "webhook_delivered",
+        "a webhook reached the receiver and was accepted",
+        lambda s: s.delivered(lambda d: d.ok and not d.forged),
+    ),
+    Scenario(
+        "webhook_refused",
+        "the receiver refused or failed a webhook",
+        lambda s: s.delivered(lambda d: not d.ok and not d.forged),
+    ),
+    Scenario(
+        "webhook_retried",
+        "a webhook was sent again after a refusal (a retry)",
+        lambda s: s.delivered(lambda d: d.attempt > 1),
+    ),
+    Scenario("webhook_duplicated", "the same webhook arrived twice", _duplicated),
+    Scenario(
+        "webhook_forged",
+        "a forged webhook (no event made it) reached the receiver",
+        lambda s: s.delivered(lambda d: d.forged),
+    ),
+)
+
+
+def tally(seen: Seen) -> dict[str, int]:
+    """The counts the run summary adds up for one fake in one test."""
+    calls, renewals, refusals = seen.calls, 0, 0
+    waiting = False
+    for call in calls:
+        if call.reason is not None:
+            refusals += 1
+        if _refused_bearer(call):
+            waiting = True
+        elif waiting and _renewed(call):
+            renewals += 1
+            waiting = False
+    return {
+        "logins": sum(1 for c in calls if c.kind == "login" and c.ok),
+        "refreshes": sum(1 for c in calls if c.kind == "refresh" and c.ok),
+        "renewals_after_401": renewals,
+        "refusals": refusals,
+        "webhooks_delivered": sum(1 for d in seen.webhooks if d.ok),
+        "webhooks_refused": sum(1 for d in seen.webhooks if not d.ok),
+    }
+
+
+def exercised(catalogue: Iterable[Scenario], seen: Seen) -> list[str]:
+    """The names of the scenarios ``seen`` shows."""
+    return [scenario.name for scenario in catalogue if scenario.seen(seen)]
