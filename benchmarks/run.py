@@ -538,6 +538,20 @@ def main() -> None:
         costs = [(r["fake_and_server"] - r["fake_only"]) * 1e6 for r in rounds]
         print(f"  bizauth_server's cost per test once started: {min(costs):.0f} .. "
               f"{max(costs):.0f} us   target < 100 us")  # fmt: skip
+    from capabilities import month_of_refreshes_ms, summary_record_us
+
+    record = summary_record_us()
+    if "journey" in names:
+        journey = statistics.median(r["journey"] for r in rounds) * 1e6
+        print(
+            f"  the run summary at a test's teardown: {record:.1f} us, "
+            f"{record / journey:.1%} of a journey test ({journey:.0f} us)   target < 2%"
+        )
+    jumped, by_hand = month_of_refreshes_ms()
+    print(
+        f"  30 refreshes by a sleeping task under loop_time=jump / made by hand: "
+        f"{jumped / by_hand:.2f}x ({jumped:.1f} ms / {by_hand:.1f} ms real)   target < 1 s"
+    )
     imports = {"on": [], "off": []}
     for _ in range(5):
         imports["on"].append(import_seconds())

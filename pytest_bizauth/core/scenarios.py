@@ -29,7 +29,10 @@ class Seen:
         self.webhooks: list[Delivery] = list(fake.webhooks)
 
     def any_call(self, test: Callable[[Call], bool]) -> bool:
-        return any(test(call) for call in self.calls)
+        for call in self.calls:
+            if test(call):
+                return True
+        return False
 
     def in_order(self, *tests: Callable[[Call], bool]) -> bool:
         """Whether calls passing each test came one after the other (others between)."""
@@ -42,7 +45,10 @@ class Seen:
         return False
 
     def delivered(self, test: Callable[[Delivery], bool]) -> bool:
-        return any(test(delivery) for delivery in self.webhooks)
+        for delivery in self.webhooks:
+            if test(delivery):
+                return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -140,23 +146,29 @@ SHARED_SCENARIOS = (
 
 def tally(seen: Seen) -> dict[str, int]:
     """The counts the run summary adds up for one fake in one test."""
-    calls, renewals, refusals = seen.calls, 0, 0
+    logins = refreshes = renewals = refusals = 0
     waiting = False
-    for call in calls:
+    for call in seen.calls:
         if call.reason is not None:
             refusals += 1
+        if call.ok:
+            if call.kind == "login":
+                logins += 1
+            elif call.kind == "refresh":
+                refreshes += 1
         if _refused_bearer(call):
             waiting = True
         elif waiting and _renewed(call):
             renewals += 1
             waiting = False
+    delivered = sum(1 for d in seen.webhooks if d.ok) if seen.webhooks else 0
     return {
-        "logins": sum(1 for c in calls if c.kind == "login" and c.ok),
-        "refreshes": sum(1 for c in calls if c.kind == "refresh" and c.ok),
+        "logins": logins,
+        "refreshes": refreshes,
         "renewals_after_401": renewals,
         "refusals": refusals,
-        "webhooks_delivered": sum(1 for d in seen.webhooks if d.ok),
-        "webhooks_refused": sum(1 for d in seen.webhooks if not d.ok),
+        "webhooks_delivered": delivered,
+        "webhooks_refused": len(seen.webhooks) - delivered,
     }
 
 

@@ -1,0 +1,83 @@
+"""Figures of single capabilities, measured in this process: what the run summary adds
+to a test, and a month of background refreshes under ``loop_time = jump``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import timeit
+from types import SimpleNamespace
+from typing import Any
+
+
+def summary_record_us(rounds: int = 5) -> float:
+    """us the run summary spends on one test's fake at teardown (counts and scenario
+    recognition), for a fake that saw a login, an expiry and a refresh."""
+    import pytest
+
+    from pytest_bizauth import Clock, FakeBizMail
+    from pytest_bizauth.core.wire import FakeRequest
+    from pytest_bizauth.extend import registered
+    from pytest_bizauth.plugin import summary
+
+    spec = next(s for s in registered() if s.name == "bizmail")
+    timer = time.perf_counter  # the real one, bound before the clock starts
+    with Clock() as clock:
+        fake = FakeBizMail()
+        body = b'{"username": "bizauth-user@example.com", "password": "correct-horse-battery"}'
+        headers = {"Content-Type": "application/json"}
+        reply: Any = fake.handle(FakeRequest.build("POST", "/api/1.0/auth/token", headers, body))
+        clock.shift(86_401)
+        refresh = f'{{"refresh_token": "{reply.body["refresh_token"]}"}}'.encode()
+        fake.handle(FakeRequest.build("POST", "/api/1.0/auth/refresh", headers, refresh))
+        config = SimpleNamespace(stash=pytest.Stash())
+        config.stash[summary._RUN] = summary.Run([])  # noqa: SLF001
+        node: Any = SimpleNamespace(config=config, nodeid="test_it.py::test_it")
+        best = min(
+            timeit.repeat(lambda: summary.record(node, spec, fake), number=2_000,
+                          repeat=rounds, timer=timer)  # fmt: skip
+        )
+    return best / 2_000 * 1e6
+
+
+def month_of_refreshes_ms(refreshes: int = 30) -> tuple[float, float]:
+    """Real ms for a background task that refreshes ``refreshes`` times, sleeping until
+    a minute before each expiry, under ``loop_time = jump``; and the same refreshes
+    made one after the other with the clock moved by hand (no sleeping task)."""
+    from pytest_bizauth import AsyncBizMailClient, Clock, FakeBizMail
+    from pytest_bizauth.transport.httpx import HttpxTransport
+
+    timer = time.perf_counter
+
+    async def background(client: Any, clock: Any) -> None:
+        token = await client.access_token()
+        for _ in range(refreshes):
+            await asyncio.sleep((clock.expiry_of(token) - clock.now()).total_seconds() - 60)
+            token = await client.access_token()
+
+    async def by_hand(client: Any, clock: Any) -> None:
+        token = await client.access_token()
+        for _ in range(refreshes):
+            clock.move_to(clock.expiry_of(token) - __import__("datetime").timedelta(seconds=60))
+            token = await client.access_token()
+
+    found = []
+    for run, loop_time in ((background, "jump"), (by_hand, "real")):
+        best = float("inf")
+        for _ in range(5):
+            transport = HttpxTransport()
+            with Clock(loop_time=loop_time) as clock:
+                fake = FakeBizMail()
+                transport.mount(fake)
+                transport.start()
+                try:
+                    client = AsyncBizMailClient(
+                        fake.base_url, fake.user.username, fake.user.password
+                    )
+                    start = timer()
+                    asyncio.run(run(client, clock))
+                    best = min(best, timer() - start)
+                finally:
+                    transport.stop()
+        found.append(best * 1e3)
+    return found[0], found[1]
