@@ -132,13 +132,18 @@ class ClockLoopTime(_ClassPatch):
 
         assert patch._class is not None
         patch.set("time", time)
-        for name in ("run_in_executor", "subprocess_exec", "subprocess_shell"):
+        for name in (
+            "run_in_executor",
+            "subprocess_exec",
+            "subprocess_shell",
+            "shutdown_default_executor",
+        ):
             patch.set(name, patch._watching(getattr(patch._class, name)))
         return patch
 
     def _watching(self, method: Callable[..., Any]) -> Callable[..., Any]:
-        """``method`` (one that starts a thread or a process for the loop), noting
-        what it started while this clock runs."""
+        """``method`` (one that starts a thread or a process for the loop, or waits
+        for its threads), noting what it started while this clock runs."""
         outside = self.outside
         if method.__name__ == "run_in_executor":
 
@@ -148,6 +153,19 @@ class ClockLoopTime(_ClassPatch):
                 return future
 
             return run_in_executor
+
+        if method.__name__ == "shutdown_default_executor":
+            # It joins the executor's threads from a thread of its own, under a timeout
+            # since Python 3.12: the loop must not jump to that timeout meanwhile.
+            async def shutdown_default_executor(loop: Any, *args: Any, **kwargs: Any) -> Any:
+                joining = loop.create_future()
+                outside.add(joining)
+                try:
+                    return await method(loop, *args, **kwargs)
+                finally:
+                    joining.cancel()
+
+            return shutdown_default_executor
 
         async def start_process(loop: Any, *args: Any, **kwargs: Any) -> Any:
             transport, protocol = await method(loop, *args, **kwargs)

@@ -29,7 +29,7 @@ class Seen:
         self.webhooks: list[Delivery] = list(fake.webhooks)
 
     def any_call(self, test: Callable[[Call], bool]) -> bool:
-        for call in self.calls:
+        for call in self.calls:  # noqa: SIM110  (a loop is faster than any() here)
             if test(call):
                 return True
         return False
@@ -45,7 +45,7 @@ class Seen:
         return False
 
     def delivered(self, test: Callable[[Delivery], bool]) -> bool:
-        for delivery in self.webhooks:
+        for delivery in self.webhooks:  # noqa: SIM110
             if test(delivery):
                 return True
         return False
