@@ -1,7 +1,8 @@
 """The ``bizauth`` command: ``bizauth serve`` runs the fakes as real HTTP servers, with
 the control API under ``/_bizauth/``, for code outside the test process; ``bizauth
 check`` runs a vendor's contract against a server and reports where it and the fake
-differ; ``bizauth scenarios`` prints each vendor's catalogue of scenarios."""
+differ; ``bizauth ctl`` drives a running server's control API from a shell;
+``bizauth scenarios`` prints each vendor's catalogue of scenarios."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``bizauth`` command; returns its exit status."""
     from .check.cli import add_parser as add_check, check
     from .serve.command import add_parser as add_serve, serve
+    from .serve.ctl import add_parser as add_ctl, ctl
 
     specs = vendor_specs()
     parser = argparse.ArgumentParser(
@@ -39,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", metavar="command")
     add_serve(commands, specs)
     add_check(commands, [name for name, spec in specs.items() if spec.contract])
+    add_ctl(commands)
     listing = commands.add_parser(
         "scenarios",
         help="print each vendor's scenarios, one line each",
@@ -47,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     listing.add_argument("vendor", nargs="*", help=f"only these vendors: {', '.join(specs)}")
     args = parser.parse_args(argv)
+    if args.command == "ctl":
+        return ctl(args)
     if args.command == "scenarios":
         unknown = [name for name in args.vendor if name not in specs]
         if unknown:

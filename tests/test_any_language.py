@@ -20,7 +20,7 @@ BLOCKS = re.findall(r"```(bash|javascript)\n(.*?)```", PAGE.read_text(), re.S)
 NODE = [code for lang, code in BLOCKS if lang == "javascript"]
 SHELL = [code for lang, code in BLOCKS if lang == "bash"]
 # The page's first shell block starts the server the other examples talk to.
-STARTS, CURL, CI_JOB = SHELL
+STARTS, CURL, CI_JOB, CTL = SHELL
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,9 @@ def _run(command, urls, cwd, **kwargs):
     )
 
 
-@pytest.mark.parametrize("code", NODE, ids=["vendor-sample", "clock-and-refresh"])
+@pytest.mark.parametrize(
+    "code", NODE, ids=["vendor-sample", "clock-and-refresh", "merchant-webhook"]
+)
 def test_node_examples(code, urls, tmp_path):
     if shutil.which("node") is None:
         pytest.skip("node is not installed")
@@ -83,3 +85,13 @@ def test_the_ci_job_script(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "suite passed"
     assert (tmp_path / "bizauth.out").read_text().startswith("bizmail http://127.0.0.1:")
+
+
+def test_the_ctl_example(urls, tmp_path):
+    out = _run(["bash", "-c", f"set -euo pipefail\n{CTL}"], urls, tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith('now: "')
+    assert lines[1] == "frozen: true"
+    assert lines[2] == "[]"  # no transaction yet
+    assert '"POST /transaction/v2/init"' in lines
