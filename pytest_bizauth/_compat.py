@@ -26,6 +26,7 @@ __all__ = [
     "freezegun_real_time_ids",
     "real_monotonic",
     "real_seconds",
+    "real_wall_time",
     "respx_routers",
     "mock_real_send",
     "registry_routes",
@@ -185,6 +186,16 @@ def stop_freezer(
         freezer.stop()
     finally:
         walked.sys = sys
+
+
+def real_wall_time() -> Callable[[], float]:
+    """The real ``time.time`` (``freezegun.api.real_time``): the wall clock whatever
+    freezes the process's time. time-machine patches it in C (its 2.x and 3.x), so a
+    clock that must ignore a frozen process reads freezegun's saved one."""
+    from freezegun import api
+
+    found: Callable[[], float] = api.real_time
+    return found
 
 
 def real_seconds() -> Callable[[], float]:

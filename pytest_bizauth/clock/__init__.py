@@ -6,11 +6,12 @@ it, so freezing the clock governs the fakes, the token factories and the clients
 
 from __future__ import annotations
 
+import contextvars
 import datetime as _dt
 import math
 import re
 import weakref
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 from .._compat import freezegun_factories, time_machine_depth
 from .._jwt import expiry
@@ -19,7 +20,7 @@ from ..errors import UsageTypeError, UsageValueError
 from .freezing import BACKENDS, Freeze, freeze
 from .loops import check_loop_time, settle
 
-__all__ = ["DEFAULT_START", "Clock", "ClockConflictError", "now"]
+__all__ = ["DEFAULT_START", "Clock", "ClockConflictError", "now", "read_by", "reading"]
 
 UTC = _dt.timezone.utc
 
@@ -32,6 +33,11 @@ Seconds = Union[int, float, _dt.timedelta]
 # Running clocks, innermost last. While one is also freezegun's innermost freeze, now()
 # answers from it directly instead of through freezegun's (slower) fake datetime.
 _running: list[Clock] = []
+# The clock of the context being served, when it is not the process's: a tenant of
+# ``bizauth serve`` reads its own (see :func:`reading`).
+_context: contextvars.ContextVar[Callable[[], _dt.datetime] | None] = contextvars.ContextVar(
+    "pytest_bizauth_clock", default=None
+)
 
 
 class ClockConflictError(RuntimeError):
@@ -40,17 +46,33 @@ class ClockConflictError(RuntimeError):
 
 
 def running_clock() -> Clock | None:
-    """The innermost running :class:`Clock` (the test's ``bizauth_clock``), if any."""
-    return _running[-1] if _running else None
+    """The innermost running :class:`Clock` (the test's ``bizauth_clock``), if any; none
+    in a context that reads a clock of its own (a tenant of ``bizauth serve``)."""
+    return _running[-1] if _running and _context.get() is None else None
 
 
 def now() -> _dt.datetime:
     """The current instant as an aware UTC datetime (frozen while a :class:`Clock` runs)."""
+    own = _context.get()
+    if own is not None:
+        return own()
     if _running:
         clock = _running[-1]
         if clock._governs_time():
             return clock._instant
     return _dt.datetime.now(UTC)
+
+
+def reading(clock: Callable[[], _dt.datetime] | None) -> contextvars.Token[Any]:
+    """Make :func:`now` answer ``clock()`` in this context (``None``: the process's
+    time again) until ``_context.reset(token)`` with the token returned; see
+    :func:`read_by`."""
+    return _context.set(clock)
+
+
+def read_by(token: contextvars.Token[Any]) -> None:
+    """Undo :func:`reading`."""
+    _context.reset(token)
 
 
 def timestamp() -> float:

@@ -3,7 +3,7 @@ its bodies look like, and the hooks its rules and state answer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._redact import HIDDEN_FIELDS, TOKEN_FIELDS
 from .faults import phrase
@@ -16,7 +16,14 @@ if TYPE_CHECKING:
     from .tokens import TokenStore
     from .wire import FakeRequest
 
-__all__ = ["VendorHooks", "error_message"]
+__all__ = ["VendorHooks", "derived", "error_message"]
+
+
+def derived(seed: str, purpose: str, length: int = 24) -> str:
+    """A credential made from a tenant's ``seed`` for one ``purpose`` (hex)."""
+    import hashlib
+
+    return hashlib.sha256(f"{seed}:{purpose}".encode()).hexdigest()[:length]
 
 
 class VendorHooks:
@@ -43,6 +50,14 @@ class VendorHooks:
         """The vendor's endpoints; their rules are the class's functions, called with the
         fake and the request."""
         raise NotImplementedError
+
+    @classmethod
+    def tenant_settings(cls, settings: Any, seed: str) -> Any:
+        """The settings of a tenant's fake on ``bizauth serve``: ``settings`` with
+        accounts and credentials of the tenant's own, made from ``seed`` (the same seed
+        makes the same ones), so that no other tenant's credentials or tokens pass.
+        The default keeps ``settings`` as they are: a vendor overrides it."""
+        return settings
 
     def _error_body(self, route: Route, status: int) -> JSONObject | None:
         """The body a faulted call answers with (the vendor's documented one where known)."""

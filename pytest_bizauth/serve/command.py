@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..extend import Option, VendorSpec
     from ..transport.base import Outcome
     from ..transport.server import ServerPool
+    from .tenants import Tenant
 
 __all__ = ["add_parser", "serve"]
 
@@ -59,6 +60,29 @@ def _serve_switches(serve: argparse.ArgumentParser) -> None:
         "BIZAUTH_CONTROL_TOKEN; on an address that is not loopback, one is made and "
         "printed at start when neither is set)",
     )
+    serve.add_argument(
+        "--tenant-ttl",
+        type=_positive,
+        default=3600.0,
+        metavar="SECONDS",
+        help="drop a tenant idle for this many real seconds (default 3600)",
+    )
+    serve.add_argument(
+        "--max-tenants",
+        type=int,
+        default=256,
+        metavar="N",
+        help="at most N tenants live at once; one more is a 429 (default 256; 0: none)",
+    )
+
+
+def _positive(text: str) -> float:
+    import argparse
+
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
 
 
 def add_parser(commands: Any, specs: Mapping[str, VendorSpec]) -> None:
@@ -144,6 +168,7 @@ class _Served:
         from ..transport.server import ServerPool
         from .access import ControlAccess
         from .control import ControlAPI, ServerClock
+        from .tenants import Tenants
 
         chosen = list(dict.fromkeys(args.vendor or specs))
         self.specs = [specs[name] for name in chosen]
@@ -160,10 +185,19 @@ class _Served:
         self.verbose = bool(args.verbose)
         self.out: TextIO = sys.stdout
         self.control_token, self._made_token = _control_token(args)
+        self.tenants = Tenants(
+            self._tenant_fakes,
+            ttl=args.tenant_ttl,
+            limit=args.max_tenants,
+            start=self.settings["start"],
+        )
         self.pool: ServerPool = ServerPool(
             args.host,
-            control=ControlAPI(self.clock, self._reset, ControlAccess(self.control_token)),
+            control=ControlAPI(
+                self.clock, self._reset, ControlAccess(self.control_token), self.tenants
+            ),
             on_request=self._log if self.verbose else None,
+            router=self.tenants.route,
         )
         self.host = args.host
         self.port: int | None = args.port
@@ -179,6 +213,22 @@ class _Served:
             raise _StartError(f"{spec.name}: {exc}") from None
         fake.max_calls = self.settings["max_calls"] or None
         return fake
+
+    def _tenant_fakes(self, tenant: Tenant) -> dict[str, FakeProvider]:
+        """A tenant's fakes: each vendor's, at the server's URL under the tenant's prefix,
+        with accounts of the tenant's own, reading the tenant's clock."""
+        from .tenants import PREFIX
+
+        made = {}
+        with tenant.reading():
+            for spec in self.specs:
+                url = f"{self.urls[spec.name]}{PREFIX}{tenant.id}"
+                kind = spec.fake_class()
+                settings = dataclasses.replace(self.settings.for_vendor(spec), base_url=url)
+                fake = kind(kind.tenant_settings(settings, tenant.seed))
+                fake.max_calls = self.settings["max_calls"] or None
+                made[spec.name] = fake
+        return made
 
     def _fresh(self, spec: VendorSpec, url: str) -> FakeProvider:
         """A new fake of ``spec`` at ``url``, with the command line's accounts."""

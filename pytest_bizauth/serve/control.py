@@ -26,6 +26,7 @@ from ..core.control import (
 from ..core.wire import Reply
 from ..transport.server import CONTROL_PREFIX
 from .access import ControlAccess
+from .tenants import Tenant, tenant_verbs
 from .verbs import SHARED_VERBS
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from .._types import JSONObject
     from ..core.fake import FakeProvider
     from ..core.wire import FakeRequest
+    from .tenants import TenantClock, Tenants
 
 __all__ = ["ControlAPI", "ServerClock", "in_test_control"]
 
@@ -126,42 +128,55 @@ class ControlAPI:
         clock: ServerClock,
         rebuild: Callable[[FakeProvider], object],
         access: ControlAccess | None = None,
+        tenants: Tenants | None = None,
     ) -> None:
         self.clock = clock
         self._rebuild = rebuild
         self._access = access if access is not None else ControlAccess(None)
-        self._own = (
+        self._tenants = tenants
+
+    def _own(self, scope: Tenant | None) -> tuple[ControlVerb, ...]:
+        """The server's own endpoints, on the clock of ``scope`` (a tenant) or the
+        server's."""
+        clock: ServerClock | TenantClock = self.clock if scope is None else scope.clock
+        own = (
             ControlVerb("GET", "", "this list", self._index),
-            ControlVerb("GET", "clock", '-> {"now": iso, "frozen": bool}', self._clock),
+            ControlVerb(
+                "GET", "clock", '-> {"now": iso, "frozen": bool}', lambda f, b: clock.state()
+            ),
             ControlVerb(
                 "POST",
                 "clock",
                 '{"shift": seconds} | {"move_to": iso} | {"freeze": bool}',
-                self._move_clock,
+                lambda f, b: _move_clock(clock, b),
             ),
             ControlVerb(
                 "POST",
                 "reset",
                 "calls, faults, tokens, accounts, clock: as at start",
-                self._reset,
+                lambda f, b: self._reset(f, scope),
             ),
         )
+        if scope is not None or self._tenants is None:
+            return own
+        return (*own, *tenant_verbs(self._tenants))
 
-    def verbs_for(self, fake: FakeProvider) -> tuple[ControlVerb, ...]:
+    def verbs_for(self, fake: FakeProvider, scope: Tenant | None = None) -> tuple[ControlVerb, ...]:
         """Every endpoint of the control API for ``fake``: the server's, the shared
         ones, and its vendor's."""
-        return (*self._own, *SHARED_VERBS, *getattr(fake, "control_verbs", ()))
+        return (*self._own(scope), *SHARED_VERBS, *getattr(fake, "control_verbs", ()))
 
     def refusal(self, request: FakeRequest) -> Reply | None:
         """The answer to a request that may not drive the control API, or ``None``."""
         return self._access.refusal(request)
 
-    def __call__(self, fake: FakeProvider, request: FakeRequest) -> Reply:
+    def __call__(self, fake: FakeProvider, request: FakeRequest, scope: object = None) -> Reply:
         refused = self._access.refusal(request)
         if refused is not None:
             return refused
+        tenant = scope if isinstance(scope, Tenant) else None
         name = request.path[len(CONTROL_PREFIX) :].strip("/")
-        verbs = self.verbs_for(fake)
+        verbs = self.verbs_for(fake, tenant)
         for verb in verbs:
             parameters = match(verb, request.method, name)
             if parameters is not None:
@@ -186,29 +201,29 @@ class ControlAPI:
     def _index(self, fake: FakeProvider, body: JSONObject) -> object:
         return {"vendor": fake.vendor, "endpoints": _listing(self.verbs_for(fake))}
 
-    def _clock(self, fake: FakeProvider, body: JSONObject) -> object:
-        return self.clock.state()
-
-    def _move_clock(self, fake: FakeProvider, body: JSONObject) -> object:
-        if len(body) != 1 or not set(body) <= {"shift", "move_to", "freeze"}:
-            raise BadControlRequest("give exactly one of shift, move_to and freeze")
-        ((key, value),) = body.items()
-        if key == "shift":
-            self.clock.shift(number(value, "shift"))
-        elif key == "move_to":
-            if not isinstance(value, str):
-                raise BadControlRequest(
-                    "move_to is an ISO 8601 instant such as 2025-01-01T00:00:00Z"
-                )
-            self.clock.move_to(value)
-        else:
-            self.clock.freeze(flag(value, "freeze"))
-        return self.clock.state()
-
-    def _reset(self, fake: FakeProvider, body: JSONObject) -> object:
+    def _reset(self, fake: FakeProvider, scope: Tenant | None) -> object:
+        if scope is not None:
+            assert self._tenants is not None
+            self._tenants.reset(scope)
+            return {"reset": True, **scope.clock.state()}
         self._rebuild(fake)
         self.clock.reset()
         return {"reset": True, **self.clock.state()}
+
+
+def _move_clock(clock: ServerClock | TenantClock, body: JSONObject) -> object:
+    if len(body) != 1 or not set(body) <= {"shift", "move_to", "freeze"}:
+        raise BadControlRequest("give exactly one of shift, move_to and freeze")
+    ((key, value),) = body.items()
+    if key == "shift":
+        clock.shift(number(value, "shift"))
+    elif key == "move_to":
+        if not isinstance(value, str):
+            raise BadControlRequest("move_to is an ISO 8601 instant such as 2025-01-01T00:00:00Z")
+        clock.move_to(value)
+    else:
+        clock.freeze(flag(value, "freeze"))
+    return clock.state()
 
 
 def _listing(verbs: tuple[ControlVerb, ...]) -> list[str]:

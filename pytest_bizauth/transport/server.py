@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from .._compat import real_seconds, waitress_connection, waitress_real_time
@@ -35,9 +35,12 @@ if TYPE_CHECKING:
     from .base import Outcome
 
     class Control(Protocol):
-        """Answers a control request for the fake a server serves."""
+        """Answers a control request for the fake a server serves (``scope``: the
+        :data:`Router`'s, for a request it routed elsewhere)."""
 
-        def __call__(self, fake: FakeProvider, request: FakeRequest) -> Outcome: ...
+        def __call__(
+            self, fake: FakeProvider, request: FakeRequest, scope: object = None
+        ) -> Outcome: ...
 
         def refusal(self, request: FakeRequest) -> Reply | None:
             """The answer to a request that may not drive the control API (known from
@@ -45,6 +48,16 @@ if TYPE_CHECKING:
 
     #: Sees each request a server answered, and what it made of it.
     Observer = Callable[[FakeProvider, FakeRequest, Outcome], None]
+
+    class Router(Protocol):
+        """Who answers a path the served fake does not own (a tenant's ``/t/<id>/...``
+        on ``bizauth serve``): None (the served fake), a reply (sent as is), or
+        ``(fake, path, scope)``: ``fake`` answers ``path`` inside ``scope.reading()``,
+        and the control API is told of ``scope``."""
+
+        def __call__(
+            self, fake: FakeProvider, path: str
+        ) -> Reply | tuple[FakeProvider, str, Any] | None: ...
 
 __all__ = ["CONTROL_PREFIX", "LoopbackServer", "ServerPool"]
 
@@ -136,23 +149,31 @@ class _Slot:
         target = urlsplit(str(environ.get("REQUEST_URI") or environ.get("PATH_INFO") or "/"))
         method = str(environ["REQUEST_METHOD"])
         headers = dict(EnvironHeaders(environ))
+        path, scope = target.path, None
+        if self.pool.router is not None:
+            routed = self.pool.router(fake, path)
+            if isinstance(routed, tuple):
+                fake, path, scope = routed
+            elif routed is not None:
+                return self._reply(routed, start_response)
         control = self.pool.control
-        if control is not None and target.path.startswith(CONTROL_PREFIX):
+        if control is not None and path.startswith(CONTROL_PREFIX):
             # Who may drive the control API is known before its body is read.
-            asked = FakeRequest.build(method, target.path, headers, b"", target.query)
+            asked = FakeRequest.build(method, path, headers, b"", target.query)
             refused = control.refusal(asked)
             if refused is not None:
                 return self._reply(refused, start_response)
         body = environ["wsgi.input"].read(MAX_BODY)  # whole: waitress took it, to the cap
-        request = FakeRequest.build(method, target.path, headers, body, target.query)
-        if control is not None and target.path.startswith(CONTROL_PREFIX):
-            outcome: Outcome = control(fake, request)
-        else:
-            outcome = outcome_of(fake, request)
+        request = FakeRequest.build(method, path, headers, body, target.query)
+        with contextlib.nullcontext() if scope is None else scope.reading():
+            if control is not None and path.startswith(CONTROL_PREFIX):
+                outcome: Outcome = control(fake, request, scope)
+            else:
+                outcome = outcome_of(fake, request)
         if self.pool.on_request is not None:
             self.pool.on_request(fake, request, outcome)
         if isinstance(outcome, NoAnswer):
-            return self._no_answer(outcome, environ, start_response)
+            return self._no_answer(outcome, fake, request, environ, start_response)
         return self._reply(outcome, start_response)
 
     @staticmethod
@@ -165,14 +186,18 @@ class _Slot:
         return [content]
 
     def _no_answer(
-        self, no_answer: NoAnswer, environ: WSGIEnvironment, start_response: StartResponse
+        self,
+        no_answer: NoAnswer,
+        fake: FakeProvider,
+        request: FakeRequest,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
     ) -> Iterable[bytes]:
         """An unserved path answers 404 over HTTP; an injected fault drops the
         connection, after holding it for a timeout."""
         if no_answer.unserved:
-            path = scrub_path(urlsplit(str(environ.get("PATH_INFO") or "/")).path)
-            assert self.fake is not None  # a request reaches a fake only while one is served
-            text = f"pytest-bizauth: {no_endpoint(self.fake, environ['REQUEST_METHOD'], path)}"
+            path = scrub_path(request.path)
+            text = f"pytest-bizauth: {no_endpoint(fake, request.method, path)}"
             return _plain(start_response, 404, text)
         if no_answer.kind is NetworkError.TIMEOUT:
             self._hold(environ["waitress.client_disconnected"])
@@ -216,8 +241,11 @@ class ServerPool:
         *,
         control: Control | None = None,
         on_request: Observer | None = None,
+        router: Router | None = None,
     ) -> None:
         self.host = host
+        #: Routes paths the served fake does not own (``bizauth serve``'s tenants).
+        self.router = router
         self.hold = hold
         #: Answers requests under ``/_bizauth/`` instead of the fake (``bizauth serve``).
         self.control = control

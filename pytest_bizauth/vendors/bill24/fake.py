@@ -3,12 +3,13 @@ front."""
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...core.attributes import FromState, Setting
 from ...core.fake import FakeProvider
-from ...core.hooks import error_message
+from ...core.hooks import derived, error_message
 from ...core.routes import Route
 from ...core.settings import settings_of
 from ...core.tokens import Issued
@@ -62,6 +63,21 @@ class FakeBill24(FakeProvider):
     schema_spelling = Setting[bool]()
     static_token = Setting["str | None"]()
     bearer_clock_skew = Setting[int]()
+
+    @classmethod
+    def tenant_settings(cls, settings: Any, seed: str) -> Any:
+        """A tenant's own portal user and merchant, with clients of their own."""
+        tag = derived(seed, "name", 8)
+        user = Bill24User.create(
+            f"user-{tag}@example.com",
+            derived(seed, "password"),
+            client_id=f"portal-{tag}",
+            secret=derived(seed, "portal-secret"),
+        )
+        merchant = Bill24Merchant.create(
+            client_id=f"merchant-{tag}", secret=derived(seed, "merchant-secret")
+        )
+        return dataclasses.replace(settings, user=user, merchant=merchant)
 
     def __init__(self, settings: Bill24Settings | None = None, /, **options: object) -> None:
         chosen = settings_of(Bill24Settings, settings, options)

@@ -334,7 +334,7 @@ def asked_base_url(fake: Bill24Side, request: FakeRequest) -> str:
     configured = urlsplit(fake.base_url)
     if not host or host.lower() == (configured.netloc or "").lower():
         return str(fake.base_url)
-    return f"http://{host}"
+    return f"http://{host}{configured.path.rstrip('/')}"  # a tenant's prefix kept
 
 
 def discovery(fake: Bill24Side, request: FakeRequest) -> Reply:

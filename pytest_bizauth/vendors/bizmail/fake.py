@@ -3,12 +3,13 @@ front."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import dataclasses
+from typing import TYPE_CHECKING, Any
 
 from ...core.accounts import account_data, account_fields
 from ...core.attributes import Setting
 from ...core.fake import FakeProvider
-from ...core.hooks import error_message
+from ...core.hooks import derived, error_message
 from ...core.routes import Route
 from ...core.settings import settings_of
 from ...core.tokens import Issued
@@ -66,6 +67,14 @@ class FakeBizMail(FakeProvider):
         )
         self.state = BizMailState(chosen.user)
         self._set_up_webhooks(chosen)
+
+    @classmethod
+    def tenant_settings(cls, settings: Any, seed: str) -> Any:
+        """A tenant's own user and HS256 secret."""
+        user = BizMailUser.create(
+            f"user-{derived(seed, 'name', 8)}@example.com", derived(seed, "password")
+        )
+        return dataclasses.replace(settings, user=user, secret=derived(seed, "secret", 64))
 
     # -- state ---------------------------------------------------------------------------
 
