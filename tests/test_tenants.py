@@ -140,3 +140,105 @@ def test_a_server_started_frozen_starts_its_tenants_frozen_there():
         assert state == {"now": "2030-01-01T00:00:00Z", "frozen": True}
     finally:
         server.stop()
+
+
+def test_bizauth_ctl_makes_drives_and_drops_a_tenant(served, capsys, monkeypatch):
+    from pytest_bizauth.cli import main
+
+    monkeypatch.setenv("BIZAUTH_URL", served.urls["bizmail"])
+    assert main(["ctl", "tenant", "new"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    tenant_id = lines[0].split()[1]
+    assert lines[1:] == [
+        f"bizmail {served.urls['bizmail']}/t/{tenant_id}",
+        f"bill24 {served.urls['bill24']}/t/{tenant_id}",
+    ]
+    assert main(["ctl", "--tenant", tenant_id, "clock", "shift", "60"]) == 0
+    assert "frozen: true" in capsys.readouterr().out
+    assert main(["ctl", "--json", "clock"]) == 0
+    assert '"frozen": false' in capsys.readouterr().out  # the default tenant's clock
+    assert main(["ctl", "--json", "tenant", "list"]) == 0
+    assert tenant_id in capsys.readouterr().out
+    assert main(["ctl", "tenant", "delete", tenant_id]) == 0
+    assert main(["ctl", "--tenant", tenant_id, "clock"]) == 1
+    assert "no tenant" in capsys.readouterr().err
+
+
+TENANT_TESTS = """
+import json
+
+import pytest
+import requests
+
+
+def login(tenant):
+    (user,) = tenant.bizmail.accounts()
+    form = {"username": user["username"], "password": user["password"]}
+    return requests.post(tenant.urls["bizmail"] + "/api/1.0/auth/token", data=form, timeout=10)
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_each_test_has_a_tenant_of_its_own(bizauth_tenant, n):
+    tokens = login(bizauth_tenant).json()
+    bizauth_tenant.clock.shift(86_401 * (n + 1))
+    stale = requests.post(
+        bizauth_tenant.urls["bizmail"] + "/api/1.0/mail/store",
+        headers={"Authorization": "Bearer " + tokens["access_token"]},
+        files={"from": (None, "a@example.com")},
+        timeout=10,
+    )
+    assert stale.json()["message"] == "Token expired"
+    assert bizauth_tenant.bizmail.auth_events == ["login", "resource 401"]
+    bizauth_tenant.bizmail.assert_logged_in(times=1)
+    bizauth_tenant.bizmail.assert_not_refreshed()
+
+
+def test_a_payment_reaches_the_handler(bizauth_tenant, httpserver):
+    httpserver.expect_request("/hook", method="POST").respond_with_json(
+        {"status": "Success", "message": "SUCCESS"}
+    )
+    bill24 = bizauth_tenant.bill24
+    merchant = next(a for a in bill24.accounts() if a["kind"] == "merchant")
+    auth = requests.post(
+        bizauth_tenant.urls["bill24"] + "/merchantsecurity/authorize",
+        json={"clientId": merchant["client_id"], "secret": merchant["secret"],
+              "token": merchant["token"]},
+        timeout=10,
+    ).json()
+    body = {"identity_code": "INV-1", "currency": "USD", "amount": 5,
+            "cancel_url": "https://shop.example.com/c", "redirect_url": "https://shop.example.com/d",
+            "channel_code": "KHQR", "customers": [{"amount": 5}], "purpose_of_transaction": "13"}
+    init = requests.post(
+        bizauth_tenant.urls["bill24"] + "/transaction/v2/init", json=body,
+        headers={"token": "Bearer " + auth["data"]["token"]}, timeout=10,
+    ).json()
+    bill24.deliver_webhooks_to(httpserver.url_for("/hook"))
+    paid = bill24.pay(init["data"]["tran_id"], bank_code="ABA")
+    assert (paid["status"], paid["bank_code"]) == ("success", "ABA")
+    assert [d["ok"] for d in bill24.webhooks] == [True]
+    bill24.fail_next("init", 503)
+    assert bill24.control("GET", "faults") == {"init": ["HTTP 503"]}
+"""
+
+
+@pytest.mark.parametrize("workers", [None, "2"])
+def test_the_bizauth_tenant_fixture_isolates_parallel_tests(served, pytester, workers):
+    from .conftest import QUIET_PLUGINS
+
+    pytester.makeini(f"[pytest]\nbizauth_serve_url = {served.urls['bill24']}\n")
+    pytester.makepyfile(TENANT_TESTS)
+    plugins = list(QUIET_PLUGINS)
+    if workers:
+        plugins = [p for p in plugins if p != "no:xdist"] + ["-n", workers]
+    result = pytester.runpytest_subprocess(*plugins)
+    result.assert_outcomes(passed=7)
+    assert served.call("bizmail", "GET", "/_bizauth/tenants")[1] == []  # all removed
+
+
+def test_without_a_server_the_fixture_says_what_to_set(pytester):
+    from .conftest import QUIET_PLUGINS
+
+    pytester.makepyfile("def test_it(bizauth_tenant):\n    pass\n")
+    result = pytester.runpytest(*QUIET_PLUGINS)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*bizauth_tenant needs a running bizauth serve: set the ini*"])

@@ -51,13 +51,20 @@ class VendorHooks:
         fake and the request."""
         raise NotImplementedError
 
+    @staticmethod
+    def tenant_accounts(seed: str) -> dict[str, object]:
+        """The settings fields of a tenant's fake on ``bizauth serve`` that give it
+        accounts and credentials of the tenant's own, made from ``seed`` (the same seed
+        makes the same ones), so that no other tenant's credentials or tokens pass. The
+        default changes none: a vendor overrides it."""
+        return {}
+
     @classmethod
     def tenant_settings(cls, settings: Any, seed: str) -> Any:
-        """The settings of a tenant's fake on ``bizauth serve``: ``settings`` with
-        accounts and credentials of the tenant's own, made from ``seed`` (the same seed
-        makes the same ones), so that no other tenant's credentials or tokens pass.
-        The default keeps ``settings`` as they are: a vendor overrides it."""
-        return settings
+        """``settings`` with the tenant's own accounts (:meth:`tenant_accounts`)."""
+        import dataclasses
+
+        return dataclasses.replace(settings, **cls.tenant_accounts(seed))
 
     def _error_body(self, route: Route, status: int) -> JSONObject | None:
         """The body a faulted call answers with (the vendor's documented one where known)."""

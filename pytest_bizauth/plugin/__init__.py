@@ -14,6 +14,7 @@ from .._messages import teardown_check
 from ..extend import register, registered
 from . import summary
 from .options import CONFIGURATION_URL, MARKER, Option, Settings, ini_type, options, unknown_ini
+from .remote import SERVE_INI
 from .state import (
     CURRENT,
     STATE,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from ..extend import VendorSpec
     from ..serve.control import ServerClock
     from ..transport.server import LoopbackServer, ServerPool
+    from .remote import ServedTenant
 
 __all__ = ["install_vendor", "vendor_fixtures"]
 
@@ -73,6 +75,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for option in options().values():
         _add_ini(parser, option)
     summary.add_options(parser)
+    parser.addini(
+        SERVE_INI[0],
+        "pytest-bizauth: the base URL of a fake of a running bizauth serve, for bizauth_tenant",
+        default="",
+    )
+    parser.addini(
+        SERVE_INI[1],
+        "pytest-bizauth: that server's control token (else the environment's "
+        "BIZAUTH_CONTROL_TOKEN)",
+        default="",
+    )
 
 
 def _add_ini(parser: pytest.Parser, option: Option) -> None:
@@ -174,6 +187,19 @@ def bizauth_clock() -> Iterator[Clock]:
     loop_time = settings["loop_time"]
     with Clock(start, expiry_sources=sources, backend=backend, loop_time=loop_time) as clock:
         yield clock
+
+
+@pytest.fixture
+def bizauth_tenant(request: pytest.FixtureRequest) -> Iterator[ServedTenant]:
+    """A tenant of the running ``bizauth serve`` the ini option ``bizauth_serve_url``
+    names, for this test only: ``bizauth_tenant.<vendor>`` drives its fakes over the
+    control API (``pay``, ``deliver``, faults, ``webhooks``, the assertions),
+    ``bizauth_tenant.clock`` its clock, ``bizauth_tenant.urls`` their base URLs."""
+    from .remote import served_tenant
+
+    tenant, remove = served_tenant(request.config)
+    yield tenant
+    remove()
 
 
 @pytest.fixture

@@ -216,9 +216,10 @@ def unknown_ini(config: pytest.Config) -> list[str]:
     import difflib
 
     from .._compat import ini_keys
+    from .remote import SERVE_INI
     from .summary import SESSION_INI
 
-    known = {option.ini for option in options().values()} | set(SESSION_INI)
+    known = {option.ini for option in options().values()} | set(SESSION_INI) | set(SERVE_INI)
     problems = []
     for key in ini_keys(config):
         if key.startswith(f"{MARKER}_") and key not in known:

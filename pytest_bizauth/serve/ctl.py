@@ -88,9 +88,20 @@ COMMANDS: dict[str, tuple[str, Callable[[list[str]], Request]]] = {
     "events": ("events", lambda w: ("GET", "events", None)),
     "accounts": ("accounts", lambda w: ("GET", "accounts", None)),
     "reset": ("reset", lambda w: ("POST", "reset", None)),
+    "tenant": ("tenant new | tenant delete <id> | tenant list", lambda w: _tenant(w)),
     "call": ("call <METHOD> <path> [key=value ...]  (any control endpoint)", lambda w: (
         _one("call", w, 2)[0].upper(), w[1].strip("/"), _fields(w[2:]) or None)),
 }  # fmt: skip
+
+
+def _tenant(words: list[str]) -> Request:
+    if words == ["new"]:
+        return "POST", "tenants", {}
+    if words == ["list"]:
+        return "GET", "tenants", None
+    if len(words) == 2 and words[0] == "delete":
+        return "DELETE", f"tenants/{_ref(words[1])}", None
+    raise ValueError("tenant takes new, list or delete <id>")
 
 
 def _events(words: list[str]) -> dict[str, Any]:
@@ -113,6 +124,11 @@ def add_parser(commands: Any) -> None:
         default=os.environ.get(URL_ENV),
         help=f"a served fake's base URL, e.g. http://127.0.0.1:8001 (default: ${URL_ENV})",
     )
+    parser.add_argument(
+        "--tenant",
+        metavar="ID",
+        help="drive this tenant's fakes (its /t/<id> prefix; tenant new makes one)",
+    )
     parser.add_argument("--json", action="store_true", help="print the answer as JSON")
     parser.add_argument("--timeout", type=float, default=TIMEOUT, help="seconds (default 10)")
     parser.add_argument("verb", choices=list(COMMANDS), metavar="command")
@@ -130,8 +146,11 @@ def ctl(args: argparse.Namespace) -> int:
         print(f"bizauth ctl {args.verb}: {exc}; usage: {COMMANDS[args.verb][0]}",
               file=sys.stderr)  # fmt: skip
         return 2
+    url = args.url.rstrip("/")
+    if args.tenant:
+        url = f"{url}/t/{_ref(args.tenant)}"
     try:
-        status, answer = send(args.url, method, path, body, os.environ.get(TOKEN_ENV), args.timeout)
+        status, answer = send(url, method, path, body, os.environ.get(TOKEN_ENV), args.timeout)
     except OSError as exc:
         print(f"bizauth ctl: cannot reach {args.url}: {exc}", file=sys.stderr)
         return 2
@@ -139,6 +158,10 @@ def ctl(args: argparse.Namespace) -> int:
         error = answer.get("error") if isinstance(answer, dict) else answer
         print(f"bizauth ctl {args.verb}: HTTP {status}: {error}", file=sys.stderr)
         return 1
+    if args.verb == "tenant" and isinstance(answer, dict) and not args.json:
+        # "tenant <id>" then "<vendor> <base URL>", as bizauth serve prints its own
+        print("\n".join(f"{key} {value}" for key, value in answer.items()))
+        return 0
     print(json.dumps(answer) if args.json else _readable(answer))
     return 0
 

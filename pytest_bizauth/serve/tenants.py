@@ -57,9 +57,7 @@ class TenantClock:
     """One tenant's clock: real time until frozen or moved. Its fakes are told when it
     moves (their webhook retries fall due)."""
 
-    def __init__(
-        self, fakes: Callable[[], list[Any]], start: _dt.datetime | None = None
-    ) -> None:
+    def __init__(self, fakes: Callable[[], list[Any]], start: _dt.datetime | None = None) -> None:
         self._fakes = fakes
         self._start = start
         self._real = real_wall_time()

@@ -222,6 +222,8 @@ PYTHON_ONLY = {
     "answer beside each unmatched request",
     "problems": "the teardown check of a test; GET calls and GET webhooks show the same",
     "route": "GET routes lists the endpoints",
+    "tenant_accounts": "a hook of bizauth serve's tenants: POST tenants makes them",
+    "tenant_settings": "a hook of bizauth serve's tenants: POST tenants makes them",
     "verify": "the teardown check of a test",
     "webhook_checked": "a vendor rule's notice to the fake, made by its own endpoint",
     "webhook_problems": "the teardown check of a test; GET webhooks shows each delivery",

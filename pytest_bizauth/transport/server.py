@@ -59,6 +59,7 @@ if TYPE_CHECKING:
             self, fake: FakeProvider, path: str
         ) -> Reply | tuple[FakeProvider, str, Any] | None: ...
 
+
 __all__ = ["CONTROL_PREFIX", "LoopbackServer", "ServerPool"]
 
 #: Where a server with a control API answers it: no vendor path starts so.

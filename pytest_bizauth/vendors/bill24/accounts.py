@@ -101,3 +101,21 @@ DEFAULT_USER = Bill24User.create(
 DEFAULT_MERCHANT = Bill24Merchant.create(
     client_id="bizauth_merchant_client", secret="merchant-client-secret"
 )
+
+
+def tenant_accounts(seed: str) -> dict[str, object]:
+    """The default user and merchant of a tenant of ``bizauth serve``, made from its
+    seed: credentials no other tenant has."""
+    from ...core.hooks import derived
+
+    tag = derived(seed, "name", 8)
+    user = Bill24User.create(
+        f"user-{tag}@example.com",
+        derived(seed, "password"),
+        client_id=f"portal-{tag}",
+        secret=derived(seed, "portal-secret"),
+    )
+    merchant = Bill24Merchant.create(
+        client_id=f"merchant-{tag}", secret=derived(seed, "merchant-secret")
+    )
+    return {"user": user, "merchant": merchant}

@@ -3,19 +3,18 @@ front."""
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...core.attributes import FromState, Setting
 from ...core.fake import FakeProvider
-from ...core.hooks import derived, error_message
+from ...core.hooks import error_message
 from ...core.routes import Route
 from ...core.settings import settings_of
 from ...core.tokens import Issued
 from ...errors import UsageTypeError, UsageValueError
 from . import control, payments, rules
-from .accounts import Bill24Merchant, Bill24User
+from .accounts import Bill24Merchant, Bill24User, tenant_accounts
 from .api import (
     DISCOVERY_PATH,
     INIT_PATH,
@@ -64,33 +63,17 @@ class FakeBill24(FakeProvider):
     static_token = Setting["str | None"]()
     bearer_clock_skew = Setting[int]()
 
-    @classmethod
-    def tenant_settings(cls, settings: Any, seed: str) -> Any:
-        """A tenant's own portal user and merchant, with clients of their own."""
-        tag = derived(seed, "name", 8)
-        user = Bill24User.create(
-            f"user-{tag}@example.com",
-            derived(seed, "password"),
-            client_id=f"portal-{tag}",
-            secret=derived(seed, "portal-secret"),
-        )
-        merchant = Bill24Merchant.create(
-            client_id=f"merchant-{tag}", secret=derived(seed, "merchant-secret")
-        )
-        return dataclasses.replace(settings, user=user, merchant=merchant)
+    #: A tenant's own portal user and merchant, with clients of their own.
+    tenant_accounts = staticmethod(tenant_accounts)
 
     def __init__(self, settings: Bill24Settings | None = None, /, **options: object) -> None:
         chosen = settings_of(Bill24Settings, settings, options)
         super().__init__(chosen)
         self.settings: Bill24Settings = chosen
         self.tokens = Bill24Tokens(
-            chosen.signing_key,
-            issuer=chosen.issuer,
-            merchant_issuer=chosen.merchant_issuer,
-            user=chosen.user,
-            merchant=chosen.merchant,
-            access_ttl=chosen.access_ttl,
-        )
+            chosen.signing_key, issuer=chosen.issuer, merchant_issuer=chosen.merchant_issuer,
+            user=chosen.user, merchant=chosen.merchant, access_ttl=chosen.access_ttl,
+        )  # fmt: skip
         self.state = Bill24State(chosen.user, chosen.merchant)
         self._set_up_webhooks(chosen, retry_delay=chosen.webhook_retry_delay)
 
@@ -132,7 +115,7 @@ class FakeBill24(FakeProvider):
         self.state.remove_user(email)
 
     def add_merchant(self, token: str | None = None, **options: object) -> Bill24Merchant:
-        """Create a merchant (options: ``client_id``, ``secret``, ``merchant_id``)."""
+        """A new merchant (options: ``client_id``, ``secret``, ``merchant_id``)."""
         return self.state.new_merchant(token, **options)
 
     def remove_merchant(self, token: str) -> None:

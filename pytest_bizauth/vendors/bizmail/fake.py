@@ -3,8 +3,7 @@ front."""
 
 from __future__ import annotations
 
-import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...core.accounts import account_data, account_fields
 from ...core.attributes import Setting
@@ -68,13 +67,13 @@ class FakeBizMail(FakeProvider):
         self.state = BizMailState(chosen.user)
         self._set_up_webhooks(chosen)
 
-    @classmethod
-    def tenant_settings(cls, settings: Any, seed: str) -> Any:
+    @staticmethod
+    def tenant_accounts(seed: str) -> dict[str, object]:
         """A tenant's own user and HS256 secret."""
         user = BizMailUser.create(
             f"user-{derived(seed, 'name', 8)}@example.com", derived(seed, "password")
         )
-        return dataclasses.replace(settings, user=user, secret=derived(seed, "secret", 64))
+        return {"user": user, "secret": derived(seed, "secret", 64)}
 
     # -- state ---------------------------------------------------------------------------
 
