@@ -74,6 +74,7 @@ def test_three_tests_report_exactly_the_scenarios_they_exercised(pytester, worke
     report = pytester.path / "report.json"
     args = [*QUIET_PLUGINS, f"--bizauth-report={report}"]
     if workers:
+        pytest.importorskip("xdist")
         args = [arg for arg in args if arg != "no:xdist"] + ["-n", workers]
         result = pytester.runpytest_subprocess(*args)
     else:

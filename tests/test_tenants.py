@@ -229,6 +229,7 @@ def test_the_bizauth_tenant_fixture_isolates_parallel_tests(served, pytester, wo
     pytester.makepyfile(TENANT_TESTS)
     plugins = list(QUIET_PLUGINS)
     if workers:
+        pytest.importorskip("xdist")
         plugins = [p for p in plugins if p != "no:xdist"] + ["-n", workers]
     result = pytester.runpytest_subprocess(*plugins)
     result.assert_outcomes(passed=7)
