@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         UsageTypeError as UsageTypeError,
         UsageValueError as UsageValueError,
     )
+    from .plugin.remote import RemoteFake as RemoteFake, ServedTenant as ServedTenant
     from .transport.server import LoopbackServer as LoopbackServer
     from .vendors.bill24.accounts import Bill24Merchant as Bill24Merchant, Bill24User as Bill24User
     from .vendors.bill24.async_client import AsyncBill24Client as AsyncBill24Client

@@ -20,7 +20,9 @@ BLOCKS = re.findall(r"```(bash|javascript)\n(.*?)```", PAGE.read_text(), re.S)
 NODE = [code for lang, code in BLOCKS if lang == "javascript"]
 SHELL = [code for lang, code in BLOCKS if lang == "bash"]
 # The page's first shell block starts the server the other examples talk to.
-STARTS, CURL, CI_JOB, CTL = SHELL
+STARTS, CURL, CI_JOB, TENANTS, CTL = SHELL
+# Its Python example needs a running server: it runs here, not with the other pages'.
+(TENANT_TEST,) = re.findall(r"```python\n(.*?)```", PAGE.read_text(), re.S)
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +97,27 @@ def test_the_ctl_example(urls, tmp_path):
     assert lines[1] == "frozen: true"
     assert lines[2] == "[]"  # no transaction yet
     assert '"POST /transaction/v2/init"' in lines
+
+
+def test_two_jobs_with_a_tenant_each(urls, tmp_path):
+    import datetime as dt
+    import json
+
+    out = _run(["bash", "-c", f"set -euo pipefail\n{TENANTS}"], urls, tmp_path)
+    assert out.returncode == 0, out.stderr
+    clocks = {n: json.loads((tmp_path / f"job-{n}.json").read_text()) for n in (3600, 7200)}
+    server = json.loads((tmp_path / "server.json").read_text())
+    assert clocks[3600]["frozen"]
+    assert clocks[7200]["frozen"]
+    assert server["frozen"] is False  # neither job moved the server's own clock
+    at = {n: dt.datetime.fromisoformat(c["now"].replace("Z", "+00:00")) for n, c in clocks.items()}
+    assert 3590 < (at[7200] - at[3600]).total_seconds() < 3610
+
+
+def test_the_bizauth_tenant_example(served, pytester):
+    from .conftest import QUIET_PLUGINS
+
+    pytester.makeini(f"[pytest]\nbizauth_serve_url = {served.urls['bizmail']}\n")
+    pytester.makepyfile(TENANT_TEST)
+    result = pytester.runpytest("-W", "error", *QUIET_PLUGINS)
+    result.assert_outcomes(passed=1)
