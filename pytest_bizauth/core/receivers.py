@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from .._compat import real_seconds
 from .._redact import scrub_path
+from .workers import Workers
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -137,15 +138,17 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0][:200]}" if lines else type(exc).__name__
 
 
+# The threads receivers run in, reused from delivery to delivery.
+_WORKERS = Workers()
+
+
 def _in_thread(run: Callable[[], None], stop: Callable[[], None], timeout: float) -> None:
-    """Run ``run`` in a thread of its own for at most ``timeout`` seconds; past that,
-    ``stop`` it and wait for it to end."""
-    worker = threading.Thread(target=run, name="bizauth-webhook", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
+    """Run ``run`` on a worker thread for at most ``timeout`` seconds; past that,
+    ``stop`` it and wait (a second at most) for it to end."""
+    done = _WORKERS.run(run, timeout)
+    if not done.is_set():
         stop()
-        worker.join(1.0)
+        done.wait(1.0)
         raise Undelivered("no answer within the deadline")
 
 
