@@ -308,3 +308,19 @@ def test_jump_wraps_a_select_another_library_replaced_and_puts_it_back():
         return calls
 
     assert 0 in asyncio.run(scenario())  # the jump looked through the replaced select
+
+
+def test_the_clock_stays_with_the_loop_through_many_small_waits():
+    async def scenario(clock):
+        loop = asyncio.get_running_loop()
+        began, start = loop.time(), clock.now()
+        for _ in range(10):  # real waits, in slices, while a thread works
+            await asyncio.to_thread(threading.Event().wait, 0.03)
+            await asyncio.sleep(0.0123457)
+        await asyncio.sleep(3600)
+        return loop.time() - began, (clock.now() - start).total_seconds()
+
+    with Clock(loop_time="jump") as clock:
+        looped, moved = asyncio.run(scenario(clock))
+    # the sum of the loop's moves, rounded once to the clock's microsecond
+    assert moved == pytest.approx(round(looped, 6), abs=1e-9)

@@ -33,6 +33,17 @@ def _login(served, tenant, user):
     return served.call("bizmail", "POST", _under(tenant, "/api/1.0/auth/token"), form=form)
 
 
+def _mail(served, tenant, tokens):
+    """A mail/store call to ``tenant`` with ``tokens``' access token."""
+    return served.call(
+        "bizmail",
+        "POST",
+        _under(tenant, "/api/1.0/mail/store"),
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        form={"from": "a@example.com"},
+    )
+
+
 def test_a_tenant_answers_under_its_prefix_on_the_same_ports(served, tenant):
     for vendor in ("bizmail", "bill24"):
         assert tenant[vendor] == f"{served.urls[vendor]}/t/{tenant['tenant']}"
@@ -56,14 +67,7 @@ def test_each_tenant_has_its_own_credentials_tokens_and_call_log(served, tenant)
         status, tokens = _login(served, tenant, mine)
         assert status == 200
         assert _login(served, other, mine)[0] == 401  # another tenant's credentials
-        refused = served.call(
-            "bizmail",
-            "POST",
-            _under(other, "/api/1.0/mail/store"),
-            headers={"Authorization": f"Bearer {tokens['access_token']}"},
-            form={"from": "a@example.com"},
-        )
-        assert refused[0] == 401  # another tenant's token
+        assert _mail(served, other, tokens)[0] == 401  # another tenant's token
         assert served.call("bizmail", "GET", _under(tenant, "/_bizauth/events"))[1] == ["login"]
         assert served.call("bizmail", "GET", _under(other, "/_bizauth/events"))[1] == [
             "login 401",
@@ -82,13 +86,7 @@ def test_each_tenant_has_its_own_clock(served, tenant):
     assert served.call("bizmail", "GET", "/_bizauth/clock")[1]["frozen"] is False
     same = served.call("bill24", "GET", _under(tenant, "/_bizauth/clock"))[1]
     assert same["now"] == moved["now"]  # the tenant's fakes share its clock
-    expired = served.call(
-        "bizmail",
-        "POST",
-        _under(tenant, "/api/1.0/mail/store"),
-        headers={"Authorization": f"Bearer {tokens['access_token']}"},
-        form={"from": "a@example.com"},
-    )
+    expired = _mail(served, tenant, tokens)
     assert expired == (401, {"success": False, "message": "Token expired"})
     calls = served.call("bizmail", "GET", _under(tenant, "/_bizauth/calls"))[1]
     assert calls[-1]["reason"].startswith("access token expired at ")

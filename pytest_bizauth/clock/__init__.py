@@ -372,7 +372,7 @@ class Clock:
     def _jump(self, seconds: float) -> None:
         """An idle event loop jumps ahead, moving the clock with it."""
         if self._factory is not None:
-            self._factory.jump(seconds, self.shift)
+            self._factory.jump(seconds, self.move_to)
 
     def _ahead(self) -> float:
         return self._factory.ahead if self._factory is not None else 0.0

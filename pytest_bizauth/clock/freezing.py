@@ -155,6 +155,9 @@ class Freeze:
         #: loops count them (a loop's jump exactly, the clock's instant to the microsecond).
         self.ahead = 0.0
         self._jumping = False
+        # The instant and the loops' seconds ahead at the clock's last move by anyone
+        # but a loop: jumps since then put the clock there plus their sum, rounded once.
+        self._base = (instant, 0.0)
         self._handle = handle
         self._stopper = stopper
         self._freezes = freezegun_factories() if backend == "freezegun" else []
@@ -165,16 +168,24 @@ class Freeze:
         self._handle.move_to(instant)
         forward = (instant - self._instant).total_seconds()
         self._instant = instant
-        if forward > 0 and not self._jumping:
-            self._advance(forward)
+        if not self._jumping:
+            if forward > 0:
+                self._advance(forward)
+            self._base = (instant, self.ahead)
 
-    def jump(self, seconds: float, shift: Callable[[float], object]) -> None:
-        """An idle event loop jumps ``seconds`` ahead: ``shift`` moves the clock to the
-        nearest microsecond, the loops by exactly ``seconds`` (so the timer they jump
-        to is due, and a whole number of seconds stays one)."""
+    def jump(self, seconds: float, move_to: Callable[[_dt.datetime], object]) -> None:
+        """An idle event loop jumps ``seconds`` ahead: the loops move by exactly
+        ``seconds`` (so the timer they jump to is due), and ``move_to`` moves the clock to
+        where the loops' jumps since its last other move put it, to the nearest
+        microsecond (rounded once, not at every jump: a clock jumped a whole number of
+        seconds in all reads a whole number of seconds)."""
+        import datetime as dt
+
+        base, ahead_then = self._base
+        since = self.ahead + seconds - ahead_then
         self._jumping = True
         try:
-            shift(round(seconds, 6))
+            move_to(base + dt.timedelta(microseconds=round(since * 1_000_000)))
         finally:
             self._jumping = False
         self._advance(seconds)
