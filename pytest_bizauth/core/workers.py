@@ -60,6 +60,9 @@ class Workers:
                 with self._lock:
                     self.busy -= 1
                 done.set()
+            # What the job held (an application, its environ, an exception and its
+            # frames) goes now, as it would with a thread of its own, not at the next job.
+            del job, done
             with self._lock:
                 if len(self._idle) >= self._keep:
                     return
