@@ -324,3 +324,25 @@ def test_the_clock_stays_with_the_loop_through_many_small_waits():
         looped, moved = asyncio.run(scenario(clock))
     # the sum of the loop's moves, rounded once to the clock's microsecond
     assert moved == pytest.approx(round(looped, 6), abs=1e-9)
+
+
+def test_a_loop_class_that_takes_no_patch_keeps_its_own_time(monkeypatch):
+    from pytest_bizauth.clock import loops
+
+    class Sealed(type):
+        def __setattr__(cls, name, value):
+            raise TypeError(f"cannot set {name!r} attribute of immutable type")
+
+    class CLoop(metaclass=Sealed):  # as uvloop's Loop refuses new attributes
+        def time(self):
+            return 1.0
+
+        def run_in_executor(self, *args): ...
+        async def subprocess_exec(self, *args): ...
+        async def subprocess_shell(self, *args): ...
+        async def shutdown_default_executor(self, *args): ...
+
+    monkeypatch.setattr(loops, "_loop_class", lambda: CLoop)
+    for loop_time in LOOP_TIMES:
+        with Clock(loop_time=loop_time):
+            assert CLoop().time() == 1.0

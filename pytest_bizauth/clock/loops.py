@@ -64,9 +64,15 @@ class _ClassPatch:
         self._saved: dict[str, Any] = {}
 
     def set(self, name: str, value: Callable[..., Any]) -> None:
+        """Set ``name`` on the loop class; a class that takes no attribute (uvloop's,
+        written in C) keeps its own."""
         assert self._class is not None
-        self._saved[name] = vars(self._class).get(name, _ABSENT)
-        setattr(self._class, name, value)
+        saved = vars(self._class).get(name, _ABSENT)
+        try:
+            setattr(self._class, name, value)
+        except (TypeError, AttributeError):
+            return
+        self._saved[name] = saved
 
     def restore(self) -> None:
         if self._class is None:
