@@ -34,15 +34,15 @@ class RemoteControlError(AssertionError):
 
 
 def _call(base_url: str, token: str | None, method: str, path: str, body: Any = None) -> Any:
-    from ..serve.ctl import send
+    from ..serve.ctl import refused, send
 
     try:
         status, answer = send(base_url, method, path, body, token, _TIMEOUT)
     except OSError as exc:
         raise RemoteControlError(f"bizauth serve at {base_url} cannot be reached: {exc}") from None
-    if not 200 <= status < 300:
-        error = answer.get("error") if isinstance(answer, dict) else answer
-        raise RemoteControlError(f"{method} /_bizauth/{path}: HTTP {status}: {error}")
+    refusal = refused(status, answer)
+    if refusal is not None:
+        raise RemoteControlError(f"{method} /_bizauth/{path}: {refusal}")
     return answer
 
 

@@ -18,7 +18,7 @@ import urllib.request
 from typing import Any, Callable
 from urllib.parse import quote
 
-__all__ = ["COMMANDS", "TOKEN_ENV", "URL_ENV", "add_parser", "ctl", "send"]
+__all__ = ["COMMANDS", "TOKEN_ENV", "URL_ENV", "add_parser", "ctl", "refused", "send"]
 
 #: Where ``bizauth ctl`` reads the control token and the server's URL.
 TOKEN_ENV, URL_ENV = "BIZAUTH_CONTROL_TOKEN", "BIZAUTH_URL"
@@ -154,9 +154,9 @@ def ctl(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"bizauth ctl: cannot reach {args.url}: {exc}", file=sys.stderr)
         return 2
-    if not 200 <= status < 300:
-        error = answer.get("error") if isinstance(answer, dict) else answer
-        print(f"bizauth ctl {args.verb}: HTTP {status}: {error}", file=sys.stderr)
+    refusal = refused(status, answer)
+    if refusal is not None:
+        print(f"bizauth ctl {args.verb}: {refusal}", file=sys.stderr)
         return 1
     if args.verb == "tenant" and isinstance(answer, dict) and not args.json:
         # "tenant <id>" then "<vendor> <base URL>", as bizauth serve prints its own
@@ -205,6 +205,14 @@ def send(
         return status, json.loads(raw) if raw.strip() else None
     except ValueError:
         return status, raw[:200].decode("utf-8", "replace")
+
+
+def refused(status: int, answer: object) -> str | None:
+    """``HTTP <status>: <the server's error>`` for an answer that is not a 2xx."""
+    if 200 <= status < 300:
+        return None
+    error = answer.get("error") if isinstance(answer, dict) else answer
+    return f"HTTP {status}: {error}"
 
 
 def _readable(answer: object) -> str:

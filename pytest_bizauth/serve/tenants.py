@@ -101,9 +101,6 @@ class TenantClock:
         with self._lock:
             self._frozen, self._offset = self._start, _dt.timedelta(0)
 
-    def close(self) -> None:
-        """Nothing to release: the clock is the tenant's own."""
-
 
 class Tenant:
     """One tenant: its id, the seed of its credentials, its fakes by vendor name, and
