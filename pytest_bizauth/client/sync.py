@@ -15,6 +15,7 @@ from .._compat import real_seconds
 from .base import ClientBase
 from .flow import Answer, NeedToken, Send, step
 from .reading import total_seconds, unanswered
+from .sessions import new_session
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,7 +36,7 @@ class SyncDriver:
     ) -> None:
         self._flow = flow
         self.timeout = timeout
-        self.session = session if session is not None else requests.Session()
+        self.session = session if session is not None else new_session()
         self._lock = threading.Lock()
 
     def token(self, rejected: Cached | None = None) -> Cached:

@@ -18,9 +18,11 @@ from .remote import SERVE_INI
 from .state import (
     CURRENT,
     STATE,
+    close_session_pool,
     current_test,
     of_test,
     responses_mock,
+    session_pool,
     settings_for,
     stop_responses,
     transports,
@@ -103,6 +105,10 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(**options): configure pytest-bizauth's clock, fakes and clients for this "
         f"test (the closest marker wins for each option); the options: {CONFIGURATION_URL}",
     )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    close_session_pool(config)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -264,17 +270,21 @@ def vendor_fixtures(spec: VendorSpec) -> dict[str, Any]:
 def _client_fixtures(spec: VendorSpec, mock_name: str) -> dict[str, Any]:
     """``<name>_client`` and ``<name>_async_client``, for the clients the spec has."""
 
-    def client(**fixtures: Any) -> Any:
+    def client(**fixtures: Any) -> Iterator[Any]:
         build = spec.client_builder()
         assert build is not None
-        settings = settings_for(current_test())
-        built = build(fixtures[mock_name], settings["leeway"], **settings.for_client(spec))
+        node = current_test()
+        settings = settings_for(node)
+        pool = session_pool(node.config)
+        with pool.lending():  # a session made once, lent from test to test
+            built = build(fixtures[mock_name], settings["leeway"], **settings.for_client(spec))
         session = getattr(built, "session", None)
         if session is not None:
             # It talks to a fake only: no proxy or netrc settings to read from the
             # environment, which costs more than the fake's answer.
             session.trust_env = False
-        return built
+        yield built
+        pool.give_back(session)
 
     def async_client(**fixtures: Any) -> Iterator[Any]:
         _needs_httpx(f"{spec.name}_async_client")

@@ -14,6 +14,7 @@ import pytest
 from ..extend import MARKER, registered
 
 if TYPE_CHECKING:
+    from ..client.sessions import SessionPool
     from ..core.fake import FakeProvider
     from ..transport.base import Transport
     from ..transport.guard import Guard
@@ -21,8 +22,9 @@ if TYPE_CHECKING:
     from ..transport.responses import SharedRequestsMock
     from .options import Settings
 
-__all__ = ["CURRENT", "STATE", "PerTest", "Transports", "current_test", "of_test",
-           "responses_mock", "stop_responses", "settings_for", "transports"]  # fmt: skip
+__all__ = ["CURRENT", "STATE", "PerTest", "Transports", "close_session_pool", "current_test",
+           "of_test", "responses_mock", "session_pool", "stop_responses", "settings_for",
+           "transports"]  # fmt: skip
 
 
 @dataclass
@@ -50,6 +52,8 @@ PER_TEST = pytest.StashKey["tuple[str, ...]"]()
 # them; none for the ini file's alone): the tests of one parametrized function share
 # their markers, and their settings. The one cache of the settings pipeline.
 RESOLVED = pytest.StashKey["dict[tuple[int, ...], tuple[tuple[pytest.Mark, ...], Settings]]"]()
+# The sessions lent to the fixtures' clients, from test to test.
+SESSIONS = pytest.StashKey["SessionPool"]()
 # The test being run in this context (pytester runs a session inside a test, and each
 # resets it on the way out). The fixtures find their test here rather than through
 # ``request``, which costs a fixture lookup each time it is asked for.
@@ -98,6 +102,22 @@ def settings_for(node: pytest.Item) -> Settings:
         found = known[key] = (marks, settings)
     state.settings = found[1]
     return found[1]
+
+
+def session_pool(config: pytest.Config) -> SessionPool:
+    """The session's pool of ``requests`` sessions for the fixtures' clients."""
+    pool = config.stash.get(SESSIONS, None)
+    if pool is None:
+        from ..client.sessions import SessionPool
+
+        pool = config.stash[SESSIONS] = SessionPool()
+    return pool
+
+
+def close_session_pool(config: pytest.Config) -> None:
+    pool = config.stash.get(SESSIONS, None)
+    if pool is not None:
+        pool.close()
 
 
 def responses_mock(node: pytest.Item) -> tuple[SharedRequestsMock, bool]:
