@@ -81,3 +81,41 @@ def month_of_refreshes_ms(refreshes: int = 30) -> tuple[float, float]:
                     transport.stop()
         found.append(best * 1e3)
     return found[0], found[1]
+
+
+def summary_session_cost(tests: int = 1_000, rounds: int = 5) -> tuple[float, float, float]:
+    """The run summary's cost on a session of ``tests`` journey tests: the per-test
+    median with the summary on over that with it off (``bizauth_summary = false``), one
+    process each, alternating, as the lowest, median and highest of the rounds' ratios
+    less one."""
+    import os
+    import statistics
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from run import _JOURNEY, COMMON, HERE
+
+    ratios = []
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "pytest.ini").write_text("[pytest]\n")
+        (root / "test_journey.py").write_text(
+            f"import pytest\n\npytestmark = pytest.mark.parametrize('i', range({tests}))\n\n"
+            + _JOURNEY
+        )
+        for _ in range(rounds):
+            medians = []
+            for summary in ("true", "false"):
+                out = root / f"{summary}.times"
+                env = {**os.environ, "BIZAUTH_BENCH_OUT": str(out), "PYTHONPATH": str(HERE)}
+                subprocess.run(
+                    [sys.executable, "-m", "pytest", *COMMON, "-o", f"bizauth_summary={summary}",
+                     "test_journey.py"],
+                    cwd=root, capture_output=True, check=True, env=env,
+                )  # fmt: skip
+                times = [float(line.split()[1]) for line in out.read_text().splitlines()]
+                medians.append(statistics.median(times))
+            ratios.append(medians[0] / medians[1] - 1)
+    return min(ratios), statistics.median(ratios), max(ratios)

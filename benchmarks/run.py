@@ -562,7 +562,7 @@ def main() -> None:
         costs = [(r["fake_and_server"] - r["fake_only"]) * 1e6 for r in rounds]
         print(f"  bizauth_server's cost per test once started: {min(costs):.0f} .. "
               f"{max(costs):.0f} us   target < 100 us")  # fmt: skip
-    from capabilities import month_of_refreshes_ms, summary_record_us
+    from capabilities import month_of_refreshes_ms, summary_record_us, summary_session_cost
 
     record = summary_record_us()
     if "journey" in names:
@@ -571,6 +571,11 @@ def main() -> None:
             f"  the run summary at a test's teardown: {record:.1f} us, "
             f"{record / journey:.1%} of a journey test ({journey:.0f} us)   target < 2%"
         )
+    low, middle, high = summary_session_cost()
+    print(
+        f"  the run summary on a 1,000-test journey session (on / off - 1): {low:+.1%} .. "
+        f"{high:+.1%} ({middle:+.1%})   target < 2%"
+    )
     jumped, by_hand = month_of_refreshes_ms()
     print(
         f"  30 refreshes by a sleeping task under loop_time=jump / made by hand: "

@@ -8,6 +8,8 @@ import requests
 
 from pytest_bizauth.client.sessions import SessionPool, new_session
 
+from .conftest import QUIET_PLUGINS
+
 pytest_plugins = ["pytester"]
 
 
@@ -39,7 +41,8 @@ def test_a_session_left_as_made_goes_to_the_next_test_and_a_changed_one_does_not
             assert bizmail_client.session is not bill24_client.session
         """
     )
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=4)
+    result = pytester.runpytest("-W", "error", *QUIET_PLUGINS)
+    result.assert_outcomes(passed=4)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,8 @@ first fake fixture, closed when the test's teardown reaches them)."""
 from __future__ import annotations
 
 import contextvars
+import importlib
+import sys
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Callable
@@ -14,6 +16,8 @@ import pytest
 from ..extend import MARKER, registered
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from ..client.sessions import SessionPool
     from ..core.fake import FakeProvider
     from ..transport.base import Transport
@@ -46,8 +50,8 @@ class PerTest:
 #: Each test's :class:`PerTest`, in its own stash.
 STATE = pytest.StashKey[PerTest]()
 # The transports started per test (those whose libraries are installed), found once per
-# session.
-PER_TEST = pytest.StashKey["tuple[str, ...]"]()
+# session: (name, the module of its library, whether it starts before that is imported).
+PER_TEST = pytest.StashKey["tuple[tuple[str, str, bool], ...]"]()
 # Every test's resolved settings, by the identities of its markers (kept alive with
 # them; none for the ini file's alone): the tests of one parametrized function share
 # their markers, and their settings. The one cache of the settings pipeline.
@@ -60,6 +64,14 @@ SESSIONS = pytest.StashKey["SessionPool"]()
 CURRENT: contextvars.ContextVar[pytest.Item | None] = contextvars.ContextVar(
     "pytest_bizauth_test", default=None
 )
+
+
+def _module(name: str) -> ModuleType:
+    """One of the package's modules, imported on first use (as loaded now: a pytester
+    session inside a test may load it afresh). Cheaper than an import statement in a
+    function run for every test."""
+    found = sys.modules.get(name)
+    return found if found is not None else importlib.import_module(name)
 
 
 def current_test() -> pytest.Item:
@@ -126,9 +138,7 @@ def responses_mock(node: pytest.Item) -> tuple[SharedRequestsMock, bool]:
     state = of_test(node)
     if state.responses is not None:
         return state.responses, False
-    from ..transport.responses import SharedRequestsMock
-
-    mock = state.responses = SharedRequestsMock()
+    mock = state.responses = _module("pytest_bizauth.transport.responses").SharedRequestsMock()
     mock.start()
     return mock, True
 
@@ -158,15 +168,11 @@ class Transports:
     def watch(self, late: dict[str, str]) -> None:
         """Put the transport of each library in ``late`` (module -> transport) in place
         if the test imports it while it runs."""
-        from ..transport.late import LateImports
-
-        self._late = LateImports(late, self._arrived)
+        self._late = _module("pytest_bizauth.transport.late").LateImports(late, self._arrived)
         self._late.install()
 
     def _arrived(self, name: str) -> None:
-        from ..transport.base import load
-
-        transport = load(name)()
+        transport = _module("pytest_bizauth.transport.base").load(name)()
         transport.start()
         for fake in self._fakes:
             transport.mount(fake)
@@ -206,23 +212,27 @@ def per_test_transports(config: pytest.Config) -> tuple[tuple[Transport, ...], d
     imported by now (and httpx always). Importing one costs more than most tests: a
     session whose code never imports it never pays for it. Also the libraries not
     imported yet (module -> transport), to watch for while the test runs."""
-    names = config.stash.get(PER_TEST, None)
-    if names is None:
-        from ..transport.base import IN_PROCESS, available
-
-        names = config.stash[PER_TEST] = tuple(
-            row.name for row in IN_PROCESS.values() if row.per_test and available(row.name)
+    rows = config.stash.get(PER_TEST, None)
+    if rows is None:
+        base = _module("pytest_bizauth.transport.base")
+        rows = config.stash[PER_TEST] = tuple(
+            (row.name, row.needs[0], row.always)
+            for row in base.IN_PROCESS.values()
+            if row.per_test and base.available(row.name)
         )
-    if not names:
+    if not rows:
         return (), {}
-    from ..transport.base import IN_PROCESS, load, loaded
-
-    now = [name for name in names if IN_PROCESS[name].always or loaded(name)]
-    made = tuple(load(name)() for name in now)
-    for transport in made:
-        transport.start()
-    later = {IN_PROCESS[name].needs[0]: name for name in names if name not in now}
-    return made, later
+    load = _module("pytest_bizauth.transport.base").load
+    made: list[Transport] = []
+    later = {}
+    for name, module, always in rows:
+        if always or module in sys.modules:
+            transport = load(name)()
+            transport.start()
+            made.append(transport)
+        else:
+            later[module] = name
+    return tuple(made), later
 
 
 def transports(node: pytest.Item, settings: Settings) -> Transports:
@@ -236,9 +246,7 @@ def transports(node: pytest.Item, settings: Settings) -> Transports:
     stop = partial(stop_responses, node, mock) if made else None
     guard = None
     if settings["guard"]:
-        from ..transport.guard import Guard
-
-        guard = Guard(fixture_of)
+        guard = _module("pytest_bizauth.transport.guard").Guard(fixture_of)
         guard.start()
     own, later = per_test_transports(node.config)
     shared = state.transports = Transports(mock, guard=guard, stop_responses=stop, own=own)

@@ -69,10 +69,13 @@ def add_options(parser: pytest.Parser) -> None:
 class Run:
     """What the session's tests did with each vendor's fake."""
 
-    def __init__(self, required: list[str]) -> None:
+    def __init__(self, required: list[str], *, per_test: bool = True) -> None:
         self.required = required
         self.vendors: dict[str, dict[str, Any]] = {}
         self.tests: dict[str, dict[str, Any]] = {}
+        # Whether each test's own counts and scenarios are kept (for the report and an
+        # xdist worker's output); otherwise a long session keeps nothing per test.
+        self._per_test = per_test
 
     def add(self, nodeid: str, vendor: str, counts: dict[str, int], names: list[str]) -> None:
         totals = self.vendors.setdefault(vendor, {"tests": 0, **dict.fromkeys(_COUNTS, 0),
@@ -81,8 +84,11 @@ class Run:
         for key in _COUNTS:
             totals[key] += counts[key]
         for name in names:
-            totals["scenarios"].setdefault(name, []).append(nodeid)
-        self.tests.setdefault(nodeid, {})[vendor] = {"counts": counts, "scenarios": names}
+            tests = totals["scenarios"].setdefault(name, [])
+            if self._per_test or not tests:
+                tests.append(nodeid)
+        if self._per_test:
+            self.tests.setdefault(nodeid, {})[vendor] = {"counts": counts, "scenarios": names}
 
     def sorted_tests(self) -> dict[str, Any]:
         return {nodeid: self.tests[nodeid] for nodeid in sorted(self.tests)}
@@ -164,7 +170,13 @@ def configure(config: pytest.Config) -> None:
             )
     wanted = config.getini(SESSION_INI[0]) or config.getoption("--bizauth-report") or required
     if wanted:  # with no summary, report or requirement, nothing is counted
-        config.stash[_RUN] = Run(required)
+        per_test = bool(config.getoption("--bizauth-report")) or _xdist_worker(config)
+        config.stash[_RUN] = Run(required, per_test=per_test)
+
+
+def _xdist_worker(config: pytest.Config) -> bool:
+    """Whether this is an xdist worker (it hands each test's tally to the controller)."""
+    return hasattr(config, "workeroutput")
 
 
 def record(node: pytest.Item, spec: VendorSpec, fake: FakeProvider) -> None:

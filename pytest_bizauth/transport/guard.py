@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Callable
 from .._compat import c_socket_module
 from .._loopback import is_loopback
 from .._messages import guarded_host, loopback_hint
+from .base import host_of
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -107,8 +108,6 @@ class Guard:
                 _method_originals.clear()
 
     def mount(self, fake: FakeProvider) -> None:
-        from .base import host_of
-
         self.add(host_of(fake.base_url), fake.vendor)
 
     def verify(self) -> None:

@@ -65,12 +65,15 @@ class _FakeHostRoute(responses.BaseResponse):
 
 def _raw_answer(status: int, headers: dict[str, str], body: bytes, method: str) -> HTTPResponse:
     """The answer as urllib3 would hand it to requests: the body unread, and the headers
-    also where requests looks for cookies (the answer's original response), as
-    ``responses`` builds its own."""
+    also where requests looks for cookies (the answer's original response, as
+    ``responses`` builds its own; only when the answer sets one: requests reads cookies
+    from nothing else, and skips an answer without an original)."""
     fields = HTTPHeaderDict(headers)
-    empty = BytesIO()
-    empty.close()
-    original = HTTPResponse(body=empty, msg=fields, preload_content=False)  # type: ignore[arg-type]
+    original = None
+    if "set-cookie" in fields:
+        empty = BytesIO()
+        empty.close()
+        original = HTTPResponse(body=empty, msg=fields, preload_content=False)  # type: ignore[arg-type]
     return HTTPResponse(
         status=status,
         reason=http.client.responses.get(status),
