@@ -25,8 +25,8 @@ if TYPE_CHECKING:
         race as race,
         race_tasks as race_tasks,
     )
+    from .core.call import Call as Call
     from .core.wire import (
-        Call as Call,
         FakeRequest as FakeRequest,
         Refusal as Refusal,
         Reply as Reply,

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .clock import now as now, timestamp as timestamp
     from .core.accounts import account_data as account_data, account_fields as account_fields
     from .core.attributes import Setting as Setting
+    from .core.call import Call as Call
     from .core.fake import FakeProvider as FakeProvider
     from .core.routes import Route as Route
     from .core.settings import (
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
         settings_of as settings_of,
     )
     from .core.wire import (
-        Call as Call,
         FakeRequest as FakeRequest,
         Refusal as Refusal,
         Reply as Reply,

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any, Callable
 from .._redact import mask, scrub_path
 from ..clock import now
 from ..errors import UsageValueError
+from .call import Call
 from .reasons import fallback
 from .values import check_times
-from .wire import Call
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -213,14 +213,15 @@ def record_call(
         endpoint=route.path,
         method=route.method,
         kind=route.event(request),
-        request=redact(fields),
+        request=fields,
         status=None if reply.fault else reply.status,
-        response=redact(reply.body),
+        response=reply.body,
         at=now(),
         fault=reply.fault.value if reply.fault else None,
         injected=reply.injected,
         note=reply.note,
         reason=fallback(reply),
+        redact=redact,
     )
 
 

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from .._types import JSONObject
+    from .call import Call
     from .webhooks import Delivery
-    from .wire import Call
 
 __all__ = [
     "BadControlRequest",
@@ -142,7 +142,7 @@ def delivery_data(delivery: Delivery) -> JSONObject:
 
 
 def call_data(call: Call) -> JSONObject:
-    """One call of the log as JSON data: the fields of :class:`~.wire.Call`."""
+    """One call of the log as JSON data: the fields of :class:`~.call.Call`."""
     return record_data(
         call,
         ("endpoint", "method", "kind", "event", "request", "status", "response", "fault"),

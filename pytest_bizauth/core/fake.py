@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .._messages import unfired_faults, unmatched_requests, unretried_expiry
@@ -146,7 +147,13 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
             else:
                 target = FaultTarget(self.envelope_keys, lambda s: self._error_body(route, s))
                 reply = fault.answer(lambda: self._apply(route.rule, request), target)
-            self._log.add(record_call(route, request, reply, self._redact, self.bearer_headers))
+            # Redacted when first read, with the secrets known now (and no reference
+            # back to the fake: a call log holds no cycle).
+            redact = partial(
+                _for_call_log, hidden=self.hidden_fields, tokens=self.token_fields,
+                known=self._secrets(),
+            )  # fmt: skip
+            self._log.add(record_call(route, request, reply, redact, self.bearer_headers))
         return reply
 
     def _apply(self, rule: Rule, request: FakeRequest) -> Reply:
@@ -154,13 +161,6 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
             return rule(self, request)
         except Refusal as refusal:
             return refusal.reply()
-
-    def _redact(self, value: object) -> Any:
-        if isinstance(value, bytes):
-            return bounded(scrub(value))
-        return for_log(
-            value, hidden=self.hidden_fields, tokens=self.token_fields, known=self._secrets()
-        )
 
     # -- fault injection -----------------------------------------------------------------
 
@@ -286,3 +286,12 @@ def problems_of(fake: FakeProvider, *, unmatched: bool, unused_faults: bool) -> 
     if unused_faults and pending:
         problems.append(unfired_faults(fake.vendor, pending))
     return problems
+
+
+def _for_call_log(
+    value: object, *, hidden: frozenset[str], tokens: frozenset[str], known: frozenset[str]
+) -> Any:
+    """A request's fields or an answer's body as a call log shows them."""
+    if isinstance(value, bytes):
+        return bounded(scrub(value))
+    return for_log(value, hidden=hidden, tokens=tokens, known=known)

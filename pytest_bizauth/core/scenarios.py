@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from .call import Call
     from .webhooks import Delivery
-    from .wire import Call
 
 __all__ = ["Scenario", "Seen", "SHARED_SCENARIOS", "exercised", "tally"]
 

@@ -13,13 +13,10 @@ from .._redact import redact
 from ..errors import UsageTypeError
 
 if TYPE_CHECKING:
-    import datetime as _dt
     from collections.abc import Mapping
 
-    from .._types import JSONView
 
 __all__ = [
-    "Call",
     "EventKind",
     "FakeRequest",
     "Form",
@@ -328,46 +325,3 @@ class Reply:
         if self.body is not None and not isinstance(self.body, bytes):
             headers.setdefault("Content-Type", "application/json")
         return headers
-
-
-@dataclass(frozen=True)
-class Call:
-    """One request a fake answered, with secrets redacted."""
-
-    endpoint: str
-    method: str
-    kind: EventKind
-    request: JSONView
-    status: int | None
-    response: object
-    at: _dt.datetime
-    fault: str | None = None
-    injected: bool = False
-    note: Note | None = None
-    #: Why the fake refused the call, in one line (None when it did not).
-    reason: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """A 2xx that no injected fault touched."""
-        return self.status is not None and 200 <= self.status < 300 and not self.injected
-
-    @property
-    def event(self) -> str:
-        """The call as an auth event: ``"login"``, ``"refresh 401"``, ``"resource timeout"``."""
-        if self.ok:
-            return self.kind
-        return f"{self.kind} {self.fault or self.status}"
-
-    def describe(self) -> str:
-        outcome = self.fault or str(self.status)
-        if self.injected:
-            outcome += " (injected)"
-        message = ""
-        if isinstance(self.response, dict) and self.response.get("message"):
-            message = f" {self.response['message']!r}"
-        why = f" ({self.reason})" if self.reason else ""
-        return (
-            f"{self.at.strftime('%Y-%m-%dT%H:%M:%SZ')} {self.method} {self.endpoint} "
-            f"-> {outcome}{message}{why}"
-        )

@@ -35,9 +35,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ..._types import JSONObject, JSONView
+    from ...core.call import Call
     from ...core.tokens import RefreshRecord
     from ...core.webhooks import Delivery
-    from ...core.wire import Call, FakeRequest
+    from ...core.wire import FakeRequest
 
 __all__ = ["Bill24Settings", "FakeBill24", "Transaction"]
 

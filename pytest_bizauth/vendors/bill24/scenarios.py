@@ -10,7 +10,7 @@ from ...core.scenarios import SHARED_SCENARIOS, Scenario, Seen
 from . import api
 
 if TYPE_CHECKING:
-    from ...core.wire import Call
+    from ...core.call import Call
 
 __all__ = ["SCENARIOS"]
 

@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ..._types import JSONObject, JSONView
+    from ...core.call import Call
     from ...core.webhooks import Delivery
-    from ...core.wire import Call, FakeRequest
+    from ...core.wire import FakeRequest
 
 __all__ = ["BizMailSettings", "FakeBizMail", "StoredMail"]
 
