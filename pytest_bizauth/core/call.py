@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Call"]
 
+# A view not made yet.
+_UNREAD = object()
+
 # A call's fields besides its request and response, in the constructor's order.
 _CALL_FIELDS = ("endpoint", "method", "kind", "status", "at", "fault", "injected", "note",
                 "reason")  # fmt: skip
@@ -39,7 +42,7 @@ class Call:
     #: Why the fake refused the call, in one line (None when it did not).
     reason: str | None
     _raw: tuple[Any, object, Callable[[Any], Any] | None]
-    _shown: tuple[Any, object] | None
+    _shown: tuple[Any, object]
 
     def __init__(
         self,
@@ -62,28 +65,33 @@ class Call:
         fields = (endpoint, method, kind, status, at, fault, injected, note, reason)
         for name, value in zip(_CALL_FIELDS, fields):
             object.__setattr__(self, name, value)
-        shown = (request, response) if redact is None else None
+        shown = (request, response) if redact is None else (_UNREAD, _UNREAD)
         object.__setattr__(self, "_raw", (request, response, redact))
         object.__setattr__(self, "_shown", shown)
 
     @property
     def request(self) -> JSONView:
         """The request's fields (and bearer header), secrets redacted."""
-        return self._view()[0]  # type: ignore[no-any-return]
+        return self._view(0)  # type: ignore[no-any-return]
 
     @property
     def response(self) -> object:
         """The answer's body, secrets redacted."""
-        return self._view()[1]
+        return self._view(1)
 
-    def _view(self) -> tuple[Any, object]:
-        shown: tuple[Any, object] | None = self._shown
-        if shown is None:
-            request, response, redact = self._raw
+    def _view(self, which: int) -> Any:
+        """The request (0) or the answer (1) as shown, redacted on first reading: the
+        same from any thread (the raw values stay as they were)."""
+        shown = self._shown
+        if shown[which] is _UNREAD:
+            raw = self._raw
+            redact = raw[2]
             assert redact is not None
-            shown = (redact(request), redact(response))
-            object.__setattr__(self, "_shown", shown)  # the same from any thread
-        return shown
+            view = redact(raw[which])
+            shown = self._shown  # another thread may have redacted the other meanwhile
+            shown = (view, shown[1]) if which == 0 else (shown[0], view)
+            object.__setattr__(self, "_shown", shown)
+        return shown[which]
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"a Call is a record: {name} cannot be set")

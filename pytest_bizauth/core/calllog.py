@@ -18,7 +18,7 @@ from .values import check_times
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .._types import JSONObject
+    from .._types import JSONObject, JSONView
     from .routes import Route
     from .wire import EventKind, FakeRequest, Reply
 
@@ -40,7 +40,9 @@ class CallIndex:
         self.bearers: set[str] = set()
         self.last_refresh: Call | None = None
 
-    def add(self, call: Call) -> None:
+    def add(self, call: Call, bearers: Sequence[str] | None = None) -> None:
+        """Index ``call``; ``bearers``: its bearer tokens, masked, when the caller knows
+        them (else read from its redacted request)."""
         self.size += 1
         if call.kind != "discovery":
             self.events.append(call.event)
@@ -48,10 +50,14 @@ class CallIndex:
             self.successes[call.kind] += 1
         if call.kind == "refresh":
             self.last_refresh = call
-        for header in self._headers:
-            value = call.request.get(header)
-            if value:
-                self.bearers.add(str(value).partition(" ")[2])
+        if bearers is None:
+            bearers = _bearers({h: call.request.get(h) for h in self._headers})
+        self.bearers.update(bearers)
+
+
+def _bearers(shown: JSONView) -> list[str]:
+    """The masked tokens of bearer headers as a call log shows them."""
+    return [str(value).partition(" ")[2] for value in shown.values() if value]
 
 
 def _times(n: int) -> str:
@@ -93,9 +99,10 @@ class CallLog:
         #: Calls dropped from the front of ``calls`` to stay within ``limit``.
         self.dropped = 0
 
-    def add(self, call: Call) -> None:
+    def add(self, call: Call, bearers: Sequence[str] | None = None) -> None:
+        """Log ``call`` (``bearers``: see :meth:`CallIndex.add`)."""
         with self._lock:
-            self._synced().add(call)
+            self._synced().add(call, bearers)
             self.calls.append(call)
             self.dropped += _trim(self.calls, self.limit)
             _trim(self._index.events, self.limit)
@@ -198,18 +205,19 @@ def record_call(
     reply: Reply,
     redact: Callable[[Any], Any],
     bearer_headers: Sequence[str],
-) -> Call:
-    """The log entry of one answered request, its secrets redacted by ``redact``."""
+) -> tuple[Call, list[str]]:
+    """The log entry of one answered request, its secrets redacted by ``redact`` when
+    first read; and the bearer tokens it carried, masked (for the log's index)."""
     form = request.form()
     fields: JSONObject = {}
     if form is not None:
         fields = {k: v[0] if len(v) == 1 else v for k, v in form.values.items()}
         for upload in form.uploads:
             fields.setdefault(upload.name, []).append(f"<{upload.filename}: {upload.size} bytes>")
-    for header in bearer_headers:
-        if header in request.headers:
-            fields[header] = request.headers[header]
-    return Call(
+    headers = {h: request.headers[h] for h in bearer_headers if h in request.headers}
+    fields.update(headers)
+    bearers = _bearers(redact(headers)) if headers else []
+    call = Call(
         endpoint=route.path,
         method=route.method,
         kind=route.event(request),
@@ -223,6 +231,7 @@ def record_call(
         reason=fallback(reply),
         redact=redact,
     )
+    return call, bearers
 
 
 class LogVerbs:

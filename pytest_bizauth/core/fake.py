@@ -153,7 +153,7 @@ class FakeProvider(VendorHooks, LogVerbs, WebhookVerbs):
                 _for_call_log, hidden=self.hidden_fields, tokens=self.token_fields,
                 known=self._secrets(),
             )  # fmt: skip
-            self._log.add(record_call(route, request, reply, redact, self.bearer_headers))
+            self._log.add(*record_call(route, request, reply, redact, self.bearer_headers))
         return reply
 
     def _apply(self, rule: Rule, request: FakeRequest) -> Reply:
