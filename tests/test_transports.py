@@ -403,6 +403,7 @@ def test_the_guard_stops_real_hosts_from_any_library(pytester):
         import socket, urllib.error, urllib.request
         import pytest
         import requests
+        from pytest_bizauth.transport.guard import active_hosts
 
         def test_urllib(bizmail_mock):
             with pytest.raises(urllib.error.URLError) as stopped:
@@ -436,13 +437,43 @@ def test_the_guard_stops_real_hosts_from_any_library(pytester):
 
         @pytest.mark.bizauth(guard=False)
         def test_off(bizmail_mock):
-            assert getattr(socket.getaddrinfo, "__module__", "") == "_socket" or \\
-                socket.getaddrinfo.__module__ == "socket"
+            assert active_hosts() == {}
 
         def test_not_without_a_fake():
-            assert socket.getaddrinfo.__module__ in ("socket", "_socket")
+            assert active_hosts() == {}
+
+        def test_on_again(bill24_mock):
+            assert "merchantapi.bill24.io" in active_hosts()
+            assert "smtp-api.bizfly.vn" not in active_hosts()
     """)
-    run(pytester, "-p", "no:randomly").assert_outcomes(passed=7)
+    run(pytester, "-p", "no:randomly").assert_outcomes(passed=8)
+
+
+def test_the_guards_wrappers_stay_for_the_session_and_go_with_it(pytester):
+    # Installed at the session's first guard, passing everything through between tests
+    # and with the guard off; the originals are back once the session ends.
+    import socket
+
+    before, connect = socket.getaddrinfo, socket.socket.connect
+    pytester.makepyfile("""
+        import socket
+        import pytest
+
+        def test_first(bizmail_mock):
+            assert socket.getaddrinfo.__module__ == "pytest_bizauth.transport.guard"
+            assert socket.socket.connect.__module__ == "pytest_bizauth.transport.guard"
+
+        def test_between():
+            assert socket.getaddrinfo.__module__ == "pytest_bizauth.transport.guard"
+            assert socket.getaddrinfo("127.0.0.1", 80)  # passed straight through
+
+        @pytest.mark.bizauth(guard=False)
+        def test_off(bizmail_mock):
+            assert socket.getaddrinfo("localhost", 80)
+    """)
+    run(pytester, "-p", "no:randomly").assert_outcomes(passed=3)
+    assert socket.getaddrinfo is before
+    assert socket.socket.connect is connect
 
 
 def _aiohttp_to_the_vendor(imported_at_the_top: bool) -> str:
@@ -622,8 +653,7 @@ def test_aiohttps_own_resolver_is_stopped(bizmail_mock):
 
 @pytest.mark.parametrize(
     ("library", "patched", "needs"),
-    [
-        ("socket", "socket.socket.connect", ()),  # the guard
+    [  # (the guard's wrappers stay for the session: see the test above on them)
         ("httpx", "httpx.HTTPTransport.handle_request", ()),
         ("httpx2", "httpx2.HTTPTransport.handle_request", ()),
         ("aiohttp", "aiohttp.TCPConnector._create_connection", ("h11",)),

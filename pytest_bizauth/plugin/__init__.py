@@ -18,8 +18,8 @@ from .remote import SERVE_INI
 from .state import (
     CURRENT,
     STATE,
-    close_session_pool,
     current_test,
+    end_of_session,
     of_test,
     responses_mock,
     session_pool,
@@ -108,7 +108,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    close_session_pool(config)
+    end_of_session(config)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

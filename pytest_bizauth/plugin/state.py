@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..transport.responses import SharedRequestsMock
     from .options import Settings
 
-__all__ = ["CURRENT", "STATE", "PerTest", "Transports", "close_session_pool", "current_test",
+__all__ = ["CURRENT", "STATE", "PerTest", "Transports", "end_of_session", "current_test",
            "of_test", "responses_mock", "session_pool", "stop_responses", "settings_for",
            "transports"]  # fmt: skip
 
@@ -56,6 +56,8 @@ PER_TEST = pytest.StashKey["tuple[tuple[str, str, bool], ...]"]()
 # them; none for the ini file's alone): the tests of one parametrized function share
 # their markers, and their settings. The one cache of the settings pipeline.
 RESOLVED = pytest.StashKey["dict[tuple[int, ...], tuple[tuple[pytest.Mark, ...], Settings]]"]()
+# Whether this session holds the guard's wrappers in place (see ``transports``).
+GUARD_HELD = pytest.StashKey[bool]()
 # The sessions lent to the fixtures' clients, from test to test.
 SESSIONS = pytest.StashKey["SessionPool"]()
 # The test being run in this context (pytester runs a session inside a test, and each
@@ -126,10 +128,14 @@ def session_pool(config: pytest.Config) -> SessionPool:
     return pool
 
 
-def close_session_pool(config: pytest.Config) -> None:
+def end_of_session(config: pytest.Config) -> None:
+    """Close the session's pooled sessions; let go of the guard's wrappers."""
     pool = config.stash.get(SESSIONS, None)
     if pool is not None:
         pool.close()
+    if config.stash.get(GUARD_HELD, False):
+        _module("pytest_bizauth.transport.guard").let_go(config)
+        del config.stash[GUARD_HELD]
 
 
 def responses_mock(node: pytest.Item) -> tuple[SharedRequestsMock, bool]:
@@ -246,7 +252,13 @@ def transports(node: pytest.Item, settings: Settings) -> Transports:
     stop = partial(stop_responses, node, mock) if made else None
     guard = None
     if settings["guard"]:
-        guard = _module("pytest_bizauth.transport.guard").Guard(fixture_of)
+        guards = _module("pytest_bizauth.transport.guard")
+        if GUARD_HELD not in node.config.stash:
+            # Its wrappers stay in place until the session ends (each test switches its
+            # guard on and off): patching the resolvers for every test costs more.
+            guards.hold(node.config)
+            node.config.stash[GUARD_HELD] = True
+        guard = guards.Guard(fixture_of)
         guard.start()
     own, later = per_test_transports(node.config)
     shared = state.transports = Transports(mock, guard=guard, stop_responses=stop, own=own)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from ..core.fake import FakeProvider
 
-__all__ = ["Guard", "GuardedHostError"]
+__all__ = ["Guard", "GuardedHostError", "active_hosts", "hold", "let_go"]
 
 #: A function the guard wraps (a resolver, a connect): whatever it takes and answers
 #: passes through.
@@ -91,21 +91,16 @@ class Guard:
 
     def start(self) -> None:
         with _lock:
-            if not _active:
-                for owner, name, make in _methods():
-                    original = getattr(owner, name)
-                    _method_originals.append((owner, name, original))
-                    setattr(owner, name, _wrapper(make, original))
+            if not _method_originals or _installed_with != [_aiohttp_loaded()]:
+                _install()
             _active.append(self)
 
     def stop(self) -> None:
         with _lock:
             if self in _active:
                 _active.remove(self)
-            if not _active:
-                for owner, name, original in reversed(_method_originals):
-                    setattr(owner, name, original)
-                _method_originals.clear()
+            if not _active and not _held:
+                _uninstall()
 
     def mount(self, fake: FakeProvider) -> None:
         self.add(host_of(fake.base_url), fake.vendor)
@@ -121,6 +116,66 @@ class Guard:
         fixture = self._hint(vendor)
         how = how_in_process if how_in_process is not None else loopback_hint(library, fixture)
         return GuardedHostError(socket.EAI_NONAME, guarded_host(host, vendor, how))
+
+
+# Holders keeping the wrappers in place while no guard is active (a pytest session: its
+# tests switch their guards on and off; the wrappers pass everything through meanwhile).
+_held: list[object] = []
+
+
+def hold(holder: object) -> None:
+    """Keep the guard's wrappers in place until ``holder`` lets go (:func:`let_go`),
+    even while no guard is active: then each lookup passes straight through to the
+    original. Installing them once saves every test the patching."""
+    with _lock:
+        if holder not in _held:
+            _held.append(holder)
+            if not _method_originals:
+                _install()
+
+
+def let_go(holder: object) -> None:
+    """Stop holding the wrappers; they go once no guard is active."""
+    with _lock:
+        if holder in _held:
+            _held.remove(holder)
+        if not _active and not _held:
+            _uninstall()
+
+
+def active_hosts() -> dict[str, str]:
+    """The hosts refused now (host -> vendor), by every guard active."""
+    with _lock:
+        return {host: vendor for guard in _active for host, vendor in guard.hosts.items()}
+
+
+def _install() -> None:
+    """Wrap every method :func:`_methods` names that is not wrapped yet (aiohttp's
+    resolver joins once aiohttp is loaded)."""
+    done = {(id(owner), name) for owner, name, _ in _method_originals}
+    for owner, name, make in _methods():
+        if (id(owner), name) in done:
+            continue
+        original = getattr(owner, name)
+        _method_originals.append((owner, name, original))
+        setattr(owner, name, _wrapper(make, original))
+    _installed_with[:] = [_aiohttp_loaded()]
+
+
+def _aiohttp_loaded() -> bool:
+    return "aiohttp.resolver" in sys.modules
+
+
+# Whether aiohttp's resolver was loaded when the wrappers went in (a guard started later
+# wraps it too).
+_installed_with: list[bool] = []
+
+
+def _uninstall() -> None:
+    for owner, name, original in reversed(_method_originals):
+        setattr(owner, name, original)
+    _method_originals.clear()
+    _installed_with.clear()
 
 
 # The wrapper made for each original (made once: a test starts the guard afresh).
@@ -143,6 +198,8 @@ def _refuse_guarded(host: object) -> None:
         host = bytes(host).decode("ascii", "replace")
     if not isinstance(host, str):
         return
+    if not _active:
+        return  # the wrappers are held in place between tests: pass through
     key = host.lower().rstrip(".")
     for guard in list(_active):
         if key in guard.hosts:
