@@ -188,6 +188,7 @@ class Transports:
     def close(self) -> None:
         if self._late is not None:
             self._late.remove()
+            self._late = None  # (it calls back here: no cycle left for the collector)
         for transport in reversed(self._own):  # the last patch made is undone first
             transport.stop()
         if self.guard is not None:
