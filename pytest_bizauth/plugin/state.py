@@ -9,7 +9,7 @@ import importlib
 import sys
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import pytest
 
@@ -60,6 +60,8 @@ RESOLVED = pytest.StashKey["dict[tuple[int, ...], tuple[tuple[pytest.Mark, ...],
 GUARD_HELD = pytest.StashKey[bool]()
 # The sessions lent to the fixtures' clients, from test to test.
 SESSIONS = pytest.StashKey["SessionPool"]()
+_T = TypeVar("_T")
+
 # The test being run in this context (pytester runs a session inside a test, and each
 # resets it on the way out). The fixtures find their test here rather than through
 # ``request``, which costs a fixture lookup each time it is asked for.
@@ -84,12 +86,17 @@ def current_test() -> pytest.Item:
     return item
 
 
+def _stashed(stash: pytest.Stash, key: pytest.StashKey[_T], make: Callable[[], _T]) -> _T:
+    """What ``stash`` holds under ``key``, made by ``make`` on first use."""
+    found = stash.get(key, None)
+    if found is None:
+        found = stash[key] = make()
+    return found
+
+
 def of_test(node: pytest.Item) -> PerTest:
     """The test's shared state, made on first use."""
-    found = node.stash.get(STATE, None)
-    if found is None:
-        found = node.stash[STATE] = PerTest()
-    return found
+    return _stashed(node.stash, STATE, PerTest)
 
 
 def settings_for(node: pytest.Item) -> Settings:
@@ -120,12 +127,7 @@ def settings_for(node: pytest.Item) -> Settings:
 
 def session_pool(config: pytest.Config) -> SessionPool:
     """The session's pool of ``requests`` sessions for the fixtures' clients."""
-    pool = config.stash.get(SESSIONS, None)
-    if pool is None:
-        from ..client.sessions import SessionPool
-
-        pool = config.stash[SESSIONS] = SessionPool()
-    return pool
+    return _stashed(config.stash, SESSIONS, _module("pytest_bizauth.client.sessions").SessionPool)
 
 
 def end_of_session(config: pytest.Config) -> None:
