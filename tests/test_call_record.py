@@ -67,3 +67,19 @@ def test_a_call_is_read_only_and_compares_by_what_it_shows():
     assert repr(same) == repr(call)
     with pytest.raises(TypeError):
         hash(call)
+
+
+def test_a_call_shows_what_was_answered_then_whatever_the_test_changes_later(bizmail_mock):
+    import requests
+
+    plan = {"plan": "free", "limits": [1]}
+    bizmail_mock.add_endpoint("GET", "/api/1.0/profile", json=plan, name="profile")
+    bearer = {"Authorization": f"Bearer {bizmail_mock.tokens.access()}"}
+    url = bizmail_mock.base_url + "/api/1.0/profile"
+    first = requests.get(url, headers=bearer, timeout=5).json()
+    plan["plan"] = "pro"
+    plan["limits"].append(2)
+    second = requests.get(url, headers=bearer, timeout=5).json()
+    assert (first, second) == ({"plan": "free", "limits": [1]}, {"plan": "pro", "limits": [1, 2]})
+    logged = [call.response for call in bizmail_mock.calls]
+    assert logged == [first, second]

@@ -3,8 +3,9 @@ declares on one fake (``add_endpoint``), protected by the vendor's bearer check.
 
 from __future__ import annotations
 
+import copy
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Union
 
 from ..errors import UnknownNameError, UsageTypeError, UsageValueError
@@ -137,8 +138,17 @@ def declared_route(
     def rule(fake: Any, request: FakeRequest) -> Reply:
         claims = fake._authenticate(request)
         if handler is None:
-            return answer
+            return _as_now(answer)
         result = handler(request, claims)
-        return result if isinstance(result, Reply) else Reply(status, result, sent)
+        return _as_now(result if isinstance(result, Reply) else Reply(status, result, sent))
 
     return Route(name or path, method.upper(), path, "resource", rule)
+
+
+def _as_now(reply: Reply) -> Reply:
+    """A reply whose body is the test's own object (``json=``, a handler's result) with
+    a body of its own: what was answered then, in the call log (which reads it later)
+    and on the wire, whatever the test changes in its object afterwards."""
+    if isinstance(reply.body, (dict, list)):
+        return replace(reply, body=copy.deepcopy(reply.body))
+    return reply
