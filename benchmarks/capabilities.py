@@ -119,3 +119,48 @@ def summary_session_cost(tests: int = 1_000, rounds: int = 5) -> tuple[float, fl
                 medians.append(statistics.median(times))
             ratios.append(medians[0] / medians[1] - 1)
     return min(ratios), statistics.median(ratios), max(ratios)
+
+
+def webhook_delivery_us(deliveries: int = 500, rounds: int = 5) -> tuple[float, float]:
+    """us per webhook delivered to a well-behaved WSGI app: by a Bill24 fake (``pay``,
+    the receiver on a kept worker thread, under its deadline), and by hand with
+    werkzeug's test client on the calling thread (no deadline)."""
+    import json
+
+    from werkzeug.test import Client
+
+    from pytest_bizauth import FakeBill24
+    from pytest_bizauth.core.wire import FakeRequest
+
+    def shop(environ: Any, start_response: Any) -> list[bytes]:
+        environ["wsgi.input"].read()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"status": "Success", "message": "SUCCESS"}']
+
+    settings = FakeBill24().settings
+    bearer = f"Bearer {FakeBill24(settings).tokens.merchant_access()}"
+    init = json.dumps({
+        "identity_code": "INV-1", "purpose_of_transaction": "P", "currency": "KHR",
+        "amount": 10000, "customers": [{"amount": 10000}], "cancel_url": "",
+        "redirect_url": "https://shop.example.com/done", "channel_code": "",
+    }).encode()  # fmt: skip
+    headers = {"Content-Type": "application/json", "Authorization": bearer}
+    timer = time.perf_counter
+    best = {"fake": float("inf"), "by hand": float("inf")}
+    for _ in range(rounds):
+        fakes = []
+        for _ in range(deliveries):
+            fake = FakeBill24(settings)
+            fake.deliver_webhooks_to(shop)
+            fake.handle(FakeRequest.build("POST", "/transaction/v2/init", headers, init))
+            fakes.append(fake)
+        start = timer()
+        for fake in fakes:
+            fake.pay("INV-1")
+        best["fake"] = min(best["fake"], (timer() - start) / deliveries)
+        client = Client(shop)
+        start = timer()
+        for _ in range(deliveries):
+            client.post("/", json={"tran_id": "X", "status": "success"})
+        best["by hand"] = min(best["by hand"], (timer() - start) / deliveries)
+    return best["fake"] * 1e6, best["by hand"] * 1e6

@@ -566,7 +566,12 @@ def main() -> None:
         costs = [(r["fake_and_server"] - r["fake_only"]) * 1e6 for r in rounds]
         print(f"  bizauth_server's cost per test once started: {min(costs):.0f} .. "
               f"{max(costs):.0f} us   target < 100 us")  # fmt: skip
-    from capabilities import month_of_refreshes_ms, summary_record_us, summary_session_cost
+    from capabilities import (
+        month_of_refreshes_ms,
+        summary_record_us,
+        summary_session_cost,
+        webhook_delivery_us,
+    )
 
     record = summary_record_us()
     if "journey" in names:
@@ -579,6 +584,11 @@ def main() -> None:
     print(
         f"  the run summary on a 1,000-test journey session (on / off - 1): {low:+.1%} .. "
         f"{high:+.1%} ({middle:+.1%})   target < 2%"
+    )
+    paid, posted = webhook_delivery_us()
+    print(
+        f"  a payment's webhook to a WSGI app, by the fake under its deadline / werkzeug's "
+        f"test client by hand: {paid / posted:.2f}x ({paid:.0f} us / {posted:.0f} us)"
     )
     jumped, by_hand = month_of_refreshes_ms()
     print(
