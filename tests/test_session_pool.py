@@ -88,3 +88,17 @@ def test_only_the_pools_own_sessions_come_back_and_at_most_keep_idle() -> None:
     assert again[1] not in lent
     assert new_session() not in (*lent, *again)  # outside a fixture's building: its own
     pool.close()
+
+
+def test_a_session_never_given_back_is_not_kept_by_the_pool() -> None:
+    # (a client whose building failed never gives its session back)
+    import gc
+    import weakref
+
+    pool = SessionPool()
+    with pool.lending():
+        session = new_session()
+    gone = weakref.ref(session)
+    del session
+    gc.collect()
+    assert gone() is None

@@ -6,6 +6,7 @@ is closed and dropped, and the next test gets a new one."""
 from __future__ import annotations
 
 import contextvars
+import weakref
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable
 
@@ -42,13 +43,15 @@ class SessionPool:
     def __init__(self, keep: int = 4) -> None:
         self._keep = keep
         self._idle: list[requests.Session] = []
-        # Each session lent and not back yet: the adapters and headers it was made with.
-        self._out: dict[int, tuple[requests.Session, tuple[object, ...], object]] = {}
+        # Each session lent and not back yet (held weakly: a client whose building
+        # failed never gives its session back): the adapters it was made with.
+        self._out: weakref.WeakKeyDictionary[requests.Session, tuple[object, ...]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def _lend(self) -> requests.Session:
         session = self._idle.pop() if self._idle else self._made()
-        adapters = tuple(session.adapters.values())
-        self._out[id(session)] = (session, adapters, dict(session.headers))
+        self._out[session] = tuple(session.adapters.values())
         return session
 
     @staticmethod
@@ -72,10 +75,10 @@ class SessionPool:
         """Take back a session lent by this pool, when the test left it as made."""
         if not isinstance(session, requests.Session):
             return
-        lent = self._out.pop(id(session), None)
-        if lent is None or lent[0] is not session:
+        adapters = self._out.pop(session, None)
+        if adapters is None:
             return
-        if len(self._idle) < self._keep and _as_made(session, lent[1], lent[2]):
+        if len(self._idle) < self._keep and _as_made(session, adapters):
             session.cookies.clear()
             self._idle.append(session)
         else:
@@ -90,7 +93,7 @@ class SessionPool:
 _DEFAULT_HEADERS = dict(default_headers())
 
 
-def _as_made(session: requests.Session, adapters: tuple[object, ...], headers: object) -> bool:
+def _as_made(session: requests.Session, adapters: tuple[object, ...]) -> bool:
     """Whether a test left ``session`` as it was lent: its own adapters with no open
     connection, and every setting a fresh session has."""
     if tuple(session.adapters) != _SCHEMES or tuple(session.adapters.values()) != adapters:
@@ -101,7 +104,7 @@ def _as_made(session: requests.Session, adapters: tuple[object, ...], headers: o
         if len(adapter.poolmanager.pools) or adapter.proxy_manager:
             return False  # a connection kept open to a server: not for the next test
     return (
-        dict(session.headers) == headers == _DEFAULT_HEADERS
+        dict(session.headers) == _DEFAULT_HEADERS
         and session.auth is None
         and not session.proxies
         and not session.params
