@@ -651,6 +651,31 @@ def test_aiohttps_own_resolver_is_stopped(bizmail_mock):
         asyncio.run(AsyncResolver.resolve(object(), VENDOR_HOST, 443))
 
 
+def test_aiohttps_resolver_loaded_after_the_wrappers_went_in_is_guarded_too(pytester):
+    # A subprocess: aiohttp is not loaded there until a test imports it.
+    pytest.importorskip("aiohttp")
+    pytester.makepyfile("""
+        import asyncio, sys
+        import pytest
+        from pytest_bizauth.transport.guard import GuardedHostError
+
+        def test_first(bizmail_mock):
+            if "aiohttp.resolver" in sys.modules:
+                pytest.skip("aiohttp was loaded before the first test")
+
+        def test_imports_aiohttp():
+            import aiohttp.resolver  # noqa: F401
+
+        def test_later(bizmail_mock):
+            from aiohttp.resolver import AsyncResolver
+
+            with pytest.raises(GuardedHostError):
+                asyncio.run(AsyncResolver.resolve(object(), "smtp-api.bizfly.vn", 443))
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:randomly", *QUIET_PLUGINS)
+    result.assert_outcomes(passed=3)
+
+
 @pytest.mark.parametrize(
     ("library", "patched", "needs"),
     [  # (the guard's wrappers stay for the session: see the test above on them)

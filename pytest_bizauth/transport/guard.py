@@ -91,7 +91,7 @@ class Guard:
 
     def start(self) -> None:
         with _lock:
-            if not _method_originals or _installed_with != [_aiohttp_loaded()]:
+            if not _method_originals or not _wrapped_all():
                 _install()
             _active.append(self)
 
@@ -159,23 +159,18 @@ def _install() -> None:
         original = getattr(owner, name)
         _method_originals.append((owner, name, original))
         setattr(owner, name, _wrapper(make, original))
-    _installed_with[:] = [_aiohttp_loaded()]
 
 
-def _aiohttp_loaded() -> bool:
-    return "aiohttp.resolver" in sys.modules
-
-
-# Whether aiohttp's resolver was loaded when the wrappers went in (a guard started later
-# wraps it too).
-_installed_with: list[bool] = []
+def _wrapped_all() -> bool:
+    """Whether aiohttp's resolver, if loaded since the wrappers went in, is wrapped too."""
+    resolver = getattr(sys.modules.get("aiohttp.resolver"), "AsyncResolver", None)
+    return resolver is None or any(owner is resolver for owner, _, _ in _method_originals)
 
 
 def _uninstall() -> None:
     for owner, name, original in reversed(_method_originals):
         setattr(owner, name, original)
     _method_originals.clear()
-    _installed_with.clear()
 
 
 # The wrapper made for each original (made once: a test starts the guard afresh).
