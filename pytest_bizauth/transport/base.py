@@ -26,7 +26,6 @@ __all__ = [
     "Outcome",
     "available",
     "load",
-    "loaded",
     "no_endpoint",
     "outcome_of",
     "serve",
@@ -125,11 +124,6 @@ IN_PROCESS: dict[str, InProcess] = {
 def available(name: str) -> bool:
     """Whether the libraries a transport needs are installed."""
     return all(importlib.util.find_spec(module) is not None for module in IN_PROCESS[name].needs)
-
-
-def loaded(name: str) -> bool:
-    """Whether the library a transport serves has been imported."""
-    return IN_PROCESS[name].needs[0] in sys.modules
 
 
 def load(name: str) -> type[Transport]:
