@@ -12,15 +12,25 @@ from __future__ import annotations
 
 import ast
 import importlib
+import sys
 import textwrap
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, MutableMapping
+    from types import ModuleType
 
-__all__ = ["lazy_exports", "reexports"]
+__all__ = ["lazy_exports", "loaded_module", "reexports"]
 
 _BLOCK = "if TYPE_CHECKING:\n"
+
+
+def loaded_module(name: str) -> ModuleType:
+    """A module as loaded now, imported on first use (a pytester session inside a test
+    may load it afresh): cheaper than an import statement in a function run for every
+    test."""
+    found = sys.modules.get(name)
+    return found if found is not None else importlib.import_module(name)
 
 
 def reexports(source: str, package: str) -> dict[str, str]:

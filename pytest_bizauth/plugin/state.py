@@ -5,7 +5,6 @@ first fake fixture, closed when the test's teardown reaches them)."""
 from __future__ import annotations
 
 import contextvars
-import importlib
 import sys
 from dataclasses import dataclass, field
 from functools import partial
@@ -13,11 +12,10 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 
 import pytest
 
+from .._lazy import loaded_module
 from ..extend import MARKER, registered
 
 if TYPE_CHECKING:
-    from types import ModuleType
-
     from ..client.sessions import SessionPool
     from ..core.fake import FakeProvider
     from ..transport.base import Transport
@@ -70,14 +68,6 @@ CURRENT: contextvars.ContextVar[pytest.Item | None] = contextvars.ContextVar(
 )
 
 
-def _module(name: str) -> ModuleType:
-    """One of the package's modules, imported on first use (as loaded now: a pytester
-    session inside a test may load it afresh). Cheaper than an import statement in a
-    function run for every test."""
-    found = sys.modules.get(name)
-    return found if found is not None else importlib.import_module(name)
-
-
 def current_test() -> pytest.Item:
     """The test whose fixtures are being set up."""
     item = CURRENT.get()
@@ -127,7 +117,9 @@ def settings_for(node: pytest.Item) -> Settings:
 
 def session_pool(config: pytest.Config) -> SessionPool:
     """The session's pool of ``requests`` sessions for the fixtures' clients."""
-    return _stashed(config.stash, SESSIONS, _module("pytest_bizauth.client.sessions").SessionPool)
+    return _stashed(
+        config.stash, SESSIONS, loaded_module("pytest_bizauth.client.sessions").SessionPool
+    )
 
 
 def end_of_session(config: pytest.Config) -> None:
@@ -136,7 +128,7 @@ def end_of_session(config: pytest.Config) -> None:
     if pool is not None:
         pool.close()
     if config.stash.get(GUARD_HELD, False):
-        _module("pytest_bizauth.transport.guard").let_go(config)
+        loaded_module("pytest_bizauth.transport.guard").let_go(config)
         del config.stash[GUARD_HELD]
 
 
@@ -146,7 +138,9 @@ def responses_mock(node: pytest.Item) -> tuple[SharedRequestsMock, bool]:
     state = of_test(node)
     if state.responses is not None:
         return state.responses, False
-    mock = state.responses = _module("pytest_bizauth.transport.responses").SharedRequestsMock()
+    mock = state.responses = loaded_module(
+        "pytest_bizauth.transport.responses"
+    ).SharedRequestsMock()
     mock.start()
     return mock, True
 
@@ -176,11 +170,11 @@ class Transports:
     def watch(self, late: dict[str, str]) -> None:
         """Put the transport of each library in ``late`` (module -> transport) in place
         if the test imports it while it runs."""
-        self._late = _module("pytest_bizauth.transport.late").LateImports(late, self._arrived)
+        self._late = loaded_module("pytest_bizauth.transport.late").LateImports(late, self._arrived)
         self._late.install()
 
     def _arrived(self, name: str) -> None:
-        transport = _module("pytest_bizauth.transport.base").load(name)()
+        transport = loaded_module("pytest_bizauth.transport.base").load(name)()
         transport.start()
         for fake in self._fakes:
             transport.mount(fake)
@@ -223,7 +217,7 @@ def per_test_transports(config: pytest.Config) -> tuple[tuple[Transport, ...], d
     imported yet (module -> transport), to watch for while the test runs."""
     rows = config.stash.get(PER_TEST, None)
     if rows is None:
-        base = _module("pytest_bizauth.transport.base")
+        base = loaded_module("pytest_bizauth.transport.base")
         rows = config.stash[PER_TEST] = tuple(
             (row.name, row.needs[0], row.always)
             for row in base.IN_PROCESS.values()
@@ -231,7 +225,7 @@ def per_test_transports(config: pytest.Config) -> tuple[tuple[Transport, ...], d
         )
     if not rows:
         return (), {}
-    load = _module("pytest_bizauth.transport.base").load
+    load = loaded_module("pytest_bizauth.transport.base").load
     made: list[Transport] = []
     later = {}
     for name, module, always in rows:
@@ -255,7 +249,7 @@ def transports(node: pytest.Item, settings: Settings) -> Transports:
     stop = partial(stop_responses, node, mock) if made else None
     guard = None
     if settings["guard"]:
-        guards = _module("pytest_bizauth.transport.guard")
+        guards = loaded_module("pytest_bizauth.transport.guard")
         if GUARD_HELD not in node.config.stash:
             # Its wrappers stay in place until the session ends (each test switches its
             # guard on and off): patching the resolvers for every test costs more.

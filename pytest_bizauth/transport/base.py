@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, Union
 from urllib.parse import urlsplit
 
+from .._lazy import loaded_module
 from .._messages import injected_fault, no_endpoint as endpoint_missing, refused_connection
 from .._redact import scrub_path
 from ..core.wire import FakeRequest, NetworkError
@@ -130,8 +130,7 @@ def load(name: str) -> type[Transport]:
     """A transport's class, imported on first use (from the module loaded now: a test
     session inside a test may load it afresh)."""
     module, _, attribute = IN_PROCESS[name].cls.partition(":")
-    loaded = sys.modules.get(module) or importlib.import_module(module)
-    found: type[Transport] = getattr(loaded, attribute)
+    found: type[Transport] = getattr(loaded_module(module), attribute)
     return found
 
 
