@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
+import types
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from pytest_bizauth.cli import main
 
@@ -172,3 +175,57 @@ def test_the_docs_list_every_scenario_of_the_catalogue():
     page = (Path(__file__).resolve().parent.parent / "docs" / "coverage.md").read_text()
     names = {scenario.name for spec in registered() for scenario in spec.scenario_catalogue()}
     assert sorted(name for name in names if f"| `{name}` |" not in page) == []
+
+
+def _call(kind, endpoint, status, injected, reason):
+    from pytest_bizauth.core.call import Call
+
+    at = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    data = {"data": {"status": "success"}}
+    return Call(endpoint, "POST", kind, {}, status, data, at, None, injected, None, reason)
+
+
+def _delivery(ok, forged, attempt, event, webhook):
+    from pytest_bizauth.core.webhooks import Delivery
+
+    return Delivery(event, "app", {"n": webhook}, {}, 200 if ok else 500, "", ok,
+                    attempt=attempt, webhook=webhook, forged=forged)  # fmt: skip
+
+
+_ENDPOINTS = ["/api/1.0/auth/token", "/api/1.0/mail/store", "/transaction/v2/init",
+              "/transaction/v2/verify", "/merchantsecurity/authorize", "/elsewhere"]  # fmt: skip
+_CALLS = st.builds(
+    _call,
+    st.sampled_from(["login", "refresh", "resource", "discovery"]),
+    st.sampled_from(_ENDPOINTS),
+    st.sampled_from([None, 200, 400, 401, 500]),
+    st.booleans(),
+    st.sampled_from([None, "expired", "signed with a key rotated out by rotate_keys()"]),
+)
+_DELIVERIES = st.builds(
+    _delivery,
+    st.booleans(),
+    st.booleans(),
+    st.integers(1, 3),
+    st.sampled_from(["payment", "delivered", "bounced", "bounce", "dropped"]),
+    st.integers(0, 2),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    vendor=st.sampled_from(["bizmail", "bill24"]),
+    calls=st.lists(_CALLS, max_size=6),
+    webhooks=st.lists(_DELIVERIES, max_size=4),
+    product=st.sampled_from(["checkout", "khqr"]),
+    skewed=st.integers(0, 1),
+)
+def test_a_scenario_is_never_true_without_what_it_needs(vendor, calls, webhooks, product, skewed):
+    from pytest_bizauth.core.scenarios import Seen, exercised
+    from pytest_bizauth.extend import registered
+
+    fake = types.SimpleNamespace(calls=calls, webhooks=webhooks, skewed_issues=skewed,
+                                 settings=types.SimpleNamespace(product=product))  # fmt: skip
+    catalogue = next(s for s in registered() if s.name == vendor).scenario_catalogue()
+    seen = Seen(fake)
+    assert exercised(catalogue, seen) == [s.name for s in catalogue if s.seen(seen)]

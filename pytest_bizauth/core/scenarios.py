@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from .call import Call
     from .webhooks import Delivery
 
-__all__ = ["Scenario", "Seen", "SHARED_SCENARIOS", "exercised", "tally"]
+__all__ = ["WEBHOOKS", "Scenario", "Seen", "SHARED_SCENARIOS", "exercised", "tally"]
+
+#: What a scenario that only webhook deliveries can show needs (see ``Scenario.needs``).
+WEBHOOKS = "webhooks"
 
 
 class Seen:
@@ -27,6 +30,11 @@ class Seen:
         self.fake = fake
         self.calls: list[Call] = list(fake.calls)
         self.webhooks: list[Delivery] = list(fake.webhooks)
+        #: The kinds and endpoints of the calls, and ``WEBHOOKS`` if any was delivered:
+        #: what the scenarios' ``needs`` are checked against.
+        self.present = {call.kind for call in self.calls} | {c.endpoint for c in self.calls}
+        if self.webhooks:
+            self.present.add(WEBHOOKS)
 
     def any_call(self, test: Callable[[Call], bool]) -> bool:
         for call in self.calls:  # noqa: SIM110  (a loop is faster than any() here)
@@ -54,11 +62,14 @@ class Seen:
 @dataclass(frozen=True)
 class Scenario:
     """One scenario: its name (unique within its vendor), one line saying what it
-    is, and how a test's :class:`Seen` shows it was exercised."""
+    is, and how a test's :class:`Seen` shows it was exercised. ``needs``, when given,
+    is what ``seen`` cannot be true without: a call kind or endpoint among the test's
+    calls, or :data:`WEBHOOKS` (a delivery); a test without it is not asked."""
 
     name: str
     description: str
     seen: Callable[[Seen], bool]
+    needs: str = ""
 
 
 def _ok(kind: str) -> Callable[[Call], bool]:
@@ -89,21 +100,24 @@ def _duplicated(seen: Seen) -> bool:
 
 #: The auth and webhook scenarios every fake recognises.
 SHARED_SCENARIOS = (
-    Scenario("login", "logged in", lambda s: s.any_call(_ok("login"))),
+    Scenario("login", "logged in", lambda s: s.any_call(_ok("login")), "login"),
     Scenario(
         "refresh",
         "renewed an access token with a refresh token",
         lambda s: s.any_call(_ok("refresh")),
+        "refresh",
     ),
     Scenario(
         "refresh_refused_then_login",
         "a refresh was refused, and the code logged in again",
         lambda s: s.in_order(lambda c: c.kind == "refresh" and not c.ok, _ok("login")),
+        "refresh",
     ),
     Scenario(
         "renew_after_401",
         "a resource refused the bearer (401); the code renewed it and tried again",
         lambda s: s.in_order(_refused_bearer, _renewed, _ok("resource")),
+        "resource",
     ),
     Scenario(
         "auth_server_error",
@@ -124,22 +138,26 @@ SHARED_SCENARIOS = (
         "webhook_delivered",
         "a webhook reached the receiver and was accepted",
         lambda s: s.delivered(lambda d: d.ok and not d.forged),
+        WEBHOOKS,
     ),
     Scenario(
         "webhook_refused",
         "the receiver refused or failed a webhook",
         lambda s: s.delivered(lambda d: not d.ok and not d.forged),
+        WEBHOOKS,
     ),
     Scenario(
         "webhook_retried",
         "a webhook was sent again after a refusal (a retry)",
         lambda s: s.delivered(lambda d: d.attempt > 1),
+        WEBHOOKS,
     ),
-    Scenario("webhook_duplicated", "the same webhook arrived twice", _duplicated),
+    Scenario("webhook_duplicated", "the same webhook arrived twice", _duplicated, WEBHOOKS),
     Scenario(
         "webhook_forged",
         "a forged webhook (no event made it) reached the receiver",
         lambda s: s.delivered(lambda d: d.forged),
+        WEBHOOKS,
     ),
 )
 
@@ -173,5 +191,11 @@ def tally(seen: Seen) -> dict[str, int]:
 
 
 def exercised(catalogue: Iterable[Scenario], seen: Seen) -> list[str]:
-    """The names of the scenarios ``seen`` shows."""
-    return [scenario.name for scenario in catalogue if scenario.seen(seen)]
+    """The names of the scenarios ``seen`` shows (those whose ``needs`` it lacks are
+    not asked)."""
+    present = seen.present
+    return [
+        scenario.name
+        for scenario in catalogue
+        if (not scenario.needs or scenario.needs in present) and scenario.seen(seen)
+    ]

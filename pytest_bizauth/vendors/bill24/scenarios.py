@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...core.scenarios import SHARED_SCENARIOS, Scenario, Seen
+from ...core.scenarios import SHARED_SCENARIOS, WEBHOOKS, Scenario, Seen
 from . import api
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def _product(name: str) -> Scenario:
         return s.fake.settings.product == name and s.any_call(_init_ok)
 
     title = "Checkout" if name == "checkout" else name.upper()
-    return Scenario(name, f"a {title} transaction was made (init)", seen)
+    return Scenario(name, f"a {title} transaction was made (init)", seen, api.INIT_PATH)
 
 
 SCENARIOS = (
@@ -40,16 +40,19 @@ SCENARIOS = (
         "init_refused",
         "init refused a transaction for a missing or malformed field (ERR_MISSED_FIELD)",
         lambda s: s.any_call(lambda c: c.endpoint == api.INIT_PATH and c.reason is not None),
+        api.INIT_PATH,
     ),
     Scenario(
         "payment_webhook_accepted",
         "a payment's webhook reached the merchant and was accepted",
         lambda s: s.delivered(lambda d: d.ok and not d.forged and d.event == "payment"),
+        WEBHOOKS,
     ),
     Scenario(
         "verify_after_payment",
         "verify answered a paid transaction",
         lambda s: s.any_call(_paid_verify),
+        api.VERIFY_PATH,
     ),
     _product("checkout"),
     _product("khqr"),
