@@ -32,7 +32,7 @@ class Seen:
         self.webhooks: list[Delivery] = list(fake.webhooks)
         #: The kinds and endpoints of the calls, and ``WEBHOOKS`` if any was delivered:
         #: what the scenarios' ``needs`` are checked against.
-        self.present = {call.kind for call in self.calls} | {c.endpoint for c in self.calls}
+        self.present = {field for call in self.calls for field in (call.kind, call.endpoint)}
         if self.webhooks:
             self.present.add(WEBHOOKS)
 

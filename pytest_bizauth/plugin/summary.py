@@ -207,7 +207,7 @@ def check_required(session: pytest.Session) -> None:
     """Write the report; fail the session when a required scenario was never exercised."""
     config = session.config
     run = config.stash.get(_RUN, None)
-    if run is None or hasattr(config, "workeroutput"):
+    if run is None or _xdist_worker(config):
         return
     path = config.getoption("--bizauth-report")
     if path:
@@ -218,7 +218,7 @@ def check_required(session: pytest.Session) -> None:
 
 def summary(reporter: Any, config: pytest.Config) -> None:
     run = config.stash.get(_RUN, None)
-    if run is None or hasattr(config, "workeroutput"):
+    if run is None or _xdist_worker(config):
         return
     lines = run.lines() if config.getini(SESSION_INI[0]) else []
     missing = run.missing()
